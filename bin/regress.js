@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// Entry point for `npx regress`. The harness is TypeScript run by Node's own type stripping (Node >= 22.18);
+// npm and npx put the project's Node 24 (devDependency `node`) first on PATH.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 18)) {
+  process.stderr.write(
+    `regress: Node ${process.versions.node} is too old (needs >= 22.18); run it through npx or npm so the project's Node 24 is used\n`,
+  );
+  process.exit(2);
+}
+const { main } = await import('../harness/cli/main.ts');
+process.exitCode = await main(process.argv.slice(2));

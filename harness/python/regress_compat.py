@@ -1,0 +1,266 @@
+"""The client-side half of the harness contract, and the one place that knows how httpx's API changed.
+
+A scenario's client.py calls ``regress_compat.main(scenario)``. ``main`` reads one JSON object from stdin
+(the case name, server URLs, certificate paths, timings), imports the client under test, runs the
+scenario coroutine and prints exactly one line: ``REGRESS-RESULT {json}`` with what it did
+(``steps``), what it learned (``facts``) and a status:
+
+* ``ok``             the scenario ran; the harness judges the steps against what the server saw;
+* ``not-applicable`` the client cannot express the scenario (import failure, a missing dependency);
+* ``crashed``        the scenario program itself failed; the harness reports an error verdict.
+
+API eras, detected by feature (signatures), never by version number:
+
+* ``PoolLimits(soft_limit, hard_limit)``            0.9 - 0.12, ``pool_limits=``, ``Timeout(pool_timeout=)``
+* ``PoolLimits(max_keepalive, max_connections)``    0.13, ``pool_limits=``, ``Timeout(pool_timeout=)``
+* ``Limits(max_keepalive_connections, max_connections[, keepalive_expiry])``  0.14+, ``limits=``,
+  ``Timeout(pool=)``; ``keepalive_expiry`` from 0.17
+* ``httpx2`` (the 2026 fork) has the 0.28 API under another import name.
+"""
+
+import asyncio
+import importlib
+import inspect
+import json
+import os
+import ssl
+import sys
+import time
+import traceback
+
+RESULT_MARKER = "REGRESS-RESULT "
+
+
+class NotApplicable(Exception):
+    """Raised by a scenario when the client under test cannot express it."""
+
+
+class Unsupported(Exception):
+    """Raised by the compat layer when a requested setting does not exist in this release."""
+
+
+def _params(fn):
+    try:
+        return set(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return set()
+
+
+class Api:
+    """Builds limits, timeouts and clients in whatever form this release accepts."""
+
+    def __init__(self, module):
+        self.module = module
+        self.client_params = _params(module.AsyncClient.__init__)
+        self.limits_class = getattr(module, "Limits", None) or getattr(module, "PoolLimits", None)
+        self.limits_params = _params(self.limits_class.__init__) if self.limits_class else set()
+        self.timeout_params = _params(module.Timeout.__init__)
+
+    @property
+    def era(self):
+        if "keepalive_expiry" in self.limits_params:
+            return "Limits+keepalive_expiry"
+        if hasattr(self.module, "Limits"):
+            return "Limits"
+        if "soft_limit" in self.limits_params and "max_keepalive" not in self.limits_params:
+            return "PoolLimits(soft_limit, hard_limit)"
+        return "PoolLimits(max_keepalive, max_connections)"
+
+    @property
+    def supports_keepalive_expiry(self):
+        return "keepalive_expiry" in self.limits_params
+
+    def limits_kwargs(self, max_connections=None, max_keepalive=None, keepalive_expiry=None):
+        """Client keyword arguments that set the pool limits, e.g. {"limits": Limits(...)}."""
+        if self.limits_class is None:
+            raise Unsupported("this client has no pool limits configuration")
+        if keepalive_expiry is not None and not self.supports_keepalive_expiry:
+            raise Unsupported(
+                "keepalive_expiry cannot be set: %s.%s%s has no such parameter"
+                % (self.module.__name__, self.limits_class.__name__, "(" + ", ".join(sorted(self.limits_params - {"self"})) + ")")
+            )
+        kwargs = {}
+        if "max_keepalive_connections" in self.limits_params:
+            names = ("max_connections", "max_keepalive_connections")
+        elif "soft_limit" in self.limits_params and "max_keepalive" not in self.limits_params:
+            names = ("hard_limit", "soft_limit")
+        else:
+            names = ("max_connections", "max_keepalive")
+        if max_connections is not None:
+            kwargs[names[0]] = max_connections
+        if max_keepalive is not None:
+            kwargs[names[1]] = max_keepalive
+        if keepalive_expiry is not None:
+            kwargs["keepalive_expiry"] = keepalive_expiry
+        keyword = "limits" if "limits" in self.client_params else "pool_limits"
+        return {keyword: self.limits_class(**kwargs)}
+
+    def timeout(self, connect, read, write, pool):
+        """A Timeout with all four values set explicitly: the one form every era accepts."""
+        suffix = "" if "pool" in self.timeout_params else "_timeout"
+        return self.module.Timeout(
+            **{"connect" + suffix: connect, "read" + suffix: read, "write" + suffix: write, "pool" + suffix: pool}
+        )
+
+    def async_client(self, **kwargs):
+        return self.module.AsyncClient(**kwargs)
+
+
+def _public_name(module, cls):
+    for name in ("exceptions", None):
+        namespace = getattr(module, name, None) if name else module
+        if namespace is not None:
+            for attr, value in vars(namespace).items():
+                if value is cls and not attr.startswith("_"):
+                    return "%s.%s" % (module.__name__, attr)
+    return "%s.%s" % (cls.__module__, cls.__qualname__)
+
+
+def _chain(exc):
+    seen, links = set(), []
+    current = exc.__cause__ or exc.__context__
+    while current is not None and id(current) not in seen and len(links) < 8:
+        seen.add(id(current))
+        links.append("%s.%s: %s" % (type(current).__module__, type(current).__qualname__, current))
+        current = current.__cause__ or current.__context__
+    return links
+
+
+def classify(exc):
+    """A version-independent kind for an exception, so judges need not know each era's classes."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    chain = [exc]
+    current = exc.__cause__ or exc.__context__
+    while current is not None and current not in chain and len(chain) < 8:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    text = " ".join(str(e) for e in chain)
+    for name, kind in (
+        ("PoolTimeout", "pool-timeout"),
+        ("ConnectTimeout", "connect-timeout"),
+        ("ReadTimeout", "read-timeout"),
+        ("WriteTimeout", "write-timeout"),
+    ):
+        if name in names:
+            return kind
+    if any(isinstance(e, ssl.SSLCertVerificationError) for e in chain) or "CERTIFICATE_VERIFY_FAILED" in text:
+        return "certificate"
+    if any(isinstance(e, ssl.SSLError) for e in chain):
+        return "tls"
+    if "RuntimeError" in names:
+        return "runtime"
+    if names & {"ConnectError", "NetworkError", "ConnectionError", "OSError"}:
+        return "connect"
+    if names & {"RemoteProtocolError", "ProtocolError", "LocalProtocolError"}:
+        return "protocol"
+    if names & {"TimeoutException", "TimeoutError", "Timeout"}:
+        return "timeout"
+    return "other"
+
+
+def describe_error(module, exc):
+    return {
+        "type": _public_name(module, type(exc)) if module else type(exc).__qualname__,
+        "kind": classify(exc),
+        "message": str(exc)[:500],
+        "chain": _chain(exc),
+    }
+
+
+class Context:
+    """What a scenario gets: its input, the client module, the era's API and a step recorder."""
+
+    def __init__(self, data, module):
+        self.input = data
+        self.httpx = module
+        self.api = Api(module)
+        self.steps = []
+        self.facts = {"api_era": self.api.era}
+        self._t0 = time.monotonic()
+
+    def clock(self):
+        return round(time.monotonic() - self._t0, 4)
+
+    def fact(self, key, value):
+        self.facts[key] = value
+
+    def record(self, name, started, **fields):
+        step = {"name": name, "startedAt": started, "elapsed": round(self.clock() - started, 4)}
+        step.update(fields)
+        self.steps.append(step)
+        return step
+
+    def record_error(self, name, started, exc, **fields):
+        return self.record(name, started, ok=False, error=describe_error(self.httpx, exc), **fields)
+
+    def closing(self, client):
+        """``async with ctx.closing(client)``: open the client, and record (not raise) an error from closing it.
+
+        Some broken releases fail on close after the behaviour under test (httpcore 0.14: "The connection
+        pool was closed while N HTTP requests/responses were still in-flight"); that is evidence too.
+        """
+        return _Closing(self, client)
+
+    async def attempt(self, name, make_request, **fields):
+        """Run one request; record its status or the exception it raised. Cancellation is recorded, then re-raised."""
+        started = self.clock()
+        try:
+            response = await make_request()
+        except Exception as exc:  # the behaviour under test: record it, never hide it
+            return self.record_error(name, started, exc, **fields)
+        except BaseException:
+            self.record(name, started, ok=False, cancelled=True, **fields)
+            raise
+        return self.record(name, started, ok=True, status=response.status_code, **fields)
+
+
+class _Closing:
+    def __init__(self, ctx, client):
+        self.ctx, self.client = ctx, client
+
+    async def __aenter__(self):
+        return await self.client.__aenter__()
+
+    async def __aexit__(self, *exc_info):
+        started = self.ctx.clock()
+        try:
+            await self.client.__aexit__(*exc_info)
+        except Exception as exc:
+            self.ctx.record_error("close", started, exc)
+        return False
+
+
+def _emit(payload):
+    sys.stdout.write(RESULT_MARKER + json.dumps(payload, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def main(scenario):
+    data = json.loads(sys.stdin.read() or "{}")
+    module_name = data.get("clientModule") or os.environ.get("REGRESS_CLIENT_MODULE", "httpx")
+    try:
+        module = importlib.import_module(module_name)
+    except BaseException as exc:  # e.g. httpx <= 0.23.0 on Python 3.13: No module named 'cgi'
+        _emit({
+            "status": "not-applicable",
+            "reason": "import %s failed: %s: %s" % (module_name, type(exc).__name__, exc),
+            "steps": [],
+            "facts": {},
+        })
+        return
+    ctx = Context(data, module)
+    try:
+        asyncio.run(scenario(ctx))
+    except NotApplicable as exc:
+        _emit({"status": "not-applicable", "reason": str(exc), "steps": ctx.steps, "facts": ctx.facts})
+    except BaseException as exc:
+        ctx.facts["traceback"] = traceback.format_exc()[-2000:]
+        _emit({
+            "status": "crashed",
+            "reason": "%s: %s" % (type(exc).__name__, exc),
+            "error": describe_error(module, exc),
+            "steps": ctx.steps,
+            "facts": ctx.facts,
+        })
+    else:
+        _emit({"status": "ok", "steps": ctx.steps, "facts": ctx.facts})

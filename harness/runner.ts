@@ -1,0 +1,221 @@
+// Runs (scenario × case × client) jobs: environments first (bounded, concurrent), then cases in
+// parallel, each with its own servers on port 0. The verdict comes from the case's judge, which sees both
+// the client's report and what the server observed; the runner only decides what the judge cannot
+// (hangs, crashes, garbage output).
+import pLimit from 'p-limit';
+import { createCertificateSet, type CertificateSet } from '../certs/certificate-set.ts';
+import type { ServerObservations } from '../fixtures/connection-tracker.ts';
+import { runClientProgram } from './runtime/client-process.ts';
+import type { EnvironmentCache, PythonEnvironment } from './runtime/python-env.ts';
+import type { ClientSpec } from './spec.ts';
+import type {
+  CaseDefinition,
+  CaseResult,
+  ClientProcessOutcome,
+  Evidence,
+  Judgement,
+  Scenario,
+} from './types.ts';
+
+export interface Job {
+  scenario: Scenario;
+  case: CaseDefinition;
+  spec: ClientSpec;
+}
+
+export type RunEvent =
+  | { type: 'env-start'; spec: string; message: string }
+  | { type: 'env-done'; spec: string; env: PythonEnvironment }
+  | { type: 'env-failed'; spec: string; error: Error }
+  | { type: 'case-done'; result: CaseResult; done: number; total: number };
+
+export interface RunOptions {
+  cache: EnvironmentCache;
+  /** Cases running at once. Cases mostly sleep; the bound keeps CPU contention from moving timings. */
+  concurrency?: number;
+  /** Environments installing at once. */
+  installConcurrency?: number;
+  onEvent?: (event: RunEvent) => void;
+  /** Checked before each case starts; a stopped run returns what finished. */
+  signal?: AbortSignal;
+  /** Environments already prepared by the caller (see prepareEnvironments). */
+  environments?: Map<string, PythonEnvironment | Error>;
+}
+
+export const DEFAULT_CONCURRENCY = 8;
+
+export function planJobs(scenarios: Scenario[], specs: ClientSpec[], caseNames: string[] = []): Job[] {
+  const jobs: Job[] = [];
+  for (const spec of specs) {
+    for (const scenario of scenarios) {
+      for (const c of scenario.cases) {
+        if (caseNames.length === 0 || caseNames.includes(c.name)) jobs.push({ scenario, case: c, spec });
+      }
+    }
+  }
+  // Longest first, so the unavoidable waits overlap everything else.
+  return jobs.sort((a, b) => b.case.timeLimitMs - a.case.timeLimitMs);
+}
+
+/** Install every spec's environment; a failure is returned per spec rather than thrown. */
+export async function prepareEnvironments(
+  specs: ClientSpec[],
+  options: RunOptions,
+): Promise<Map<string, PythonEnvironment | Error>> {
+  const limit = pLimit(options.installConcurrency ?? 3);
+  const prepared = new Map<string, PythonEnvironment | Error>();
+  await Promise.all(
+    specs.map((spec) =>
+      limit(async () => {
+        try {
+          const env = await options.cache.ensure(spec, (message) =>
+            options.onEvent?.({ type: 'env-start', spec: spec.label, message }),
+          );
+          prepared.set(spec.label, env);
+          options.onEvent?.({ type: 'env-done', spec: spec.label, env });
+        } catch (error) {
+          prepared.set(spec.label, error as Error);
+          options.onEvent?.({ type: 'env-failed', spec: spec.label, error: error as Error });
+        }
+      }),
+    ),
+  );
+  return prepared;
+}
+
+export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseResult[]> {
+  const environments = options.environments ?? (await prepareEnvironments(uniqueSpecs(jobs), options));
+  let certs: Promise<CertificateSet> | undefined;
+  const certificates = (): Promise<CertificateSet> => (certs ??= createCertificateSet());
+  const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
+  const results: CaseResult[] = [];
+  try {
+    await Promise.all(
+      jobs.map((job) =>
+        limit(async () => {
+          if (options.signal?.aborted) return;
+          const env = environments.get(job.spec.label)!;
+          const result = env instanceof Error ? installFailure(job, env) : await runCase(job, env, certificates);
+          results.push(result);
+          options.onEvent?.({ type: 'case-done', result, done: results.length, total: jobs.length });
+        }),
+      ),
+    );
+  } finally {
+    if (certs) await (await certs).dispose();
+  }
+  return results;
+}
+
+export async function runCase(
+  job: Job,
+  env: PythonEnvironment,
+  certificates: () => Promise<CertificateSet>,
+): Promise<CaseResult> {
+  const started = performance.now();
+  const base = { scenario: job.scenario.meta.id, case: job.case.name, client: job.spec.label, installed: env.installed };
+  let fixture;
+  try {
+    fixture = await job.case.setup({ certs: certificates });
+  } catch (error) {
+    return { ...base, verdict: 'error', evidence: bare(`fixture setup failed: ${(error as Error).message}`), durationMs: since(started) };
+  }
+  try {
+    const input = { case: job.case.name, clientModule: env.spec.module, ...fixture.input };
+    const outcome = await runClientProgram({
+      python: env.python,
+      program: job.scenario.clientProgram,
+      input,
+      module: env.spec.module,
+      timeLimitMs: job.case.timeLimitMs,
+      now: fixture.now,
+    });
+    await settle(fixture.observe, 1000);
+    const server = fixture.observe();
+    const judgement = decide(job, outcome, server, env, input);
+    return { ...base, verdict: judgement.verdict, evidence: evidenceOf(judgement, outcome, server), durationMs: since(started) };
+  } finally {
+    await fixture.close();
+  }
+}
+
+function decide(
+  job: Job,
+  outcome: ClientProcessOutcome,
+  server: Record<string, ServerObservations>,
+  env: PythonEnvironment,
+  input: Record<string, unknown>,
+): Judgement {
+  if (outcome.timedOut) {
+    return { verdict: 'error', reason: `client hung: killed after the ${job.case.timeLimitMs / 1000} s time limit` };
+  }
+  const report = outcome.report;
+  if (!report) {
+    return {
+      verdict: 'error',
+      reason: `client output unusable (${outcome.outputProblem}; exit code ${outcome.exitCode}): ${lastLine(outcome.stderrTail)}`,
+    };
+  }
+  if (report.status === 'not-applicable') return { verdict: 'not-applicable', reason: report.reason ?? 'not applicable' };
+  if (report.status === 'crashed') return { verdict: 'error', reason: `client program crashed: ${report.reason}` };
+  try {
+    return job.case.judge({ client: report, server, installed: env.installed, clientExitedAt: outcome.exitedAt, input });
+  } catch (error) {
+    return { verdict: 'error', reason: `judge failed: ${(error as Error).message}` };
+  }
+}
+
+/** Give the server a moment to see sockets that the client's exit closed. */
+async function settle(observe: () => Record<string, ServerObservations>, maxMs: number): Promise<void> {
+  const deadline = performance.now() + maxMs;
+  while (performance.now() < deadline) {
+    if (Object.values(observe()).every((s) => s.openAtObservation === 0)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function evidenceOf(judgement: Judgement, outcome: ClientProcessOutcome, server: Record<string, ServerObservations>): Evidence {
+  const report = outcome.report;
+  return {
+    reason: judgement.reason,
+    client: {
+      ...(report ? { status: report.status } : {}),
+      steps: report?.steps ?? [],
+      facts: report?.facts ?? {},
+      exitCode: outcome.exitCode,
+      timedOut: outcome.timedOut,
+      ...(judgement.verdict === 'error' && outcome.stderrTail ? { stderrTail: outcome.stderrTail } : {}),
+      ...(outcome.outputProblem ? { outputProblem: outcome.outputProblem } : {}),
+      ...(report?.error ? { error: report.error } : {}),
+    },
+    server,
+  };
+}
+
+function installFailure(job: Job, error: Error): CaseResult {
+  return {
+    scenario: job.scenario.meta.id,
+    case: job.case.name,
+    client: job.spec.label,
+    installed: null,
+    verdict: 'error',
+    evidence: bare(error.message),
+    durationMs: 0,
+  };
+}
+
+function bare(reason: string): Evidence {
+  return { reason, client: { steps: [], facts: {}, exitCode: null, timedOut: false }, server: {} };
+}
+
+export function uniqueSpecs(jobs: Job[]): ClientSpec[] {
+  return [...new Map(jobs.map((j) => [j.spec.label, j.spec])).values()];
+}
+
+function since(started: number): number {
+  return Math.round(performance.now() - started);
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').at(-1) ?? '';
+}

@@ -1,0 +1,75 @@
+// Runs one client program under the harness contract: JSON in on stdin, one `REGRESS-RESULT {json}` line
+// out, in a sanitised environment, in its own process group, with a hard time limit.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ClientProcessOutcome, ClientReport } from '../types.ts';
+import { runInProcessGroup } from './process-group.ts';
+
+export const COMPAT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'python');
+const RESULT_MARKER = 'REGRESS-RESULT ';
+
+/**
+ * Only what a Python program needs to start. Nothing that changes TLS trust or routing reaches the
+ * client (SSL_CERT_FILE, SSL_CERT_DIR, REQUESTS_CA_BUNDLE, *_PROXY, ...): the project's machines export
+ * SSL_CERT_FILE, and httpx honours it, which would make every TLS verdict depend on the machine.
+ */
+export function sanitisedEnvironment(module: string): Record<string, string> {
+  return {
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    LANG: 'C.UTF-8',
+    TMPDIR: process.env.TMPDIR ?? '/tmp',
+    PYTHONPATH: COMPAT_DIR,
+    PYTHONNOUSERSITE: '1',
+    PYTHONDONTWRITEBYTECODE: '1',
+    PYTHONUNBUFFERED: '1',
+    PYTHONIOENCODING: 'utf-8',
+    REGRESS_CLIENT_MODULE: module,
+  };
+}
+
+export interface ClientProgramRun {
+  python: string;
+  program: string;
+  input: Record<string, unknown>;
+  module: string;
+  timeLimitMs: number;
+  /** Fixture clock, so the exit time compares with server observations. */
+  now: () => number;
+}
+
+export async function runClientProgram(run: ClientProgramRun): Promise<ClientProcessOutcome> {
+  const result = await runInProcessGroup(run.python, [run.program], {
+    input: JSON.stringify(run.input),
+    env: sanitisedEnvironment(run.module),
+    cwd: dirname(run.program),
+    timeLimitMs: run.timeLimitMs,
+  });
+  const exitedAt = run.now();
+  const parsed = parseReport(result.stdout);
+  return {
+    ...(parsed.report ? { report: parsed.report } : {}),
+    ...(parsed.problem ? { outputProblem: parsed.problem } : {}),
+    exitCode: result.exitCode,
+    signal: result.signal,
+    timedOut: result.timedOut,
+    durationMs: result.durationMs,
+    exitedAt,
+    stderrTail: result.stderr.slice(-2000),
+  };
+}
+
+export function parseReport(stdout: string): { report?: ClientReport; problem?: string } {
+  const lines = stdout.split('\n').filter((l) => l.startsWith(RESULT_MARKER));
+  if (lines.length === 0) return { problem: `no ${RESULT_MARKER.trim()} line on stdout` };
+  if (lines.length > 1) return { problem: `${lines.length} result lines on stdout; expected one` };
+  try {
+    const report = JSON.parse(lines[0]!.slice(RESULT_MARKER.length)) as ClientReport;
+    if (!['ok', 'not-applicable', 'crashed'].includes(report.status) || !Array.isArray(report.steps)) {
+      return { problem: 'result line does not follow the contract (status, steps)' };
+    }
+    return { report };
+  } catch (error) {
+    return { problem: `result line is not JSON: ${(error as Error).message}` };
+  }
+}

@@ -1,0 +1,45 @@
+// Scenarios are discovered from their folders: adding one touches only scenarios/<id>/.
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Expectation, Scenario, ScenarioDefinition } from './types.ts';
+
+export const SCENARIOS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'scenarios');
+
+export class UnknownScenarioError extends Error {}
+
+export async function loadScenarios(root = SCENARIOS_DIR): Promise<Scenario[]> {
+  const entries = await readdir(root, { withFileTypes: true });
+  const dirs = entries.filter((e) => e.isDirectory() && existsSync(join(root, e.name, 'scenario.ts')));
+  const scenarios = await Promise.all(
+    dirs.map(async (entry) => {
+      const dir = join(root, entry.name);
+      const module = (await import(pathToFileURL(join(dir, 'scenario.ts')).href)) as { default: ScenarioDefinition };
+      const definition = module.default;
+      if (definition.meta.id !== entry.name) {
+        throw new Error(`scenarios/${entry.name}/scenario.ts declares id '${definition.meta.id}'; the folder name is the id`);
+      }
+      return { ...definition, dir, clientProgram: join(dir, 'client.py') };
+    }),
+  );
+  return scenarios.sort((a, b) => a.meta.id.localeCompare(b.meta.id));
+}
+
+/** Keep the named scenarios (all when none are named); an unknown id is bad input. */
+export function selectScenarios(all: Scenario[], ids: string[]): Scenario[] {
+  if (ids.length === 0) return all;
+  const known = new Map(all.map((s) => [s.meta.id, s]));
+  return ids.map((id) => {
+    const scenario = known.get(id);
+    if (!scenario) {
+      throw new UnknownScenarioError(`unknown scenario '${id}' (known: ${[...known.keys()].join(', ')})`);
+    }
+    return scenario;
+  });
+}
+
+export async function loadExpectations(scenario: Scenario): Promise<Expectation[]> {
+  const text = await readFile(join(scenario.dir, 'expectations.json'), 'utf8');
+  return (JSON.parse(text) as { checks: Expectation[] }).checks;
+}

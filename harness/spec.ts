@@ -1,0 +1,96 @@
+// Client specs: one or more PEP 508 requirements in one argument, e.g. "httpx==0.26.0 httpcore==1.0.2",
+// "httpx" (latest), "httpx2", or a direct reference "httpx@file:///path/httpx-x.whl".
+// Version specifiers are checked with @renovatebot/pep440 (a port of Python's `packaging`).
+import { validRange } from '@renovatebot/pep440';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export class SpecError extends Error {}
+
+export interface Requirement {
+  /** PEP 503 normalised name. */
+  name: string;
+  extras: string[];
+  specifier: string;
+  url?: string;
+  /** The requirement as handed to the installer. */
+  text: string;
+}
+
+export interface ClientSpec {
+  /** Canonical text: requirements joined by one space, as typed (names normalised). */
+  label: string;
+  requirements: Requirement[];
+  /** Import name of the client under test. */
+  module: 'httpx' | 'httpx2';
+  /** True when every requirement names one exact release or artefact; unpinned specs are re-resolved. */
+  pinned: boolean;
+  /** Local files the spec points at; their content is part of the environment's identity. */
+  localFiles: string[];
+}
+
+const NAME = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)(\[[A-Za-z0-9._,\s-]*\])?(.*)$/s;
+const CLIENT_MODULES = ['httpx2', 'httpx'] as const;
+
+export function normaliseName(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+export function parseClientSpec(raw: string): ClientSpec {
+  const tokens = joinDirectReferences(raw.trim().split(/\s+/).filter(Boolean));
+  if (tokens.length === 0) throw new SpecError('empty client spec');
+  const requirements = tokens.map(parseRequirement);
+  const names = requirements.map((r) => r.name);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate) throw new SpecError(`client spec '${raw}' names ${duplicate} twice`);
+  const module = CLIENT_MODULES.find((m) => names.includes(m));
+  if (!module) throw new SpecError(`client spec '${raw}' names no client under test (expected httpx or httpx2)`);
+  return {
+    label: requirements.map((r) => r.text).join(' '),
+    requirements,
+    module,
+    pinned: requirements.every((r) => r.url !== undefined || /^(===?)[^,*]+$/.test(r.specifier)),
+    localFiles: requirements.flatMap((r) => (r.url?.startsWith('file:') ? [fileURLToPath(r.url)] : [])),
+  };
+}
+
+/** `name @ url` may arrive as one token or as three. */
+function joinDirectReferences(tokens: string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token === '@' || (token.startsWith('@') && joined.length > 0 && !joined.at(-1)!.includes('@'))) {
+      joined[joined.length - 1] += token === '@' ? `@${tokens[++i] ?? ''}` : token;
+    } else if (token.endsWith('@') && i + 1 < tokens.length) {
+      joined.push(token + tokens[++i]!);
+    } else {
+      joined.push(token);
+    }
+  }
+  return joined;
+}
+
+function parseRequirement(token: string): Requirement {
+  const match = NAME.exec(token);
+  if (!match) throw new SpecError(`'${token}' is not a PEP 508 requirement (expected e.g. httpx==0.28.1)`);
+  const name = normaliseName(match[1]!);
+  const extras = match[2] ? match[2].slice(1, -1).split(',').map((e) => e.trim()).filter(Boolean) : [];
+  const rest = match[3]!.trim();
+  const extrasText = extras.length ? `[${extras.join(',')}]` : '';
+  if (rest.startsWith('@')) {
+    const url = rest.slice(1).trim();
+    if (!/^(file|https?|git\+[a-z]+):\/\/\S+$/.test(url)) {
+      throw new SpecError(`'${token}': a direct reference needs a file://, https:// or git+ URL`);
+    }
+    if (url.startsWith('file:')) {
+      const path = fileURLToPath(url);
+      if (!existsSync(path)) throw new SpecError(`'${token}': no such file ${path}`);
+    }
+    return { name, extras, specifier: '', url, text: `${name}${extrasText} @ ${url}` };
+  }
+  if (rest.includes(';')) throw new SpecError(`'${token}': environment markers are not supported in a client spec`);
+  if (rest !== '' && !validRange(rest)) {
+    throw new SpecError(`'${token}': '${rest}' is not a valid PEP 440 version specifier`);
+  }
+  return { name, extras, specifier: rest, text: `${name}${extrasText}${rest}` };
+}

@@ -1,0 +1,152 @@
+// The shared vocabulary of the harness: scenarios, cases, client results, server observations and verdicts.
+import type { ServerObservations } from '../fixtures/connection-tracker.ts';
+import type { CertificateSet } from '../certs/certificate-set.ts';
+
+/** The four outcomes of one (scenario, case, client) run. */
+export type Verdict = 'fixed' | 'reproduced' | 'not-applicable' | 'error';
+
+/** What the real environment contains, read from the environment itself (never from the spec). */
+export interface InstalledClient {
+  python: string;
+  openssl?: string;
+  packages: Record<string, string | null>;
+  /** Import name of the client under test: `httpx` or `httpx2`. */
+  module: string;
+}
+
+/** One operation the client program performed, as it reports it. */
+export interface ClientStep {
+  name: string;
+  ok: boolean;
+  status?: number;
+  /** Seconds since the client program started its scenario work. */
+  startedAt: number;
+  /** Seconds the step took. */
+  elapsed: number;
+  error?: ClientError;
+  [extra: string]: unknown;
+}
+
+export interface ClientError {
+  /** Public name where the client exports the class (`httpx.PoolTimeout`), else module.qualname. */
+  type: string;
+  /** The compat module's classification: pool-timeout, read-timeout, certificate, runtime, ... */
+  kind: string;
+  message: string;
+  /** `type: message` of each __cause__/__context__ link, outermost first. */
+  chain?: string[];
+}
+
+/** The single JSON line a client program prints (see harness/python/regress_compat.py). */
+export interface ClientReport {
+  status: 'ok' | 'not-applicable' | 'crashed';
+  reason?: string;
+  steps: ClientStep[];
+  facts: Record<string, unknown>;
+  error?: ClientError;
+}
+
+/** What the harness saw of the client process. */
+export interface ClientProcessOutcome {
+  report?: ClientReport;
+  exitCode: number | null;
+  signal?: string | null;
+  timedOut: boolean;
+  durationMs: number;
+  /** Milliseconds on the fixture clock when the process exited. */
+  exitedAt: number;
+  stderrTail: string;
+  /** Set when stdout held no parseable report line. */
+  outputProblem?: string;
+}
+
+export interface Judgement {
+  verdict: Verdict;
+  reason: string;
+}
+
+export interface Evidence {
+  reason: string;
+  client: {
+    status?: ClientReport['status'];
+    steps: ClientStep[];
+    facts: Record<string, unknown>;
+    exitCode: number | null;
+    timedOut: boolean;
+    stderrTail?: string;
+    outputProblem?: string;
+    error?: ClientError;
+  };
+  server: Record<string, ServerObservations>;
+}
+
+export interface CaseResult {
+  scenario: string;
+  case: string;
+  client: string;
+  installed: InstalledClient | null;
+  verdict: Verdict;
+  evidence: Evidence;
+  durationMs: number;
+}
+
+/** Everything a case's setup may use: per-run certificates and the case's own fixture clock. */
+export interface SetupContext {
+  certs: () => Promise<CertificateSet>;
+}
+
+/** A running fixture for one case: the client's input and how to read and stop the servers. */
+export interface CaseFixture {
+  /** Merged into the client program's JSON input. */
+  input: Record<string, unknown>;
+  /** Server observations by server name, taken after the client exits. */
+  observe(): Record<string, ServerObservations>;
+  /** Milliseconds on the fixture clock (the clock the observations use). */
+  now(): number;
+  close(): Promise<void>;
+}
+
+export interface JudgeInput {
+  client: ClientReport;
+  server: Record<string, ServerObservations>;
+  installed: InstalledClient;
+  /** When the client process exited, on the fixture clock. */
+  clientExitedAt: number;
+  input: Record<string, unknown>;
+}
+
+export interface CaseDefinition {
+  name: string;
+  summary: string;
+  /** Hard limit for the client process; it is killed (whole process group) past this. */
+  timeLimitMs: number;
+  setup(ctx: SetupContext): Promise<CaseFixture>;
+  judge(input: JudgeInput): Judgement;
+}
+
+export interface ScenarioMeta {
+  id: string;
+  title: string;
+  upstream: { issue: string; fix: string[] };
+  seedClaim: { firstFixed: string; source: string };
+  measured: { lastBroken: string; firstFixed: string; note?: string };
+  failureSignature: string;
+}
+
+export interface ScenarioDefinition {
+  meta: ScenarioMeta;
+  cases: CaseDefinition[];
+}
+
+/** A loaded scenario: its definition plus where its files live. */
+export interface Scenario extends ScenarioDefinition {
+  dir: string;
+  clientProgram: string;
+}
+
+export interface Expectation {
+  case: string;
+  client: string;
+  verdict: Verdict;
+  why: string;
+}

@@ -1,0 +1,44 @@
+// httpx #720: closing a client did not release the pool's connection permits, so re-entering
+// `async with` on one client ran out of permits after hard_limit cycles (PoolTimeout).
+import { defineScenario, serveHttp } from '../../harness/scenario-kit.ts';
+import { judgeCycles } from './judge.ts';
+
+export const CYCLES = 4;
+export const HARD_LIMIT = 2;
+
+export default defineScenario({
+  meta: {
+    id: 'pool-exhaustion-after-close',
+    title: 'Re-entering one AsyncClient leaks pool permits until PoolTimeout',
+    upstream: {
+      issue: 'https://github.com/encode/httpx/issues/720',
+      fix: ['https://github.com/encode/httpx/pull/721'],
+    },
+    seedClaim: { firstFixed: '0.13.0', source: '../shared/seeds/000 (#720 write-up)' },
+    measured: {
+      lastBroken: '0.10.1',
+      firstFixed: '0.11.0',
+      note: 'httpx >= 0.19 refuses to reopen a closed client (RuntimeError); the documented pattern, a new client per cycle, is judged there.',
+    },
+    failureSignature: 'PoolTimeout after hard_limit `async with client` cycles; later cycles never reach the server',
+  },
+  cases: [
+    {
+      name: 'reenter',
+      summary: `${CYCLES} cycles of \`async with client\` on one client with hard limit ${HARD_LIMIT}`,
+      timeLimitMs: 30_000,
+      setup: () =>
+        // Keep-alive far longer than the run, so only the client decides when sockets close.
+        serveHttp({ app: { keepAliveTimeoutMs: 60_000 } }, ({ app }) => ({
+          url: app!.url,
+          cycles: CYCLES,
+          hardLimit: HARD_LIMIT,
+          poolTimeout: 1.0,
+          // After the last cycle the client stays alive this long, so a socket closed by the client's
+          // own close() reaches the server well before the process exit would close it anyway.
+          linger: 1.0,
+        })),
+      judge: judgeCycles,
+    },
+  ],
+});

@@ -1,0 +1,42 @@
+import {
+  fixed,
+  ok200,
+  outcomeOf,
+  reproduced,
+  requestsTo,
+  stepsStartingWith,
+  unrecognised,
+} from '../../harness/scenario-kit.ts';
+import type { JudgeInput, Judgement } from '../../harness/types.ts';
+
+export function judgeLimits({ client, server, input }: JudgeInput): Judgement {
+  const app = server.app;
+  const max = Number(input.maxConnections);
+  const tasks = Number(input.tasks);
+  const delay = Number(input.delayMs) / 1000;
+  const pool = Number(input.poolTimeout);
+  const steps = stepsStartingWith(client, 'request-');
+  if (steps.length !== tasks) return unrecognised(`expected ${tasks} request results, got ${steps.length}`);
+  const peak = app?.peakConcurrentConnections ?? 0;
+  if (peak > max) return reproduced(`the server saw ${peak} concurrent connections for max_connections=${max}`);
+
+  const served = steps.filter(ok200);
+  const waiters = steps.filter((s) => !ok200(s));
+  const wrongKind = waiters.filter((s) => s.error?.kind !== 'pool-timeout');
+  if (wrongKind.length) {
+    return reproduced(`a request that could not get a connection raised ${outcomeOf(wrongKind[0])}, not PoolTimeout`);
+  }
+  // "After about the pool timeout": not before it, and before a busy connection could have freed up.
+  const offTime = waiters.filter((s) => s.elapsed < pool - 0.05 || s.elapsed >= delay);
+  if (offTime.length) {
+    return reproduced(`PoolTimeout after ${offTime[0]!.elapsed.toFixed(2)} s, not about the ${pool} s pool timeout`);
+  }
+  if (served.length === max && waiters.length === tasks - max && requestsTo(app, '/slow/').length === max) {
+    const times = waiters.map((s) => s.elapsed.toFixed(2)).join(', ');
+    return fixed(
+      `peak ${peak} concurrent connection(s) for max_connections=${max}; ${served.length} served, ` +
+        `${waiters.length} raised PoolTimeout after ${times} s (pool timeout ${pool} s, server delay ${delay} s)`,
+    );
+  }
+  return unrecognised(steps.map((s) => `${s.name}: ${outcomeOf(s)}`).join('; '));
+}

@@ -1,0 +1,42 @@
+// httpx #787 (documented by PR #942): pool limits, and how the pool timeout ties in. Checked in every API
+// era: the server never sees more than max_connections at once, and a request that cannot get a
+// connection raises PoolTimeout after about the pool timeout, not a connect or read timeout.
+import { defineScenario, serveHttp } from '../../harness/scenario-kit.ts';
+import { judgeLimits } from './judge.ts';
+
+export default defineScenario({
+  meta: {
+    id: 'pool-limits',
+    title: 'Pool limits hold and the pool timeout raises PoolTimeout, in every API era',
+    upstream: {
+      issue: 'https://github.com/encode/httpx/issues/787',
+      fix: ['https://github.com/encode/httpx/pull/942'],
+    },
+    seedClaim: { firstFixed: '0.13.0', source: '../shared/seeds/001 (#787 write-up)' },
+    measured: {
+      lastBroken: 'none found (documentation issue)',
+      firstFixed: '0.13.0 (docs); the behaviour holds from 0.10.x on',
+      note: 'API eras: PoolLimits(soft_limit, hard_limit) <= 0.12, PoolLimits(max_keepalive, max_connections) 0.13, Limits >= 0.14',
+    },
+    failureSignature: 'more concurrent connections than max_connections, or a connect/read timeout where PoolTimeout belongs',
+  },
+  cases: [
+    {
+      name: 'limits',
+      summary: '4 concurrent requests, max_connections=2, server delay 3 s, pool timeout 1 s',
+      timeLimitMs: 30_000,
+      setup: () =>
+        serveHttp({ app: { keepAliveTimeoutMs: 60_000 } }, ({ app }) => ({
+          url: app!.url,
+          tasks: 4,
+          maxConnections: 2,
+          // The two waiters must time out at ~1 s while both connections are busy until 3 s:
+          // a 2 s margin either way on a loaded machine.
+          delayMs: 3000,
+          poolTimeout: 1.0,
+          readTimeout: 10.0,
+        })),
+      judge: judgeLimits,
+    },
+  ],
+});
