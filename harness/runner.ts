@@ -5,6 +5,7 @@
 import pLimit from 'p-limit';
 import { createCertificateSet, type CertificateSet } from '../certs/certificate-set.ts';
 import type { ServerObservations } from '../fixtures/connection-tracker.ts';
+import { unsupportedReason } from './clients.ts';
 import { runClientProgram } from './runtime/client-process.ts';
 import type { EnvironmentCache, PythonEnvironment } from './runtime/python-env.ts';
 import type { ClientSpec } from './spec.ts';
@@ -114,6 +115,8 @@ export async function runCase(
 ): Promise<CaseResult> {
   const started = performance.now();
   const base = { scenario: job.scenario.meta.id, case: job.case.name, client: job.spec.label, installed: env.installed };
+  const unsupported = unsupportedReason(env.spec.module, env.installed.packages[env.spec.module]);
+  if (unsupported) return { ...base, verdict: 'not-applicable', evidence: bare(unsupported), durationMs: since(started) };
   let fixture;
   try {
     fixture = await job.case.setup({ certs: certificates });

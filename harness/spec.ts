@@ -30,6 +30,7 @@ export interface ClientSpec {
 }
 
 const NAME = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)(\[[A-Za-z0-9._,\s-]*\])?(.*)$/s;
+/** Checked in this order: a spec naming both is about httpx2 (its httpx is a dependency or a comparison). */
 const CLIENT_MODULES = ['httpx2', 'httpx'] as const;
 
 export function normaliseName(name: string): string {

@@ -1,17 +1,22 @@
-// `regress`: list scenarios, run them against client specs. Exit codes: 0 every verdict fixed or
-// not-applicable; 1 any reproduced; 2 any error, or bad input (one line on stderr); 130 interrupted.
-import { Command, CommanderError, Option } from 'commander';
-import { killAllGroups } from '../runtime/process-group.ts';
+// `regress`: list scenarios, run them against client specs, verify a broken/fixed pair, bisect releases,
+// regenerate the scenario READMEs' version tables.
+// Exit codes: 0 every verdict fixed or not-applicable (verify: the pair holds; bisect: boundary found);
+// 1 any reproduced (verify: the pair does not hold); 2 any error, or bad input (one line on stderr);
+// 130 interrupted.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { IndexError } from '../package-index.ts';
 import { EnvironmentCache, findPython, InstallError } from '../runtime/python-env.ts';
-import { DEFAULT_CONCURRENCY, planJobs, runJobs, uniqueSpecs, prepareEnvironments } from '../runner.ts';
+import { DEFAULT_CONCURRENCY, planJobs } from '../runner.ts';
 import { loadScenarios, selectScenarios, UnknownScenarioError } from '../scenarios.ts';
+import { BadInput, runSession } from '../session.ts';
 import { parseClientSpec, SpecError } from '../spec.ts';
-import type { CaseResult } from '../types.ts';
+import type { CaseResult, Scenario } from '../types.ts';
+import { bisectCommand } from './bisect-command.ts';
 import { progressPrinter, summaryLine, verdictTable } from './output.ts';
+import { evidenceLines, sideBySide } from './side-by-side.ts';
+import { tablesCommand } from './tables-command.ts';
 
 export const EXIT = { ok: 0, reproduced: 1, error: 2, interrupted: 130 } as const;
-
-class BadInput extends Error {}
 
 export function exitCodeFor(results: CaseResult[]): number {
   if (results.some((r) => r.verdict === 'error')) return EXIT.error;
@@ -19,18 +24,46 @@ export function exitCodeFor(results: CaseResult[]): number {
   return EXIT.ok;
 }
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-function positiveInt(value: string): number {
+export function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new BadInput(`--concurrency must be a positive integer, got '${value}'`);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer.');
   return n;
+}
+
+export interface CommonOptions {
+  python?: string;
+  concurrency: number;
+  reports: string;
+  report: boolean;
+  json?: boolean;
+}
+
+/** Options every running command shares. */
+export function withCommon(command: Command): Command {
+  return command
+    .option('--json', 'print JSON on stdout')
+    .option('--python <path>', 'Python interpreter for environments (default: python3 or $REGRESS_PYTHON)')
+    .addOption(new Option('--concurrency <n>', 'cases running at once').default(DEFAULT_CONCURRENCY).argParser(positiveInt))
+    .option('--reports <dir>', 'where reports/<run-id>/ is written', 'reports')
+    .option('--no-report', 'write no report files');
+}
+
+export async function openCache(options: CommonOptions): Promise<EnvironmentCache> {
+  return new EnvironmentCache(await findPython(options.python));
+}
+
+/** Cases of the selected scenarios; an unknown case name is bad input. */
+export function checkCases(scenarios: Scenario[], cases: string[]): void {
+  const known = new Set(scenarios.flatMap((s) => s.cases.map((c) => c.name)));
+  const unknown = cases.find((c) => !known.has(c));
+  if (unknown) throw new BadInput(`unknown case '${unknown}' (known: ${[...known].join(', ')})`);
 }
 
 export function buildProgram(): Command {
   const program = new Command('regress')
     .description('Reproduce documented HTTP client failures against local servers and judge real releases.')
-    .showHelpAfterError(false)
     .exitOverride();
 
   program
@@ -50,85 +83,104 @@ export function buildProgram(): Command {
       }
     });
 
-  program
-    .command('run')
-    .description('run scenarios against client specs (default: the latest httpx)')
-    .addOption(
-      new Option('-c, --client <spec>', 'client spec, e.g. "httpx==0.26.0 httpcore==1.0.2", httpx2, httpx@file:///x.whl (repeatable)')
-        .argParser(collect),
-    )
-    .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
-    .addOption(new Option('--case <name>', 'case name (repeatable; default: all)').argParser(collect))
-    .option('--json', 'print {"results": [...]} on stdout')
-    .option('--python <path>', 'Python interpreter for environments (default: python3 or $REGRESS_PYTHON)')
-    .addOption(new Option('--concurrency <n>', 'cases running at once').default(DEFAULT_CONCURRENCY).argParser(positiveInt))
-    .action(async (options: RunCliOptions) => {
-      process.exitCode = await runCommand(options);
+  withCommon(
+    program
+      .command('run')
+      .description('run scenarios against client specs (default: the latest httpx); several --client make a matrix')
+      .addOption(
+        new Option('-c, --client <spec>', 'client spec, e.g. "httpx==0.26.0 httpcore==1.0.2", httpx2, httpx@file:///x.whl (repeatable)').argParser(collect),
+      )
+      .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
+      .addOption(new Option('--case <name>', 'case name (repeatable; default: all)').argParser(collect)),
+  ).action(async (options: CommonOptions & { client?: string[]; scenario?: string[]; case?: string[] }) => {
+    const started = performance.now();
+    const specs = (options.client ?? ['httpx']).map(parseClientSpec);
+    const scenarios = selectScenarios(await loadScenarios(), options.scenario ?? []);
+    checkCases(scenarios, options.case ?? []);
+    const outcome = await runSession(planJobs(scenarios, specs, options.case ?? []), {
+      cache: await openCache(options),
+      concurrency: options.concurrency,
+      reportRoot: options.report ? options.reports : null,
+      command: `regress ${process.argv.slice(2).join(' ')}`,
+      onEvent: progressPrinter(),
     });
+    if (options.json) process.stdout.write(`${JSON.stringify({ results: sortResults(outcome.results) }, null, 2)}\n`);
+    else process.stdout.write(`\n${verdictTable(outcome.results)}\n\n${summaryLine(outcome.results, performance.now() - started)}\n`);
+    if (outcome.reportDir) process.stderr.write(`report: ${outcome.reportDir}/report.html\n`);
+    process.exitCode = outcome.interrupted ? EXIT.interrupted : exitCodeFor(outcome.results);
+  });
+
+  withCommon(
+    program
+      .command('verify')
+      .description('exit 0 only when --broken reproduces and --fixed is fixed, with both sides\' evidence')
+      .requiredOption('-s, --scenario <id>', 'scenario id')
+      .addOption(new Option('--case <name>', 'case name (repeatable; default: every case)').argParser(collect))
+      .requiredOption('--broken <spec>', 'client spec expected to reproduce the failure')
+      .requiredOption('--fixed <spec>', 'client spec expected to be fixed'),
+  ).action(async (options: CommonOptions & { scenario: string; case?: string[]; broken: string; fixed: string }) => {
+    const broken = parseClientSpec(options.broken);
+    const fixed = parseClientSpec(options.fixed);
+    const scenarios = selectScenarios(await loadScenarios(), [options.scenario]);
+    checkCases(scenarios, options.case ?? []);
+    const outcome = await runSession(planJobs(scenarios, [broken, fixed], options.case ?? []), {
+      cache: await openCache(options),
+      concurrency: options.concurrency,
+      reportRoot: options.report ? options.reports : null,
+      command: `regress ${process.argv.slice(2).join(' ')}`,
+      onEvent: progressPrinter(),
+    });
+    const cases = [...new Set(outcome.results.map((r) => r.case))].sort();
+    const pick = (c: string, label: string) => outcome.results.find((r) => r.case === c && r.client === label);
+    const holds = cases.length > 0 && cases.every((c) => pick(c, broken.label)?.verdict === 'reproduced' && pick(c, fixed.label)?.verdict === 'fixed');
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({ holds, results: sortResults(outcome.results) }, null, 2)}\n`);
+    } else {
+      for (const c of cases) {
+        const b = pick(c, broken.label);
+        const f = pick(c, fixed.label);
+        const ok = b?.verdict === 'reproduced' && f?.verdict === 'fixed';
+        process.stdout.write(`\n${options.scenario}/${c}: ${ok ? 'holds' : 'DOES NOT HOLD'}\n`);
+        process.stdout.write(`${sideBySide([`BROKEN ${broken.label} (expect reproduced)`, ...evidenceLines(b)], [`FIXED ${fixed.label} (expect fixed)`, ...evidenceLines(f)])}\n`);
+      }
+      process.stdout.write(`\nverify ${options.scenario}: ${holds ? 'the pair holds' : 'the pair does not hold'}\n`);
+    }
+    if (outcome.interrupted) process.exitCode = EXIT.interrupted;
+    else if (outcome.results.some((r) => r.verdict === 'error')) process.exitCode = EXIT.error;
+    else process.exitCode = holds ? EXIT.ok : EXIT.reproduced;
+  });
+
+  withCommon(
+    program
+      .command('bisect')
+      .description('find the first fixed release of a package, skipping releases that cannot be tested')
+      .requiredOption('-s, --scenario <id>', 'scenario id')
+      .option('--case <name>', 'case name (required when the scenario has several)')
+      .option('--package <name>', 'package whose releases are bisected', 'httpx')
+      .option('--from <version>', 'oldest release to consider')
+      .option('--to <version>', 'newest release to consider')
+      .option('--with <spec>', 'requirements installed beside each probed release, e.g. "httpx==0.26.0"')
+      .option('--pre', 'include pre-releases')
+      .option('--include-yanked', 'include yanked releases'),
+  ).action(async (options) => {
+    process.exitCode = await bisectCommand(options);
+  });
+
+  withCommon(
+    program
+      .command('tables')
+      .description('run every minor httpx release and the latest httpx2, and print (or --write) each scenario README\'s version table')
+      .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
+      .option('--from <version>', 'oldest httpx release', '0.10')
+      .option('--write', 'replace the generated table in each scenario README'),
+  ).action(async (options) => {
+    process.exitCode = await tablesCommand(options);
+  });
 
   return program;
 }
 
-interface RunCliOptions {
-  client?: string[];
-  scenario?: string[];
-  case?: string[];
-  json?: boolean;
-  python?: string;
-  concurrency: number;
-}
-
-async function runCommand(options: RunCliOptions): Promise<number> {
-  const started = performance.now();
-  const specs = (options.client ?? ['httpx']).map(parseClientSpec);
-  const scenarios = selectScenarios(await loadScenarios(), options.scenario ?? []);
-  const cases = options.case ?? [];
-  const knownCases = new Set(scenarios.flatMap((s) => s.cases.map((c) => c.name)));
-  const unknownCase = cases.find((c) => !knownCases.has(c));
-  if (unknownCase) throw new BadInput(`unknown case '${unknownCase}' (known: ${[...knownCases].join(', ')})`);
-  const jobs = planJobs(scenarios, specs, cases);
-
-  const cache = new EnvironmentCache(await findPython(options.python));
-  const onEvent = progressPrinter();
-  const stop = new AbortController();
-  const finished: CaseResult[] = [];
-  const interrupted = new Promise<number>((resolve) => {
-    process.once('SIGINT', () => {
-      process.stderr.write('\nregress: interrupted; stopping clients and printing what finished\n');
-      stop.abort();
-      killAllGroups();
-      process.once('SIGINT', () => process.exit(EXIT.interrupted));
-      resolve(EXIT.interrupted);
-    });
-  });
-
-  // Environments first: a spec that names no real release is bad input, reported before anything runs.
-  const environments = await prepareEnvironments(uniqueSpecs(jobs), { cache, onEvent });
-  for (const env of environments.values()) {
-    if (env instanceof InstallError && env.noSuchRelease) throw new BadInput(env.message);
-  }
-
-  const run = runJobs(jobs, {
-    cache,
-    environments,
-    concurrency: options.concurrency,
-    signal: stop.signal,
-    onEvent: (event) => {
-      if (event.type === 'case-done') finished.push(event.result);
-      onEvent(event);
-    },
-  });
-  const code = await Promise.race([run.then(() => undefined), interrupted]);
-  const results = sortResults(finished);
-  if (options.json) {
-    process.stdout.write(`${JSON.stringify({ results }, null, 2)}\n`);
-  } else {
-    process.stdout.write(`\n${verdictTable(results)}\n\n${summaryLine(results, performance.now() - started)}\n`);
-  }
-  return code ?? exitCodeFor(results);
-}
-
-function sortResults(results: CaseResult[]): CaseResult[] {
+export function sortResults(results: CaseResult[]): CaseResult[] {
   return [...results].sort(
     (a, b) => a.scenario.localeCompare(b.scenario) || a.case.localeCompare(b.case) || a.client.localeCompare(b.client),
   );
@@ -142,10 +194,15 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version are not errors; everything else commander rejects is bad input.
-      if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.help') return 0;
-      return EXIT.error;
+      return error.exitCode === 0 || error.code.startsWith('commander.help') ? EXIT.ok : EXIT.error;
     }
-    if (error instanceof BadInput || error instanceof SpecError || error instanceof UnknownScenarioError || error instanceof InstallError) {
+    if (
+      error instanceof BadInput ||
+      error instanceof SpecError ||
+      error instanceof UnknownScenarioError ||
+      error instanceof InstallError ||
+      error instanceof IndexError
+    ) {
       process.stderr.write(`regress: ${error.message}\n`);
       return EXIT.error;
     }

@@ -38,6 +38,9 @@ export class InstallError extends Error {
   }
 }
 
+/** Bump when the way environments are built changes, so older cached ones are not reused. */
+const ENV_LAYOUT = 2;
+
 export function defaultCacheDir(): string {
   return process.env.REGRESS_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'regress');
 }
@@ -104,6 +107,7 @@ export class EnvironmentCache {
 
   async #key(spec: ClientSpec): Promise<string> {
     const identity: Record<string, unknown> = {
+      layout: ENV_LAYOUT,
       spec: spec.label,
       python: this.#python.path,
       pythonVersion: this.#python.version,
@@ -137,7 +141,9 @@ export class EnvironmentCache {
       const requirements = spec.requirements.map((r) => r.text);
       if (uv) {
         await install(uv, ['venv', '--quiet', '--relocatable', '--python', this.#python.path, tmp], spec);
-        await install(uv, ['pip', 'install', '--quiet', '--python', python, ...requirements], spec);
+        // Bytecode is compiled once here: client processes run with PYTHONDONTWRITEBYTECODE and must not
+        // pay for compiling httpx on every start.
+        await install(uv, ['pip', 'install', '--quiet', '--compile-bytecode', '--python', python, ...requirements], spec);
       } else {
         await install(this.#python.path, ['-m', 'venv', tmp], spec);
         await install(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...requirements], spec);
@@ -164,6 +170,25 @@ export class EnvironmentCache {
       await rm(tmp, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /**
+   * Whether the installer can resolve the spec at all (nothing is installed). Bisection uses it to leave
+   * out releases that cannot be installed together with the --with requirements, before probing.
+   */
+  async resolvable(spec: ClientSpec): Promise<boolean> {
+    const uv = await this.#uvBinary();
+    const requirements = spec.requirements.map((r) => r.text);
+    const result = uv
+      ? await execa(uv, ['pip', 'compile', '--quiet', '--no-header', '--python', this.#python.path, '-'], {
+          input: requirements.join('\n'),
+          reject: false,
+          env: { UV_PYTHON_DOWNLOADS: 'never', UV_NO_PROGRESS: '1' },
+        })
+      : await execa(this.#python.path, ['-m', 'pip', 'install', '--dry-run', '--quiet', '--ignore-installed', ...requirements], {
+          reject: false,
+        });
+    return result.exitCode === 0;
   }
 
   /** uv from PATH, else bootstrapped from PyPI into the cache; null means fall back to venv + pip. */

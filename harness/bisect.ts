@@ -1,0 +1,165 @@
+// Release bisection with a tri-state outcome, as `git bisect` does for commits: a release is
+// reproduced (old), fixed (new), or skipped (cannot be installed, imported or run: error/not-applicable).
+//
+// 1. Endpoints: the oldest testable release must reproduce, the newest testable must be fixed.
+// 2. Binary search between them (about log2(N) probes), stepping around skipped releases.
+// 3. Validation: probe the neighbours of the boundary and a sample (the first and newest release of every
+//    minor series), in parallel. Any flip in that history is then narrowed to adjacent releases, so a non-monotonic
+//    history (fixed, broken again, fixed) is reported with exact ranges, and the first fixed release
+//    reported is the one after which every probed release stays fixed.
+import type { Verdict } from './types.ts';
+
+export type Outcome = 'reproduced' | 'fixed' | 'skip';
+
+export interface Probe {
+  version: string;
+  outcome: Outcome;
+  verdict: Verdict;
+  reason: string;
+  phase: 'endpoint' | 'search' | 'validate' | 'refine';
+}
+
+export interface BisectReport {
+  candidates: string[];
+  /** The release after which every probed release is fixed; undefined when none could be found. */
+  firstFixed?: string;
+  lastBroken?: string;
+  /** Probes spent on endpoints and the binary search, against the ⌈log2 N⌉ + 2 budget. */
+  searchProbes: number;
+  budget: number;
+  probes: Probe[];
+  /** Ranges (in probed releases) that disagree with a single broken → fixed history. */
+  anomalies: { from: string; to: string; outcome: Outcome; note: string }[];
+  monotonic: boolean;
+  problem?: string;
+}
+
+export type ProbeFn = (version: string) => Promise<{ verdict: Verdict; reason: string }>;
+
+export function outcomeOf(verdict: Verdict): Outcome {
+  return verdict === 'reproduced' ? 'reproduced' : verdict === 'fixed' ? 'fixed' : 'skip';
+}
+
+export async function bisectReleases(
+  candidates: string[],
+  probe: ProbeFn,
+  options: { sample?: (candidates: string[]) => string[]; parallel?: number; onProbe?: (p: Probe) => void } = {},
+): Promise<BisectReport> {
+  const known = new Map<number, Probe>();
+  const probes: Probe[] = [];
+  const run = async (index: number, phase: Probe['phase']): Promise<Outcome> => {
+    const seen = known.get(index);
+    if (seen) return seen.outcome;
+    const version = candidates[index]!;
+    const { verdict, reason } = await probe(version);
+    const p: Probe = { version, outcome: outcomeOf(verdict), verdict, reason, phase };
+    known.set(index, p);
+    probes.push(p);
+    options.onProbe?.(p);
+    return p.outcome;
+  };
+  const budget = Math.ceil(Math.log2(Math.max(candidates.length, 2))) + 2;
+  const report = (extra: Partial<BisectReport>): BisectReport => ({
+    candidates,
+    searchProbes: probes.length,
+    budget,
+    probes,
+    anomalies: [],
+    monotonic: true,
+    ...extra,
+  });
+  if (candidates.length < 2) return report({ problem: 'fewer than two releases in range' });
+
+  // 1. Endpoints, skipping inward past releases that cannot be tested.
+  let lo = 0;
+  while (lo < candidates.length && (await run(lo, 'endpoint')) === 'skip') lo++;
+  if (lo === candidates.length) return report({ problem: 'no release in range could be tested' });
+  if (known.get(lo)!.outcome === 'fixed') {
+    return report({ problem: `the oldest testable release in range, ${candidates[lo]}, is already fixed (the failure may not exist there yet): pass a --from where it reproduces` });
+  }
+  let hi = candidates.length - 1;
+  while (hi > lo && (await run(hi, 'endpoint')) === 'skip') hi--;
+  if (hi === lo || known.get(hi)!.outcome !== 'fixed') {
+    return report({ problem: `the newest testable release in range, ${candidates[hi]}, still reproduces` });
+  }
+
+  // 2. Binary search; a skipped midpoint is stepped around, nearest first.
+  while (true) {
+    const open = range(lo + 1, hi).filter((i) => known.get(i)?.outcome !== 'skip');
+    if (open.length === 0) break;
+    const middle = open[Math.floor((open.length - 1) / 2)]!;
+    const outcome = await run(middle, 'search');
+    if (outcome === 'reproduced') lo = middle;
+    else if (outcome === 'fixed') hi = middle;
+  }
+  const searchProbes = probes.length;
+
+  // 3. Validate: neighbours of the boundary and the caller's sample, in parallel.
+  const sampled = new Set([lo - 1, hi + 1].filter((i) => i >= 0 && i < candidates.length));
+  for (const version of options.sample?.(candidates) ?? []) sampled.add(candidates.indexOf(version));
+  await inParallel([...sampled].filter((i) => i >= 0 && !known.has(i)), options.parallel ?? 4, (i) => run(i, 'validate'));
+
+  // Narrow every flip between probed releases down to adjacent testable releases.
+  while (true) {
+    const flip = flips(known).find(([a, b]) => range(a + 1, b).some((i) => !known.has(i)));
+    if (!flip) break;
+    const [a, b] = flip;
+    const open = range(a + 1, b).filter((i) => !known.has(i));
+    await run(open[Math.floor((open.length - 1) / 2)]!, 'refine');
+  }
+
+  const ordered = [...known].filter(([, p]) => p.outcome !== 'skip').sort(([a], [b]) => a - b);
+  const lastReproduced = ordered.filter(([, p]) => p.outcome === 'reproduced').at(-1);
+  const firstFixedAfter = ordered.find(([i, p]) => p.outcome === 'fixed' && (!lastReproduced || i > lastReproduced[0]));
+  const anomalies: BisectReport['anomalies'] = [];
+  // Runs of probed releases; every run except the first (reproduced) and last (fixed) is an anomaly.
+  const runs: { from: string; to: string; outcome: Outcome }[] = [];
+  for (const [, p] of ordered) {
+    const last = runs.at(-1);
+    if (last && last.outcome === p.outcome) last.to = p.version;
+    else runs.push({ from: p.version, to: p.version, outcome: p.outcome });
+  }
+  runs.forEach((r, i) => {
+    if (i === 0 && r.outcome === 'reproduced') return;
+    if (i === runs.length - 1 && r.outcome === 'fixed') return;
+    anomalies.push({
+      ...r,
+      note: r.outcome === 'fixed' ? `fixed in ${span(r)}, then reproduced again from ${runs[i + 1]?.from}` : `reproduced again in ${span(r)}`,
+    });
+  });
+  return {
+    ...report({}),
+    searchProbes,
+    ...(firstFixedAfter ? { firstFixed: firstFixedAfter[1].version } : {}),
+    ...(lastReproduced ? { lastBroken: lastReproduced[1].version } : {}),
+    anomalies,
+    monotonic: anomalies.length === 0,
+  };
+}
+
+function span(r: { from: string; to: string }): string {
+  return r.from === r.to ? r.from : `${r.from}–${r.to}`;
+}
+
+/** Adjacent probed, testable releases whose outcomes differ, as index pairs. */
+function flips(known: Map<number, Probe>): [number, number][] {
+  const ordered = [...known].filter(([, p]) => p.outcome !== 'skip').sort(([a], [b]) => a - b);
+  const pairs: [number, number][] = [];
+  for (let i = 1; i < ordered.length; i++) {
+    if (ordered[i - 1]![1].outcome !== ordered[i]![1].outcome) pairs.push([ordered[i - 1]![0], ordered[i]![0]]);
+  }
+  return pairs;
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+}
+
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: Math.min(limit, queue.length) }, async () => {
+      while (queue.length) await work(queue.shift()!);
+    }),
+  );
+}

@@ -1,0 +1,127 @@
+// `regress bisect`: first fixed release of a package for one scenario case, from the package index.
+import { satisfies } from '@renovatebot/pep440';
+import { CLIENTS } from '../clients.ts';
+import { type BisectReport, bisectReleases, type Probe } from '../bisect.ts';
+import { listReleases, selectReleases, seriesEnds } from '../package-index.ts';
+import { planJobs } from '../runner.ts';
+import { loadScenarios, selectScenarios } from '../scenarios.ts';
+import { BadInput, runSession } from '../session.ts';
+import { normaliseName, parseClientSpec } from '../spec.ts';
+import { type CommonOptions, EXIT, openCache } from './main.ts';
+
+interface BisectOptions extends CommonOptions {
+  scenario: string;
+  case?: string;
+  package: string;
+  from?: string;
+  to?: string;
+  with?: string;
+  pre?: boolean;
+  includeYanked?: boolean;
+}
+
+export async function bisectCommand(options: BisectOptions): Promise<number> {
+  const [scenario] = selectScenarios(await loadScenarios(), [options.scenario]);
+  const caseNames = scenario!.cases.map((c) => c.name);
+  const caseName = options.case ?? (caseNames.length === 1 ? caseNames[0] : undefined);
+  if (!caseName) throw new BadInput(`scenario ${options.scenario} has several cases: pass --case (${caseNames.join(', ')})`);
+  if (!caseNames.includes(caseName)) throw new BadInput(`unknown case '${caseName}' (known: ${caseNames.join(', ')})`);
+  const pkg = normaliseName(options.package);
+  const extra = options.with?.trim() ?? '';
+  // A malformed --with, or a probe spec naming no client under test, is bad input: fail before the index.
+  parseClientSpec(`${pkg}==0 ${extra}`.trim());
+
+  const releases = await listReleases(pkg);
+  // Without --from, a client's bisection starts where the client contract does (see harness/clients.ts).
+  const contract = !options.from && (pkg === 'httpx' || pkg === 'httpx2') ? CLIENTS[pkg] : undefined;
+  const inRange = selectReleases(releases, {
+    ...(options.from ? { from: options.from } : {}),
+    ...(options.to ? { to: options.to } : {}),
+    includePrereleases: Boolean(options.pre),
+    includeYanked: Boolean(options.includeYanked),
+  }).filter((v) => !contract || satisfies(v, contract.supported));
+  const cache = await openCache(options);
+  // Releases the resolver cannot install beside --with are skipped up front, as git bisect skips.
+  const installable = await inParallelMap(inRange, 8, (v) => cache.resolvable(parseClientSpec(`${pkg}==${v} ${extra}`.trim())));
+  const candidates = inRange.filter((_, i) => installable[i]);
+  const uninstallable = inRange.filter((_, i) => !installable[i]);
+  process.stderr.write(
+    `[bisect] ${pkg}: ${releases.length} release(s) on the index; left out: ${releases.length - inRange.length} out of range, ` +
+      `pre-release or yanked${contract ? ` or outside the client contract ${contract.supported}` : ''}` +
+      (uninstallable.length ? `; ${uninstallable.length} that cannot be installed${extra ? ` with ${extra}` : ''} (${span(uninstallable)})` : '') +
+      `\n[bisect] ${candidates.length} candidate(s) ${candidates[0]} … ${candidates.at(-1)}; ` +
+      `budget ⌈log2 ${candidates.length}⌉ + 2 = ${Math.ceil(Math.log2(Math.max(2, candidates.length))) + 2} probes\n`,
+  );
+
+  const probe = async (version: string) => {
+    const spec = parseClientSpec(`${pkg}==${version} ${extra}`.trim());
+    let outcome;
+    try {
+      outcome = await runSession(planJobs([scenario!], [spec], [caseName]), {
+        cache,
+        concurrency: options.concurrency,
+        reportRoot: null,
+        command: 'bisect probe',
+      });
+    } catch (error) {
+      // Cannot be installed: skipped, like any release that cannot be tested.
+      if (error instanceof BadInput) return { verdict: 'error' as const, reason: error.message };
+      throw error;
+    }
+    if (outcome.interrupted) process.exit(EXIT.interrupted);
+    const result = outcome.results[0];
+    return result ? { verdict: result.verdict, reason: result.evidence.reason } : { verdict: 'error' as const, reason: 'no result' };
+  };
+  const report = await bisectReleases(candidates, probe, {
+    sample: (all) => seriesEnds(all),
+    parallel: options.concurrency,
+    onProbe: (p) => process.stderr.write(`${describeProbe(p)}\n`),
+  });
+  if (options.json) process.stdout.write(`${JSON.stringify({ package: pkg, scenario: options.scenario, case: caseName, with: extra || null, ...report }, null, 2)}\n`);
+  else process.stdout.write(`${summarise(pkg, report)}\n`);
+  return report.firstFixed ? EXIT.ok : EXIT.error;
+}
+
+function describeProbe(p: Probe): string {
+  const word = p.outcome === 'skip' ? `skipped (${p.verdict}: ${p.reason})` : p.outcome;
+  return `[bisect] ${p.phase.padEnd(8)} ${p.version}: ${word}`;
+}
+
+export function summarise(pkg: string, report: BisectReport): string {
+  const lines: string[] = [];
+  if (report.problem) lines.push(`bisect: cannot bisect: ${report.problem}`);
+  if (report.firstFixed) {
+    lines.push(
+      `first fixed: ${pkg} ${report.firstFixed} (last reproduced: ${report.lastBroken}) — search took ${report.searchProbes} probe(s), budget ${report.budget}; ${report.probes.length} probe(s) with validation`,
+    );
+  }
+  const skipped = report.probes.filter((p) => p.outcome === 'skip');
+  if (skipped.length) lines.push(`skipped (cannot be tested): ${skipped.map((p) => `${p.version} (${p.verdict})`).join(', ')}`);
+  if (!report.monotonic) {
+    lines.push('history is NOT monotonic:');
+    for (const a of report.anomalies) lines.push(`  - ${a.note}`);
+  } else if (report.firstFixed) {
+    lines.push('history is monotonic across every probed release');
+  }
+  const table = [...report.probes].sort((a, b) => report.candidates.indexOf(a.version) - report.candidates.indexOf(b.version));
+  lines.push('probed:', ...table.map((p) => `  ${p.version.padEnd(10)} ${p.outcome.padEnd(10)} ${p.phase}`));
+  return lines.join('\n');
+}
+
+function span(versions: string[]): string {
+  return versions.length > 4 ? `${versions[0]} … ${versions.at(-1)}` : versions.join(', ');
+}
+
+async function inParallelMap<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await work(items[i]!);
+      }
+    }),
+  );
+  return out;
+}

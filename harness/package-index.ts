@@ -1,0 +1,118 @@
+// Releases of a package, from the package index pip itself is configured to use (PEP 503 simple pages
+// with PEP 592 yank marks), ordered by PEP 440 with @renovatebot/pep440. No index host is written here:
+// the URL comes from PIP_INDEX_URL, pip's configuration, or pip's own default.
+import { compare, explain, valid } from '@renovatebot/pep440';
+import { execa } from 'execa';
+import { normaliseName } from './spec.ts';
+
+export interface Release {
+  version: string;
+  yanked: boolean;
+  prerelease: boolean;
+}
+
+export class IndexError extends Error {}
+
+let indexUrl: Promise<string> | undefined;
+
+export function packageIndexUrl(python = process.env.REGRESS_PYTHON ?? 'python3'): Promise<string> {
+  indexUrl ??= (async () => {
+    const fromEnv = process.env.PIP_INDEX_URL ?? process.env.UV_DEFAULT_INDEX ?? process.env.UV_INDEX_URL;
+    if (fromEnv) return fromEnv;
+    const configured = await execa(python, ['-m', 'pip', 'config', 'get', 'global.index-url'], { reject: false });
+    if (configured.exitCode === 0 && configured.stdout.trim()) return configured.stdout.trim();
+    const fallback = await execa(python, ['-c', 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)'], { reject: false });
+    if (fallback.exitCode === 0 && fallback.stdout.trim()) return fallback.stdout.trim();
+    throw new IndexError('cannot tell which package index to use: set PIP_INDEX_URL');
+  })();
+  return indexUrl;
+}
+
+/** Every release of a package, oldest first. */
+export async function listReleases(name: string): Promise<Release[]> {
+  const base = (await packageIndexUrl()).replace(/\/+$/, '');
+  const url = `${base}/${normaliseName(name)}/`;
+  let page: string;
+  try {
+    const response = await fetch(url, { headers: { Accept: 'text/html' }, signal: AbortSignal.timeout(60_000) });
+    if (response.status === 404) throw new IndexError(`the package index has no project '${name}'`);
+    if (!response.ok) throw new IndexError(`the package index answered ${response.status} for ${url}`);
+    page = await response.text();
+  } catch (error) {
+    if (error instanceof IndexError) throw error;
+    throw new IndexError(`cannot read the package index at ${url}: ${(error as Error).message}`);
+  }
+  return parseSimplePage(page, name);
+}
+
+/** Parse a PEP 503 page: one anchor per file; a version is yanked when all of its files are. */
+export function parseSimplePage(page: string, name: string): Release[] {
+  const files = new Map<string, boolean[]>();
+  for (const match of page.matchAll(/<a\s([^>]*)>([^<]+)<\/a>/gi)) {
+    const version = versionOfFile(match[2]!.trim(), name);
+    if (!version) continue;
+    const yanked = /\sdata-yanked(=|\s|$)/i.test(` ${match[1]}`);
+    files.set(version, [...(files.get(version) ?? []), yanked]);
+  }
+  return [...files]
+    .map(([version, yanks]) => ({
+      version,
+      yanked: yanks.every(Boolean),
+      prerelease: explain(version)?.is_prerelease ?? false,
+    }))
+    .sort((a, b) => compare(a.version, b.version));
+}
+
+function versionOfFile(filename: string, name: string): string | null {
+  const stem = filename.replace(/\.(whl|tar\.gz|zip|tar\.bz2|tgz|egg)$/i, '');
+  const project = normaliseName(name);
+  let candidate: string | undefined;
+  if (filename.endsWith('.whl')) {
+    // {name}-{version}(-{build})?-{python}-{abi}-{platform}
+    const parts = stem.split('-');
+    if (normaliseName(parts[0] ?? '') !== project) return null;
+    candidate = parts[1];
+  } else {
+    // {name}-{version}
+    if (normaliseName(stem.slice(0, name.length)) !== project) return null;
+    candidate = stem.slice(name.length + 1);
+  }
+  return candidate && valid(candidate) ? candidate : null;
+}
+
+export interface ReleaseFilter {
+  from?: string;
+  to?: string;
+  includePrereleases?: boolean;
+  includeYanked?: boolean;
+}
+
+export function selectReleases(releases: Release[], filter: ReleaseFilter): string[] {
+  return releases
+    .filter((r) => (filter.includePrereleases || !r.prerelease) && (filter.includeYanked || !r.yanked))
+    .map((r) => r.version)
+    .filter((v) => (!filter.from || compare(v, filter.from) >= 0) && (!filter.to || compare(v, filter.to) <= 0));
+}
+
+function byMinor(versions: string[]): Map<string, string[]> {
+  const series = new Map<string, string[]>();
+  for (const v of [...versions].sort(compare)) {
+    const release = explain(v)?.release ?? [];
+    const key = `${release[0] ?? 0}.${release[1] ?? 0}`;
+    series.set(key, [...(series.get(key) ?? []), v]);
+  }
+  return series;
+}
+
+/** The newest release of each minor series (0.13.3 for 0.13.*), oldest series first. */
+export function latestPerMinor(versions: string[]): string[] {
+  return [...byMinor(versions).values()].map((s) => s.at(-1)!);
+}
+
+/**
+ * The first and the newest release of each minor series: behaviour tends to change at a series' first
+ * release and to be patched within it, so both ends are sampled (0.13.0 and 0.13.3, for example).
+ */
+export function seriesEnds(versions: string[]): string[] {
+  return [...byMinor(versions).values()].flatMap((s) => [...new Set([s[0]!, s.at(-1)!])]);
+}

@@ -1,0 +1,198 @@
+// report.html: one self-contained file (no network, no external assets) with the verdict matrix as a
+// coloured grid; a click on a cell shows its evidence: the client's steps and exceptions, and each
+// server's connection timeline. All evidence text is inserted with textContent, never as HTML.
+import type { RunReport } from './formats.ts';
+
+export function reportHtml(report: RunReport): string {
+  // JSON inside <script> must not be able to close the element.
+  const data = JSON.stringify(report).replace(/</g, '\\u003c');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>regress report ${escapeHtml(report.run.id)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+  <h1>regress report</h1>
+  <p id="run-meta"></p>
+  <p id="interrupted" class="banner" hidden></p>
+  <p id="counts"></p>
+</header>
+<main>
+  <section>
+    <table id="grid" aria-label="verdict matrix"><thead></thead><tbody></tbody></table>
+    <p class="hint">Select a cell to see its evidence.</p>
+  </section>
+  <section id="detail" hidden aria-live="polite">
+    <h2 id="detail-title"></h2>
+    <p><span id="detail-verdict" class="badge"></span> <span id="detail-reason"></span></p>
+    <h3>Installed</h3><p id="detail-installed" class="mono"></p>
+    <h3>Client steps</h3>
+    <table id="detail-steps"><thead><tr><th>step</th><th>start (s)</th><th>took (s)</th><th>outcome</th><th>exception</th></tr></thead><tbody></tbody></table>
+    <div id="detail-error"></div>
+    <h3>Server connections</h3>
+    <div id="detail-servers"></div>
+  </section>
+</main>
+<script type="application/json" id="report-data">${data}</script>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}
+
+const STYLE = `
+:root { font-family: system-ui, sans-serif; color: #1d2330; background: #fafbfc; }
+body { margin: 0 auto; max-width: 1400px; padding: 1rem 1.5rem; }
+h1 { margin: 0 0 .25rem; font-size: 1.5rem; }
+h2 { font-size: 1.15rem; margin: .5rem 0; } h3 { font-size: .95rem; margin: 1rem 0 .35rem; }
+.banner { background: #fff4ce; border: 1px solid #e0c050; padding: .4rem .6rem; border-radius: 4px; }
+.mono { font-family: ui-monospace, monospace; font-size: .85rem; }
+table { border-collapse: collapse; font-size: .88rem; }
+th, td { border: 1px solid #d5d9e0; padding: .3rem .5rem; text-align: left; vertical-align: top; }
+thead th { background: #eef1f5; }
+#grid td.cell { padding: 0; }
+#grid button { all: unset; box-sizing: border-box; display: block; width: 100%; padding: .35rem .6rem; cursor: pointer; font-weight: 600; text-align: center; }
+#grid button:focus-visible, #grid button[aria-pressed="true"] { outline: 3px solid #1d4ed8; outline-offset: -3px; }
+.v-fixed { background: #d3f2dc; color: #14532d; }
+.v-reproduced { background: #fbd5d5; color: #7f1d1d; }
+.v-not-applicable { background: #e5e7eb; color: #374151; }
+.v-error { background: #ead9fb; color: #4c1d95; }
+.badge { padding: .15rem .5rem; border-radius: 999px; font-weight: 700; }
+.chip { margin-right: .6rem; padding: .15rem .5rem; border-radius: 4px; }
+.hint { color: #5b6475; font-size: .85rem; }
+#detail { border-top: 2px solid #d5d9e0; margin-top: 1rem; }
+.timeline text { font-size: 11px; font-family: ui-monospace, monospace; }
+`;
+
+const SCRIPT = `
+const report = JSON.parse(document.getElementById('report-data').textContent);
+const results = report.results;
+const el = (tag, props = {}, ...children) => {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'class') node.className = v; else if (k === 'text') node.textContent = v; else node.setAttribute(k, v);
+  }
+  for (const child of children) node.append(child);
+  return node;
+};
+const run = report.run;
+document.getElementById('run-meta').textContent =
+  'Run ' + run.id + ' · started ' + run.startedAt + (run.finishedAt ? ' · finished ' + run.finishedAt : '') +
+  ' · ' + run.host.platform + ' · Node ' + run.host.node + ' · ' + run.command;
+if (run.interrupted) {
+  const b = document.getElementById('interrupted');
+  b.hidden = false;
+  b.textContent = 'Interrupted: ' + results.length + ' of ' + run.planned + ' cases finished; this report holds those.';
+}
+const verdicts = ['fixed', 'reproduced', 'not-applicable', 'error'];
+const counts = document.getElementById('counts');
+for (const v of verdicts) {
+  const n = results.filter((r) => r.verdict === v).length;
+  counts.append(el('span', { class: 'chip v-' + v, text: n + ' ' + v }));
+}
+const clients = [...new Set(results.map((r) => r.client))];
+const rows = [...new Set(results.map((r) => r.scenario + '/' + r.case))].sort();
+const grid = document.getElementById('grid');
+const head = el('tr', {}, el('th', { text: 'scenario / case' }));
+for (const c of clients) head.append(el('th', { text: c }));
+grid.tHead.append(head);
+for (const row of rows) {
+  const tr = el('tr', {}, el('th', { text: row, scope: 'row' }));
+  for (const c of clients) {
+    const r = results.find((x) => x.scenario + '/' + x.case === row && x.client === c);
+    if (!r) { tr.append(el('td', { text: '—' })); continue; }
+    const button = el('button', { type: 'button', 'aria-pressed': 'false', 'data-row': row, 'data-client': c,
+      title: r.evidence.reason, text: r.verdict });
+    button.addEventListener('click', () => show(r, button));
+    tr.append(el('td', { class: 'cell v-' + r.verdict }, button));
+  }
+  grid.tBodies[0].append(tr);
+}
+function outcome(s) {
+  if (s.ok) return String(s.status);
+  if (s.cancelled) return 'cancelled';
+  return s.error ? s.error.kind : 'error';
+}
+function show(r, button) {
+  for (const b of grid.querySelectorAll('button')) b.setAttribute('aria-pressed', 'false');
+  button.setAttribute('aria-pressed', 'true');
+  document.getElementById('detail').hidden = false;
+  document.getElementById('detail-title').textContent = r.scenario + '/' + r.case + ' × ' + r.client;
+  const badge = document.getElementById('detail-verdict');
+  badge.textContent = r.verdict; badge.className = 'badge v-' + r.verdict;
+  document.getElementById('detail-reason').textContent = r.evidence.reason + ' (' + (r.durationMs / 1000).toFixed(1) + ' s)';
+  const inst = r.installed;
+  document.getElementById('detail-installed').textContent = inst
+    ? 'Python ' + inst.python + ' · ' + Object.entries(inst.packages).filter(([, v]) => v).map(([k, v]) => k + ' ' + v).join(' · ')
+    : 'not installed';
+  const body = document.querySelector('#detail-steps tbody');
+  body.replaceChildren();
+  for (const s of r.evidence.client.steps) {
+    body.append(el('tr', {}, el('td', { text: s.name }), el('td', { text: s.startedAt.toFixed(3) }),
+      el('td', { text: s.elapsed.toFixed(3) }), el('td', { text: outcome(s) }),
+      el('td', { class: 'mono', text: s.error ? s.error.type + ': ' + s.error.message : '' })));
+  }
+  const err = document.getElementById('detail-error');
+  err.replaceChildren();
+  const tail = r.evidence.client.stderrTail || r.evidence.client.outputProblem;
+  if (tail) err.append(el('h3', { text: 'Client output' }), el('pre', { class: 'mono', text: tail }));
+  const servers = document.getElementById('detail-servers');
+  servers.replaceChildren();
+  const names = Object.keys(r.evidence.server);
+  if (!names.length) servers.append(el('p', { text: 'no server observations' }));
+  for (const name of names) servers.append(timeline(name, r.evidence.server[name]));
+}
+function timeline(name, obs) {
+  const wrap = el('div');
+  wrap.append(el('p', { text: name + ': ' + obs.connections.length + ' connection(s), ' + obs.requests.length +
+    ' request(s), peak ' + obs.peakConcurrentConnections + ' concurrent' + (obs.tlsFailures ? ', ' + obs.tlsFailures + ' TLS failure(s)' : '') }));
+  const ns = 'http://www.w3.org/2000/svg';
+  const end = Math.max(1, ...obs.connections.map((c) => c.closedAt ?? c.openedAt), ...obs.requests.map((q) => q.at));
+  const width = 900, left = 60, rowH = 22, height = obs.connections.length * rowH + 24;
+  const x = (t) => left + (t / end) * (width - left - 10);
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('class', 'timeline'); svg.setAttribute('width', width); svg.setAttribute('height', height);
+  svg.setAttribute('role', 'img'); svg.setAttribute('aria-label', name + ' connection timeline');
+  const add = (tag, attrs, text) => {
+    const n = document.createElementNS(ns, tag);
+    for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
+    if (text !== undefined) n.textContent = text;
+    svg.append(n); return n;
+  };
+  obs.connections.forEach((c, i) => {
+    const y = 6 + i * rowH;
+    add('text', { x: 4, y: y + 12 }, '#' + c.id);
+    const failed = c.tls && c.tls.outcome === 'failed';
+    const bar = add('rect', { x: x(c.openedAt), y, height: 14, rx: 3,
+      width: Math.max(2, x(c.closedAt ?? end) - x(c.openedAt)), fill: failed ? '#f2a3a3' : '#9cc3f5' });
+    const tls = c.tls ? ' · TLS ' + c.tls.outcome + (c.tls.error ? ' (' + c.tls.error + ')' : '') : '';
+    bar.append(Object.assign(document.createElementNS(ns, 'title'), { textContent:
+      'connection #' + c.id + ' opened ' + c.openedAt + ' ms, ' + (c.closedAt === undefined ? 'still open' : 'closed ' + c.closedAt + ' ms') +
+      ', ' + c.requests + ' request(s)' + tls }));
+    for (const q of obs.requests.filter((q) => q.connection === c.id)) {
+      const tick = add('rect', { x: x(q.at) - 1, y: y - 2, width: 3, height: 18, fill: q.aborted ? '#b91c1c' : '#1f2937' });
+      tick.append(Object.assign(document.createElementNS(ns, 'title'), { textContent: q.method + ' ' + q.path + ' at ' + q.at + ' ms' + (q.aborted ? ' (client left before the response)' : '') }));
+    }
+  });
+  add('text', { x: left, y: height - 4 }, '0 ms');
+  add('text', { x: width - 80, y: height - 4 }, Math.round(end) + ' ms');
+  wrap.append(svg);
+  const list = el('ul', { class: 'mono' });
+  for (const c of obs.connections) {
+    list.append(el('li', { text: '#' + c.id + ' port ' + c.remotePort + ': open ' + c.openedAt + ' ms → ' +
+      (c.closedAt === undefined ? 'open' : c.closedAt + ' ms') + ', ' + c.requests + ' request(s) ' + c.paths.join(', ') +
+      (c.tls ? ' · TLS ' + c.tls.outcome + (c.tls.error ? ' (' + c.tls.error + ')' : '') +
+      (c.tls.clientCertificate ? ' · client cert CN=' + c.tls.clientCertificate : '') : '') }));
+  }
+  wrap.append(list);
+  return wrap;
+}
+`;

@@ -1,0 +1,58 @@
+// Writes reports/<run-id>/. results.json is rewritten after every finished case, so an interrupted or
+// killed run still leaves what it finished; the other formats are written when the run ends (or is
+// interrupted). Every file is written atomically (temporary file + rename): nothing is half-written.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import type { CaseResult } from '../types.ts';
+import { junitXml, type RunInfo, type RunReport, resultsJson, summaryMarkdown } from './formats.ts';
+import { reportHtml } from './html.ts';
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export class ReportWriter {
+  readonly dir: string;
+  readonly #info: RunInfo;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(root: string, info: Omit<RunInfo, 'host' | 'interrupted'>) {
+    this.dir = join(root, info.id);
+    this.#info = { ...info, interrupted: false, host: { platform: `${process.platform}-${process.arch}`, node: process.version } };
+  }
+
+  /** Record progress: rewrite results.json with what has finished so far. */
+  progress(results: CaseResult[]): Promise<void> {
+    const snapshot = { run: { ...this.#info, interrupted: true }, results: [...results] };
+    return this.#enqueue(async () => {
+      await mkdir(this.dir, { recursive: true });
+      await writeFileAtomic(join(this.dir, 'results.json'), resultsJson(snapshot));
+    });
+  }
+
+  /** Write every format. `interrupted` marks a report of a run that did not finish. */
+  finish(results: CaseResult[], interrupted: boolean): Promise<void> {
+    const report: RunReport = {
+      run: { ...this.#info, interrupted, finishedAt: new Date().toISOString() },
+      results: [...results],
+    };
+    return this.#enqueue(async () => {
+      await mkdir(this.dir, { recursive: true });
+      await Promise.all([
+        writeFileAtomic(join(this.dir, 'junit.xml'), junitXml(report)),
+        writeFileAtomic(join(this.dir, 'summary.md'), summaryMarkdown(report)),
+        writeFileAtomic(join(this.dir, 'report.html'), reportHtml(report)),
+      ]);
+      // Last, so a complete results.json means a complete report.
+      await writeFileAtomic(join(this.dir, 'results.json'), resultsJson(report));
+    });
+  }
+
+  #enqueue(work: () => Promise<void>): Promise<void> {
+    const next = this.#queue.then(work, work);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+}
