@@ -32,7 +32,7 @@ export type RunEvent =
 
 export interface RunOptions {
   cache: EnvironmentCache;
-  /** Cases running at once. Cases mostly sleep; the bound keeps CPU contention from moving timings. */
+  /** Cases running at once; the bound keeps CPU contention from moving timings. */
   concurrency?: number;
   /** Environments installing at once. */
   installConcurrency?: number;
@@ -43,7 +43,11 @@ export interface RunOptions {
   environments?: Map<string, PythonEnvironment | Error>;
 }
 
-export const DEFAULT_CONCURRENCY = 8;
+/**
+ * Cases mostly wait on sockets and timers; CPU is spent starting Python (~130 ms each). 24 at once on 2
+ * cores gave the same verdicts as 8 over repeated 100-case matrices, with every timing margin held.
+ */
+export const DEFAULT_CONCURRENCY = 24;
 
 export function planJobs(scenarios: Scenario[], specs: ClientSpec[], caseNames: string[] = []): Job[] {
   const jobs: Job[] = [];
@@ -55,7 +59,7 @@ export function planJobs(scenarios: Scenario[], specs: ClientSpec[], caseNames: 
     }
   }
   // Longest first, so the unavoidable waits overlap everything else.
-  return jobs.sort((a, b) => b.case.timeLimitMs - a.case.timeLimitMs);
+  return jobs.sort((a, b) => b.case.unavoidableWaitMs - a.case.unavoidableWaitMs);
 }
 
 /** Install every spec's environment; a failure is returned per spec rather than thrown. */

@@ -55,6 +55,8 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
       signal: stop.signal,
       onEvent: (event) => {
         if (event.type === 'case-done') {
+          // After Ctrl-C the report holds what finished before it, nothing killed on the way out.
+          if (stop.signal.aborted) return;
           finished.push(event.result);
           void writer?.progress(finished);
         }

@@ -120,6 +120,11 @@ export interface CaseDefinition {
   summary: string;
   /** Hard limit for the client process; it is killed (whole process group) past this. */
   timeLimitMs: number;
+  /**
+   * The wait this case cannot avoid even on a fixed release (an idle gap, a slow response): the floor
+   * the benchmark compares run times with.
+   */
+  unavoidableWaitMs: number;
   setup(ctx: SetupContext): Promise<CaseFixture>;
   judge(input: JudgeInput): Judgement;
 }

@@ -1,5 +1,6 @@
 // What a person sees: progress on stderr while environments install and cases finish, and a verdict
 // table (scenario/case rows × client columns) at the end.
+import { matrix } from '../report/formats.ts';
 import type { RunEvent } from '../runner.ts';
 import type { CaseResult, Verdict } from '../types.ts';
 
@@ -42,10 +43,7 @@ export function progressPrinter(write: (line: string) => void = (l) => process.s
 
 /** One row per scenario/case, one column per client; a single client also gets the reason. */
 export function verdictTable(results: CaseResult[]): string {
-  const clients = [...new Set(results.map((r) => r.client))];
-  const rows = [...new Set(results.map((r) => `${r.scenario}/${r.case}`))].sort();
-  const cell = (row: string, client: string): CaseResult | undefined =>
-    results.find((r) => `${r.scenario}/${r.case}` === row && r.client === client);
+  const { rows, clients, cell } = matrix(results);
   const single = clients.length === 1;
   const header = ['scenario/case', ...clients, ...(single ? ['reason'] : [])];
   const body = rows.map((row) => [

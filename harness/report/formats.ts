@@ -36,7 +36,8 @@ export function matrix(results: CaseResult[]): {
   clients: string[];
   cell: (row: string, client: string) => CaseResult | undefined;
 } {
-  const clients = [...new Set(results.map((r) => r.client))];
+  // Natural order, so httpx==0.9.0 comes before httpx==0.10.1 and columns do not depend on finishing order.
+  const clients = [...new Set(results.map((r) => r.client))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const rows = [...new Set(results.map((r) => `${r.scenario}/${r.case}`))].sort();
   const index = new Map(results.map((r) => [`${r.scenario}/${r.case}\u0000${r.client}`, r]));
   return { rows, clients, cell: (row, client) => index.get(`${row}\u0000${client}`) };

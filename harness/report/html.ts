@@ -98,7 +98,7 @@ for (const v of verdicts) {
   const n = results.filter((r) => r.verdict === v).length;
   counts.append(el('span', { class: 'chip v-' + v, text: n + ' ' + v }));
 }
-const clients = [...new Set(results.map((r) => r.client))];
+const clients = [...new Set(results.map((r) => r.client))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 const rows = [...new Set(results.map((r) => r.scenario + '/' + r.case))].sort();
 const grid = document.getElementById('grid');
 const head = el('tr', {}, el('th', { text: 'scenario / case' }));
@@ -138,7 +138,7 @@ function show(r, button) {
   for (const s of r.evidence.client.steps) {
     body.append(el('tr', {}, el('td', { text: s.name }), el('td', { text: s.startedAt.toFixed(3) }),
       el('td', { text: s.elapsed.toFixed(3) }), el('td', { text: outcome(s) }),
-      el('td', { class: 'mono', text: s.error ? s.error.type + ': ' + s.error.message : '' })));
+      el('td', { class: 'mono', text: s.error ? s.error.type + (s.error.message ? ': ' + s.error.message : '') : '' })));
   }
   const err = document.getElementById('detail-error');
   err.replaceChildren();
@@ -154,10 +154,13 @@ function timeline(name, obs) {
   const wrap = el('div');
   wrap.append(el('p', { text: name + ': ' + obs.connections.length + ' connection(s), ' + obs.requests.length +
     ' request(s), peak ' + obs.peakConcurrentConnections + ' concurrent' + (obs.tlsFailures ? ', ' + obs.tlsFailures + ' TLS failure(s)' : '') }));
+  if (!obs.connections.length) return wrap;
   const ns = 'http://www.w3.org/2000/svg';
-  const end = Math.max(1, ...obs.connections.map((c) => c.closedAt ?? c.openedAt), ...obs.requests.map((q) => q.at));
+  // The axis spans the server's activity: from the first connection to the last event.
+  const start = Math.min(...obs.connections.map((c) => c.openedAt), ...obs.requests.map((q) => q.at));
+  const end = Math.max(start + 1, ...obs.connections.map((c) => c.closedAt ?? c.openedAt), ...obs.requests.map((q) => q.at));
   const width = 900, left = 60, rowH = 22, height = obs.connections.length * rowH + 24;
-  const x = (t) => left + (t / end) * (width - left - 10);
+  const x = (t) => left + ((t - start) / (end - start)) * (width - left - 10);
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('class', 'timeline'); svg.setAttribute('width', width); svg.setAttribute('height', height);
   svg.setAttribute('role', 'img'); svg.setAttribute('aria-label', name + ' connection timeline');
@@ -182,8 +185,8 @@ function timeline(name, obs) {
       tick.append(Object.assign(document.createElementNS(ns, 'title'), { textContent: q.method + ' ' + q.path + ' at ' + q.at + ' ms' + (q.aborted ? ' (client left before the response)' : '') }));
     }
   });
-  add('text', { x: left, y: height - 4 }, '0 ms');
-  add('text', { x: width - 80, y: height - 4 }, Math.round(end) + ' ms');
+  add('text', { x: left, y: height - 4 }, Math.round(start) + ' ms');
+  add('text', { x: width - 10, y: height - 4, 'text-anchor': 'end' }, Math.round(end) + ' ms (server clock)');
   wrap.append(svg);
   const list = el('ul', { class: 'mono' });
   for (const c of obs.connections) {

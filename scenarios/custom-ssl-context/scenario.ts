@@ -17,6 +17,7 @@ function tlsCase(
     name,
     summary,
     timeLimitMs: 20_000,
+    unavoidableWaitMs: 0,
     setup: async ({ certs }) => {
       const set = await certs();
       const { cert, key } = leaf(set);

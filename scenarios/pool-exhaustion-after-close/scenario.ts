@@ -27,6 +27,7 @@ export default defineScenario({
       name: 'reenter',
       summary: `${CYCLES} cycles of \`async with client\` on one client with hard limit ${HARD_LIMIT}`,
       timeLimitMs: 30_000,
+      unavoidableWaitMs: 1000,
       setup: () =>
         // Keep-alive far longer than the run, so only the client decides when sockets close.
         serveHttp({ app: { keepAliveTimeoutMs: 60_000 } }, ({ app }) => ({

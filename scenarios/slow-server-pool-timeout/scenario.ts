@@ -24,6 +24,7 @@ export default defineScenario({
       name: 'gather',
       summary: '4 concurrent requests, max_connections=2, server delay 1 s, pool timeout 4 s',
       timeLimitMs: 30_000,
+      unavoidableWaitMs: 2000,
       setup: () =>
         serveHttp({ app: { keepAliveTimeoutMs: 60_000 } }, ({ app }) => ({
           url: app!.url,
@@ -41,6 +42,7 @@ export default defineScenario({
       name: 'cancel',
       summary: '5 requests cancelled in flight by an anyio task group, then one more request',
       timeLimitMs: 30_000,
+      unavoidableWaitMs: 500,
       setup: () =>
         serveHttp({ app: { keepAliveTimeoutMs: 60_000 } }, ({ app }) => ({
           url: app!.url,

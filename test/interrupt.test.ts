@@ -1,0 +1,38 @@
+// Ctrl-C during a run: the clients stop (whole process groups), the command exits 130, and the report
+// holds every case that finished before the interrupt.
+import { execa } from 'execa';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+
+test('an interrupted run stops its clients and keeps a report of what finished', async () => {
+  const reports = await mkdtemp(join(tmpdir(), 'regress-interrupt-'));
+  try {
+    const child = execa(process.execPath, ['bin/regress.js', 'run', '--client', 'httpx==0.28.1', '--reports', reports], {
+      cwd: join(import.meta.dirname, '..'),
+      reject: false,
+    });
+    // The keep-alive case idles 6 s; by 3.5 s the short cases have finished and it has not.
+    await new Promise((r) => setTimeout(r, 3500));
+    child.kill('SIGINT');
+    const { exitCode, stderr } = await child;
+    expect(exitCode).toBe(130);
+    expect(stderr).toMatch(/interrupted/);
+
+    const [runId] = await readdir(reports);
+    const dir = join(reports, runId!);
+    expect((await readdir(dir)).sort()).toEqual(['junit.xml', 'report.html', 'results.json', 'summary.md']);
+    const { run, results } = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8'));
+    expect(run.interrupted).toBe(true);
+    expect(results.length).toBeGreaterThan(0);
+    expect(results.length).toBeLessThan(run.planned);
+    expect(results.map((r: { scenario: string }) => r.scenario)).not.toContain('keepalive-expiry');
+
+    // No client program outlives the interrupt.
+    const { stdout } = await execa('ps', ['-eo', 'args'], { reject: false });
+    expect(stdout).not.toMatch(/scenarios\/keepalive-expiry\/client\.py/);
+  } finally {
+    await rm(reports, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,3 @@
+import { defineSelfTest } from './define.ts';
+
+await defineSelfTest(2);

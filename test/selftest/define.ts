@@ -1,0 +1,81 @@
+// The self-test: every scenario's expectations.json names real releases and the verdict each must give.
+// A harness change that stops reproducing a documented failure (or starts "reproducing" a fixed one)
+// fails here. The fork (httpx2) runs every case too: its verdicts are reported and none may be an error.
+//
+// Scenarios are spread over a few bucket files (bucket-N.test.ts) so that `vitest --shard` can split the
+// matrix across CI runners; within a bucket every check runs in one scheduled batch, as `regress run`
+// runs them. REGRESS_SELFTEST_SCENARIOS=id,id limits the run to some scenarios.
+import { beforeAll, describe, expect, test } from 'vitest';
+import { EnvironmentCache, findPython } from '../../harness/runtime/python-env.ts';
+import { type Job, runJobs } from '../../harness/runner.ts';
+import { loadExpectations, loadScenarios } from '../../harness/scenarios.ts';
+import { parseClientSpec } from '../../harness/spec.ts';
+import type { CaseResult, Expectation, Scenario } from '../../harness/types.ts';
+
+export const BUCKETS = 3;
+const FORK = 'httpx2';
+
+/** Scenario ids, sorted, dealt round-robin into buckets: stable, and no bucket file per scenario. */
+export async function scenariosInBucket(bucket: number): Promise<Scenario[]> {
+  const only = process.env.REGRESS_SELFTEST_SCENARIOS?.split(',').filter(Boolean);
+  const all = (await loadScenarios()).filter((s) => !only || only.includes(s.meta.id));
+  return all.filter((_, i) => i % BUCKETS === bucket - 1);
+}
+
+export async function defineSelfTest(bucket: number): Promise<void> {
+  const scenarios = await scenariosInBucket(bucket);
+  const checks = (
+    await Promise.all(scenarios.map(async (s) => (await loadExpectations(s)).map((e) => ({ ...e, scenario: s }))))
+  ).flat();
+  const key = (scenario: string, c: string, client: string): string => `${scenario}/${c} × ${client}`;
+  const results = new Map<string, CaseResult>();
+
+  beforeAll(async () => {
+    if (scenarios.length === 0) return;
+    const jobs: Job[] = checks.map((c) => ({
+      scenario: c.scenario,
+      case: c.scenario.cases.find((x) => x.name === c.case)!,
+      spec: parseClientSpec(c.client),
+    }));
+    for (const scenario of scenarios) {
+      for (const c of scenario.cases) jobs.push({ scenario, case: c, spec: parseClientSpec(FORK) });
+    }
+    for (const r of await runJobs(jobs, { cache: new EnvironmentCache(await findPython()) })) {
+      results.set(key(r.scenario, r.case, r.client), r);
+    }
+  });
+
+  test(`bucket ${bucket} of ${BUCKETS}: each scenario lands in exactly one bucket`, async () => {
+    const counts = await Promise.all(Array.from({ length: BUCKETS }, (_, i) => scenariosInBucket(i + 1)));
+    const ids = counts.flat().map((s) => s.meta.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const s of scenarios) expect(ids.filter((id) => id === s.meta.id)).toHaveLength(1);
+  });
+
+  describe.each(scenarios.map((s) => [s.meta.id, s] as const))('%s', (id, scenario) => {
+    const mine = checks.filter((c) => c.scenario === scenario);
+
+    test('every expectation names a case of the scenario', () => {
+      const names = scenario.cases.map((c) => c.name);
+      expect(mine.length).toBeGreaterThan(0);
+      for (const c of mine) expect(names).toContain(c.case);
+    });
+
+    test.for(mine as (Expectation & { scenario: Scenario })[])('$case on $client is $verdict', (check) => {
+      const result = results.get(key(id, check.case, check.client));
+      expect(result, 'no result was produced').toBeDefined();
+      expect(result!.verdict, result!.evidence.reason).toBe(check.verdict);
+      // A verdict always carries evidence from both sides.
+      expect(result!.installed?.packages.httpx ?? result!.installed?.packages.httpx2).toBeTruthy();
+      expect(Object.keys(result!.evidence.server).length).toBeGreaterThan(0);
+      expect(result!.evidence.client.steps.length).toBeGreaterThan(0);
+    });
+
+    test.for(scenario.cases.map((c) => c.name))(`%s on ${FORK} gives a verdict, not an error`, (caseName) => {
+      const result = results.get(key(id, caseName, FORK));
+      expect(result, 'no result was produced').toBeDefined();
+      expect(result!.verdict, result!.evidence.reason).not.toBe('error');
+      expect(result!.installed?.packages.httpx2).toBeTruthy();
+    });
+  });
+}
