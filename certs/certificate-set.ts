@@ -9,7 +9,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { generate as generateSelfSigned } from 'selfsigned';
 import { webcrypto } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -42,8 +42,15 @@ export interface CertificateSet {
   dispose(): Promise<void>;
 }
 
+/**
+ * Per-run directories live under one root, which the container runtime mounts (read-only, same path)
+ * so clients inside containers read the same certificate files.
+ */
+export const RUN_ROOT = join(tmpdir(), 'regress-run');
+
 export async function createCertificateSet(): Promise<CertificateSet> {
-  const dir = await mkdtemp(join(tmpdir(), 'regress-certs-'));
+  await mkdir(RUN_ROOT, { recursive: true, mode: 0o755 });
+  const dir = await mkdtemp(join(RUN_ROOT, 'certs-'));
   const now = Date.now();
   const caKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
   const caCert = await x509.X509CertificateGenerator.createSelfSigned({

@@ -1,7 +1,7 @@
 // Releases of a package, from the package index pip itself is configured to use (PEP 503 simple pages
 // with PEP 592 yank marks), ordered by PEP 440 with @renovatebot/pep440. No index host is written here:
 // the URL comes from PIP_INDEX_URL, pip's configuration, or pip's own default.
-import { compare, explain, valid } from '@renovatebot/pep440';
+import { compare, explain, satisfies, valid } from '@renovatebot/pep440';
 import { execa } from 'execa';
 import { normaliseName } from './spec.ts';
 
@@ -9,6 +9,8 @@ export interface Release {
   version: string;
   yanked: boolean;
   prerelease: boolean;
+  /** PEP 503 data-requires-python of the release's files, when the index gives it. */
+  requiresPython?: string;
 }
 
 export class IndexError extends Error {}
@@ -48,19 +50,39 @@ export async function listReleases(name: string): Promise<Release[]> {
 /** Parse a PEP 503 page: one anchor per file; a version is yanked when all of its files are. */
 export function parseSimplePage(page: string, name: string): Release[] {
   const files = new Map<string, boolean[]>();
+  const requires = new Map<string, string>();
   for (const match of page.matchAll(/<a\s([^>]*)>([^<]+)<\/a>/gi)) {
     const version = versionOfFile(match[2]!.trim(), name);
     if (!version) continue;
     const yanked = /\sdata-yanked(=|\s|$)/i.test(` ${match[1]}`);
     files.set(version, [...(files.get(version) ?? []), yanked]);
+    const python = /data-requires-python="([^"]*)"/i.exec(match[1]!)?.[1];
+    if (python && !requires.has(version)) requires.set(version, unescapeHtml(python));
   }
   return [...files]
     .map(([version, yanks]) => ({
       version,
       yanked: yanks.every(Boolean),
       prerelease: explain(version)?.is_prerelease ?? false,
+      ...(requires.has(version) ? { requiresPython: requires.get(version)! } : {}),
     }))
     .sort((a, b) => compare(a.version, b.version));
+}
+
+function unescapeHtml(text: string): string {
+  return text.replace(/&gt;/g, '>').replace(/&lt;/g, '<').replace(/&amp;/g, '&').replace(/&quot;/g, '"');
+}
+
+/**
+ * Why a pinned requirement cannot install on a Python version, from the index's Requires-Python, or
+ * null when the index does not say so.
+ */
+export async function pythonTooOld(requirement: { name: string; specifier: string }, python: string): Promise<string | null> {
+  const pinned = /^===?\s*([^,*\s]+)$/.exec(requirement.specifier)?.[1];
+  if (!pinned) return null;
+  const release = (await listReleases(requirement.name).catch(() => [])).find((r) => r.version === pinned);
+  if (!release?.requiresPython || satisfies(python, release.requiresPython)) return null;
+  return `${requirement.name} ${pinned} requires Python ${release.requiresPython}`;
 }
 
 function versionOfFile(filename: string, name: string): string | null {

@@ -6,9 +6,7 @@ import pLimit from 'p-limit';
 import { createCertificateSet, type CertificateSet } from '../certs/certificate-set.ts';
 import type { ServerObservations } from '../fixtures/connection-tracker.ts';
 import { unsupportedReason } from './clients.ts';
-import { runClientProgram } from './runtime/client-process.ts';
-import type { EnvironmentCache, PythonEnvironment } from './runtime/python-env.ts';
-import type { ClientSpec } from './spec.ts';
+import type { ClientTarget, PreparedClient } from './runtime/target.ts';
 import type {
   CaseDefinition,
   CaseResult,
@@ -21,17 +19,16 @@ import type {
 export interface Job {
   scenario: Scenario;
   case: CaseDefinition;
-  spec: ClientSpec;
+  client: ClientTarget;
 }
 
 export type RunEvent =
-  | { type: 'env-start'; spec: string; message: string }
-  | { type: 'env-done'; spec: string; env: PythonEnvironment }
-  | { type: 'env-failed'; spec: string; error: Error }
+  | { type: 'env-start'; client: string; message: string }
+  | { type: 'env-done'; client: string; prepared: PreparedClient }
+  | { type: 'env-failed'; client: string; error: Error }
   | { type: 'case-done'; result: CaseResult; done: number; total: number };
 
 export interface RunOptions {
-  cache: EnvironmentCache;
   /** Cases running at once; the bound keeps CPU contention from moving timings. */
   concurrency?: number;
   /** Environments installing at once. */
@@ -39,8 +36,8 @@ export interface RunOptions {
   onEvent?: (event: RunEvent) => void;
   /** Checked before each case starts; a stopped run returns what finished. */
   signal?: AbortSignal;
-  /** Environments already prepared by the caller (see prepareEnvironments). */
-  environments?: Map<string, PythonEnvironment | Error>;
+  /** Clients already prepared by the caller (see prepareClients). */
+  prepared?: Map<string, PreparedClient | Error>;
 }
 
 /**
@@ -49,12 +46,12 @@ export interface RunOptions {
  */
 export const DEFAULT_CONCURRENCY = 24;
 
-export function planJobs(scenarios: Scenario[], specs: ClientSpec[], caseNames: string[] = []): Job[] {
+export function planJobs(scenarios: Scenario[], clients: ClientTarget[], caseNames: string[] = []): Job[] {
   const jobs: Job[] = [];
-  for (const spec of specs) {
+  for (const client of clients) {
     for (const scenario of scenarios) {
       for (const c of scenario.cases) {
-        if (caseNames.length === 0 || caseNames.includes(c.name)) jobs.push({ scenario, case: c, spec });
+        if (caseNames.length === 0 || caseNames.includes(c.name)) jobs.push({ scenario, case: c, client });
       }
     }
   }
@@ -62,25 +59,23 @@ export function planJobs(scenarios: Scenario[], specs: ClientSpec[], caseNames: 
   return jobs.sort((a, b) => b.case.unavoidableWaitMs - a.case.unavoidableWaitMs);
 }
 
-/** Install every spec's environment; a failure is returned per spec rather than thrown. */
-export async function prepareEnvironments(
-  specs: ClientSpec[],
-  options: RunOptions,
-): Promise<Map<string, PythonEnvironment | Error>> {
+/** Prepare every client (install environments, start containers); a failure is kept per client, not thrown. */
+export async function prepareClients(
+  clients: ClientTarget[],
+  options: Pick<RunOptions, 'installConcurrency' | 'onEvent'>,
+): Promise<Map<string, PreparedClient | Error>> {
   const limit = pLimit(options.installConcurrency ?? 3);
-  const prepared = new Map<string, PythonEnvironment | Error>();
+  const prepared = new Map<string, PreparedClient | Error>();
   await Promise.all(
-    specs.map((spec) =>
+    clients.map((client) =>
       limit(async () => {
         try {
-          const env = await options.cache.ensure(spec, (message) =>
-            options.onEvent?.({ type: 'env-start', spec: spec.label, message }),
-          );
-          prepared.set(spec.label, env);
-          options.onEvent?.({ type: 'env-done', spec: spec.label, env });
+          const ready = await client.prepare((message) => options.onEvent?.({ type: 'env-start', client: client.label, message }));
+          prepared.set(client.label, ready);
+          options.onEvent?.({ type: 'env-done', client: client.label, prepared: ready });
         } catch (error) {
-          prepared.set(spec.label, error as Error);
-          options.onEvent?.({ type: 'env-failed', spec: spec.label, error: error as Error });
+          prepared.set(client.label, error as Error);
+          options.onEvent?.({ type: 'env-failed', client: client.label, error: error as Error });
         }
       }),
     ),
@@ -89,7 +84,7 @@ export async function prepareEnvironments(
 }
 
 export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseResult[]> {
-  const environments = options.environments ?? (await prepareEnvironments(uniqueSpecs(jobs), options));
+  const prepared = options.prepared ?? (await prepareClients(uniqueClients(jobs), options));
   let certs: Promise<CertificateSet> | undefined;
   const certificates = (): Promise<CertificateSet> => (certs ??= createCertificateSet());
   const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
@@ -99,8 +94,8 @@ export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseRes
       jobs.map((job) =>
         limit(async () => {
           if (options.signal?.aborted) return;
-          const env = environments.get(job.spec.label)!;
-          const result = env instanceof Error ? installFailure(job, env) : await runCase(job, env, certificates);
+          const client = prepared.get(job.client.label)!;
+          const result = client instanceof Error ? installFailure(job, client) : await runCase(job, client, certificates);
           results.push(result);
           options.onEvent?.({ type: 'case-done', result, done: results.length, total: jobs.length });
         }),
@@ -114,12 +109,12 @@ export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseRes
 
 export async function runCase(
   job: Job,
-  env: PythonEnvironment,
+  client: PreparedClient,
   certificates: () => Promise<CertificateSet>,
 ): Promise<CaseResult> {
   const started = performance.now();
-  const base = { scenario: job.scenario.meta.id, case: job.case.name, client: job.spec.label, installed: env.installed };
-  const unsupported = unsupportedReason(env.spec.module, env.installed.packages[env.spec.module]);
+  const base = { scenario: job.scenario.meta.id, case: job.case.name, client: client.label, installed: client.installed };
+  const unsupported = unsupportedReason(client.module, client.installed.packages[client.module]);
   if (unsupported) return { ...base, verdict: 'not-applicable', evidence: bare(unsupported), durationMs: since(started) };
   let fixture;
   try {
@@ -128,18 +123,16 @@ export async function runCase(
     return { ...base, verdict: 'error', evidence: bare(`fixture setup failed: ${(error as Error).message}`), durationMs: since(started) };
   }
   try {
-    const input = { case: job.case.name, clientModule: env.spec.module, ...fixture.input };
-    const outcome = await runClientProgram({
-      python: env.python,
+    const input = { case: job.case.name, clientModule: client.module, ...fixture.input };
+    const outcome = await client.run({
       program: job.scenario.clientProgram,
       input,
-      module: env.spec.module,
       timeLimitMs: job.case.timeLimitMs,
       now: fixture.now,
     });
     await settle(fixture.observe, 1000);
     const server = fixture.observe();
-    const judgement = decide(job, outcome, server, env, input);
+    const judgement = decide(job, outcome, server, client, input);
     return { ...base, verdict: judgement.verdict, evidence: evidenceOf(judgement, outcome, server), durationMs: since(started) };
   } finally {
     await fixture.close();
@@ -150,7 +143,7 @@ function decide(
   job: Job,
   outcome: ClientProcessOutcome,
   server: Record<string, ServerObservations>,
-  env: PythonEnvironment,
+  client: PreparedClient,
   input: Record<string, unknown>,
 ): Judgement {
   if (outcome.timedOut) {
@@ -166,7 +159,7 @@ function decide(
   if (report.status === 'not-applicable') return { verdict: 'not-applicable', reason: report.reason ?? 'not applicable' };
   if (report.status === 'crashed') return { verdict: 'error', reason: `client program crashed: ${report.reason}` };
   try {
-    return job.case.judge({ client: report, server, installed: env.installed, clientExitedAt: outcome.exitedAt, input });
+    return job.case.judge({ client: report, server, installed: client.installed, clientExitedAt: outcome.exitedAt, input });
   } catch (error) {
     return { verdict: 'error', reason: `judge failed: ${(error as Error).message}` };
   }
@@ -203,7 +196,7 @@ function installFailure(job: Job, error: Error): CaseResult {
   return {
     scenario: job.scenario.meta.id,
     case: job.case.name,
-    client: job.spec.label,
+    client: job.client.label,
     installed: null,
     verdict: 'error',
     evidence: bare(error.message),
@@ -215,8 +208,8 @@ function bare(reason: string): Evidence {
   return { reason, client: { steps: [], facts: {}, exitCode: null, timedOut: false }, server: {} };
 }
 
-export function uniqueSpecs(jobs: Job[]): ClientSpec[] {
-  return [...new Map(jobs.map((j) => [j.spec.label, j.spec])).values()];
+export function uniqueClients(jobs: Job[]): ClientTarget[] {
+  return [...new Map(jobs.map((j) => [j.client.label, j.client])).values()];
 }
 
 function since(started: number): number {

@@ -1,20 +1,22 @@
 // One harness run as the CLI drives it: install environments (bad specs are bad input), run the jobs,
 // keep a report of what finished, and on Ctrl-C stop the clients and still write that report.
+import { runCleanups } from './runtime/cleanup.ts';
 import { killAllGroups } from './runtime/process-group.ts';
-import { type EnvironmentCache, InstallError } from './runtime/python-env.ts';
-import { type Job, prepareEnvironments, type RunEvent, runJobs, uniqueSpecs } from './runner.ts';
+import { InstallError } from './runtime/python-env.ts';
+import { type Job, prepareClients, type RunEvent, runJobs, uniqueClients } from './runner.ts';
 import { newRunId, ReportWriter } from './report/writer.ts';
 import type { CaseResult } from './types.ts';
 
 export class BadInput extends Error {}
 
 export interface SessionOptions {
-  cache: EnvironmentCache;
   concurrency: number;
   /** Where reports/<run-id>/ goes; null writes none. */
   reportRoot: string | null;
   command: string;
   onEvent?: (event: RunEvent) => void;
+  /** Release what the targets hold (containers) when the session ends. */
+  dispose?: () => Promise<void>;
 }
 
 export interface SessionOutcome {
@@ -31,26 +33,28 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
   const stop = new AbortController();
   const finished: CaseResult[] = [];
   let onSigint: (() => void) | undefined;
-  const interrupted = new Promise<true>((resolve) => {
+  let cleanedUp: Promise<void> = Promise.resolve();
+  const interrupted = new Promise<void>((resolve) => {
     onSigint = () => {
       process.stderr.write('\nregress: interrupted; stopping clients and keeping what finished (Ctrl-C again to quit now)\n');
       stop.abort();
       killAllGroups();
       process.once('SIGINT', () => process.exit(130));
-      resolve(true);
+      // Containers are removed before the report is written and the command exits.
+      cleanedUp = runCleanups();
+      resolve();
     };
     process.once('SIGINT', onSigint);
   });
 
   try {
     // Environments first: a spec that names no real release is bad input, reported before anything runs.
-    const environments = await prepareEnvironments(uniqueSpecs(jobs), { cache: options.cache, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
-    for (const env of environments.values()) {
-      if (env instanceof InstallError && env.noSuchRelease) throw new BadInput(env.message);
+    const prepared = await prepareClients(uniqueClients(jobs), { ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+    for (const client of prepared.values()) {
+      if ((client instanceof InstallError && client.noSuchRelease) || client instanceof BadInput) throw new BadInput(client.message);
     }
     const run = runJobs(jobs, {
-      cache: options.cache,
-      environments,
+      prepared,
       concurrency: options.concurrency,
       signal: stop.signal,
       onEvent: (event) => {
@@ -63,10 +67,14 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
         options.onEvent?.(event);
       },
     });
-    const wasInterrupted = (await Promise.race([run.then(() => false), interrupted])) === true;
+    await Promise.race([run, interrupted]);
+    // Killing clients makes the run finish quickly too: the abort signal, not the race, says what happened.
+    const wasInterrupted = stop.signal.aborted;
+    if (wasInterrupted) await cleanedUp;
     await writer?.finish(finished, wasInterrupted);
     return { results: finished, interrupted: wasInterrupted, reportDir: writer?.dir ?? null };
   } finally {
     if (onSigint) process.off('SIGINT', onSigint);
+    await options.dispose?.();
   }
 }

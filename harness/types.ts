@@ -12,6 +12,8 @@ export interface InstalledClient {
   packages: Record<string, string | null>;
   /** Import name of the client under test: `httpx` or `httpx2`. */
   module: string;
+  /** Where the client ran: `venv`, or `container <image>`. */
+  runtime?: string;
 }
 
 /** One operation the client program performed, as it reports it. */

@@ -14,15 +14,17 @@ import { execa } from 'execa';
 import writeFileAtomic from 'write-file-atomic';
 import { latestPerMinor, listReleases, selectReleases } from '../harness/package-index.ts';
 import { runClientProgram } from '../harness/runtime/client-process.ts';
-import { EnvironmentCache, findPython } from '../harness/runtime/python-env.ts';
-import { planJobs } from '../harness/runner.ts';
+import { EnvironmentCache, findPython, venvTarget } from '../harness/runtime/python-env.ts';
+import { DEFAULT_CONCURRENCY, planJobs } from '../harness/runner.ts';
 import { loadScenarios } from '../harness/scenarios.ts';
 import { runSession } from '../harness/session.ts';
 import { parseClientSpec } from '../harness/spec.ts';
 
-const CONCURRENCY = Number(process.env.REGRESS_BENCH_CONCURRENCY ?? 0) || undefined;
+const CONCURRENCY = Number(process.env.REGRESS_BENCH_CONCURRENCY ?? 0) || DEFAULT_CONCURRENCY;
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const seconds = (ms: number) => Math.round(ms) / 1000;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   const started = performance.now();
@@ -35,9 +37,8 @@ const cache = new EnvironmentCache(python);
 const scenarios = await loadScenarios();
 const floorMs = Math.max(...scenarios.flatMap((s) => s.cases.map((c) => c.unavoidableWaitMs)));
 const session = (specs: string[]) =>
-  runSession(planJobs(scenarios, specs.map(parseClientSpec)), {
-    cache,
-    concurrency: CONCURRENCY ?? 8,
+  runSession(planJobs(scenarios, specs.map((s) => venvTarget(cache, parseClientSpec(s)))), {
+    concurrency: CONCURRENCY,
     reportRoot: null,
     command: 'bench',
   });
@@ -77,19 +78,41 @@ for (let i = 0; i < 10; i++) {
   bareRuns.push(b);
 }
 await rm(coldRoot, { recursive: true, force: true });
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+// Container runtime: start of the long-lived container, and the cost of one exec, when an engine is here.
+let container: { image: string; startMs: number; execMedianMs: number } | { skipped: string };
+try {
+  const { ContainerPool } = await import('../harness/container/container-runtime.ts');
+  const { imageExists } = await import('../harness/container/engine.ts');
+  const image = 'regress/python:3.11';
+  if (!(await imageExists(image))) throw new Error(`${image} missing (npx regress images build)`);
+  log(`container: start from ${image}, 20 execs`);
+  const pool = new ContainerPool();
+  try {
+    const [started, startMs] = await timed(() => pool.container(image));
+    const execs: number[] = [];
+    for (let i = 0; i < 20; i++) execs.push((await timed(() => started.exec(['python3', '-c', 'pass'])))[1]);
+    container = { image, startMs: Math.round(startMs), execMedianMs: Math.round(median(execs)) };
+  } finally {
+    await pool.dispose();
+  }
+} catch (error) {
+  container = { skipped: (error as Error).message.split('\n')[0]! };
+  log(`container: skipped (${container.skipped})`);
+}
 
 const figures = {
   machine: { cpus: (await import('node:os')).cpus().length, node: process.version, python: python.version, platform: `${process.platform}-${process.arch}` },
   floorSeconds: seconds(floorMs),
   gate: { client: 'httpx==0.28.1', cases: gate.results.length, seconds: seconds(gateMs), timesFloor: +(gateMs / floorMs).toFixed(2), target: '≤ 1.5× floor' },
   matrix: { releases, cases: matrix.results.length, seconds: seconds(matrixMs), timesFloor: +(matrixMs / floorMs).toFixed(2), target: '≤ 3× floor' },
-  environment: { spec: spec.label, coldSeconds: seconds(coldMs), uvCacheWarmSeconds: seconds(uvWarmMs), cachedSeconds: seconds(warmMs) },
+  environment: { spec: spec.label, coldSeconds: seconds(coldMs), uvCacheWarmSeconds: seconds(uvWarmMs), cachedMs: +warmMs.toFixed(2) },
   perClientRun: {
     harnessMedianMs: Math.round(median(harnessRuns)),
     bareImportMedianMs: Math.round(median(bareRuns)),
     overheadMs: Math.round(median(harnessRuns) - median(bareRuns)),
   },
+  container,
   verdictErrors: [...gate.results, ...matrix.results].filter((r) => r.verdict === 'error').length,
   measuredAt: new Date().toISOString(),
 };
@@ -100,10 +123,16 @@ const rows: [string, string][] = [
   [`matrix: ${figures.matrix.cases} cases × ${releases.length} releases`, `${figures.matrix.seconds} s = ${figures.matrix.timesFloor}× floor (target ≤ 3×)`],
   ['new environment, nothing cached', `${figures.environment.coldSeconds} s`],
   ['new environment, uv cache warm', `${figures.environment.uvCacheWarmSeconds} s`],
-  ['cached environment', `${figures.environment.cachedSeconds} s`],
+  ['cached environment (lookup)', `${figures.environment.cachedMs} ms`],
   ['client run through the harness (median of 10)', `${figures.perClientRun.harnessMedianMs} ms`],
   ['bare python importing httpx (median of 10)', `${figures.perClientRun.bareImportMedianMs} ms`],
   ['harness overhead per client run', `${figures.perClientRun.overheadMs} ms`],
+  ...('skipped' in container
+    ? ([['container runtime', `skipped: ${container.skipped}`]] as [string, string][])
+    : ([
+        [`container start (${container.image}, host network)`, `${container.startMs} ms`],
+        ['container exec of python3 -c pass (median of 20)', `${container.execMedianMs} ms`],
+      ] as [string, string][])),
   ['error verdicts during the bench', String(figures.verdictErrors)],
 ];
 const width = Math.max(...rows.map(([k]) => k.length));

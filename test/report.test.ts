@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ReportWriter } from '../harness/report/writer.ts';
-import { EnvironmentCache, findPython } from '../harness/runtime/python-env.ts';
+import { EnvironmentCache, findPython, venvTarget } from '../harness/runtime/python-env.ts';
 import { planJobs, runJobs } from '../harness/runner.ts';
 import { loadScenarios, selectScenarios } from '../harness/scenarios.ts';
 import { parseClientSpec } from '../harness/spec.ts';
@@ -19,8 +19,9 @@ let results: CaseResult[];
 
 beforeAll(async () => {
   const scenarios = selectScenarios(await loadScenarios(), ['pool-exhaustion-after-close', 'pool-limits']);
-  const jobs = planJobs(scenarios, ['httpx==0.10.1', 'httpx==0.28.1'].map(parseClientSpec));
-  results = await runJobs(jobs, { cache: new EnvironmentCache(await findPython()) });
+  const cache = new EnvironmentCache(await findPython());
+  const jobs = planJobs(scenarios, ['httpx==0.10.1', 'httpx==0.28.1'].map((s) => venvTarget(cache, parseClientSpec(s))));
+  results = await runJobs(jobs, {});
   dir = await mkdtemp(join(tmpdir(), 'regress-report-'));
   const writer = new ReportWriter(dir, { id: 'test-run', startedAt: new Date().toISOString(), planned: jobs.length, command: 'test' });
   await writer.finish(results, false);

@@ -7,6 +7,7 @@ import { planJobs } from '../runner.ts';
 import { loadScenarios, selectScenarios } from '../scenarios.ts';
 import { BadInput, runSession } from '../session.ts';
 import { normaliseName, parseClientSpec } from '../spec.ts';
+import { venvTarget } from '../runtime/python-env.ts';
 import { type CommonOptions, EXIT, openCache } from './main.ts';
 
 interface BisectOptions extends CommonOptions {
@@ -57,8 +58,7 @@ export async function bisectCommand(options: BisectOptions): Promise<number> {
     const spec = parseClientSpec(`${pkg}==${version} ${extra}`.trim());
     let outcome;
     try {
-      outcome = await runSession(planJobs([scenario!], [spec], [caseName]), {
-        cache,
+      outcome = await runSession(planJobs([scenario!], [venvTarget(cache, spec)], [caseName]), {
         concurrency: options.concurrency,
         reportRoot: null,
         command: 'bisect probe',

@@ -4,8 +4,9 @@
 // 1 any reproduced (verify: the pair does not hold); 2 any error, or bad input (one line on stderr);
 // 130 interrupted.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { buildImages, IMAGE_RECIPES } from '../container/images.ts';
 import { IndexError } from '../package-index.ts';
-import { EnvironmentCache, findPython, InstallError } from '../runtime/python-env.ts';
+import { InstallError } from '../runtime/python-env.ts';
 import { DEFAULT_CONCURRENCY, planJobs } from '../runner.ts';
 import { loadScenarios, selectScenarios, UnknownScenarioError } from '../scenarios.ts';
 import { BadInput, runSession } from '../session.ts';
@@ -15,6 +16,9 @@ import { bisectCommand } from './bisect-command.ts';
 import { progressPrinter, summaryLine, verdictTable } from './output.ts';
 import { evidenceLines, sideBySide } from './side-by-side.ts';
 import { tablesCommand } from './tables-command.ts';
+import { clientTargets, type RuntimeOptions } from './targets.ts';
+
+export { openCache } from './targets.ts';
 
 export const EXIT = { ok: 0, reproduced: 1, error: 2, interrupted: 130 } as const;
 
@@ -33,25 +37,31 @@ export function positiveInt(value: string): number {
 }
 
 export interface CommonOptions {
-  python?: string;
+  python?: string[];
   concurrency: number;
   reports: string;
   report: boolean;
   json?: boolean;
 }
 
+/** The runtime choice, for commands that run clients of any kind. */
+export function withRuntime(command: Command): Command {
+  return command
+    .addOption(new Option('--runtime <kind>', 'where clients run').choices(['venv', 'container']).default('venv'))
+    .addOption(new Option('--image <name>', 'container runtime: test the client installed in this image (repeatable)').argParser(collect))
+    .option('--image-python <path>', 'container runtime: the image\'s interpreter', 'python3');
+}
+
 /** Options every running command shares. */
 export function withCommon(command: Command): Command {
   return command
     .option('--json', 'print JSON on stdout')
-    .option('--python <path>', 'Python interpreter for environments (default: python3 or $REGRESS_PYTHON)')
+    .addOption(
+      new Option('--python <path|version>', 'venv: the interpreter environments are built from (default python3 or $REGRESS_PYTHON); container: a Python version such as 3.13 (repeatable)').argParser(collect),
+    )
     .addOption(new Option('--concurrency <n>', 'cases running at once').default(DEFAULT_CONCURRENCY).argParser(positiveInt))
     .option('--reports <dir>', 'where reports/<run-id>/ is written', 'reports')
     .option('--no-report', 'write no report files');
-}
-
-export async function openCache(options: CommonOptions): Promise<EnvironmentCache> {
-  return new EnvironmentCache(await findPython(options.python));
 }
 
 /** Cases of the selected scenarios; an unknown case name is bad input. */
@@ -83,7 +93,7 @@ export function buildProgram(): Command {
       }
     });
 
-  withCommon(
+  withRuntime(withCommon(
     program
       .command('run')
       .description('run scenarios against client specs (default: the latest httpx); several --client make a matrix')
@@ -92,13 +102,14 @@ export function buildProgram(): Command {
       )
       .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
       .addOption(new Option('--case <name>', 'case name (repeatable; default: all)').argParser(collect)),
-  ).action(async (options: CommonOptions & { client?: string[]; scenario?: string[]; case?: string[] }) => {
+  )).action(async (options: CommonOptions & RuntimeOptions & { client?: string[]; scenario?: string[]; case?: string[] }) => {
     const started = performance.now();
     const specs = (options.client ?? ['httpx']).map(parseClientSpec);
     const scenarios = selectScenarios(await loadScenarios(), options.scenario ?? []);
     checkCases(scenarios, options.case ?? []);
-    const outcome = await runSession(planJobs(scenarios, specs, options.case ?? []), {
-      cache: await openCache(options),
+    const { targets, dispose } = await clientTargets(specs, Boolean(options.client), options);
+    const outcome = await runSession(planJobs(scenarios, targets, options.case ?? []), {
+      dispose,
       concurrency: options.concurrency,
       reportRoot: options.report ? options.reports : null,
       command: `regress ${process.argv.slice(2).join(' ')}`,
@@ -110,7 +121,7 @@ export function buildProgram(): Command {
     process.exitCode = outcome.interrupted ? EXIT.interrupted : exitCodeFor(outcome.results);
   });
 
-  withCommon(
+  withRuntime(withCommon(
     program
       .command('verify')
       .description('exit 0 only when --broken reproduces and --fixed is fixed, with both sides\' evidence')
@@ -118,27 +129,30 @@ export function buildProgram(): Command {
       .addOption(new Option('--case <name>', 'case name (repeatable; default: every case)').argParser(collect))
       .requiredOption('--broken <spec>', 'client spec expected to reproduce the failure')
       .requiredOption('--fixed <spec>', 'client spec expected to be fixed'),
-  ).action(async (options: CommonOptions & { scenario: string; case?: string[]; broken: string; fixed: string }) => {
+  )).action(async (options: CommonOptions & RuntimeOptions & { scenario: string; case?: string[]; broken: string; fixed: string }) => {
     const broken = parseClientSpec(options.broken);
     const fixed = parseClientSpec(options.fixed);
     const scenarios = selectScenarios(await loadScenarios(), [options.scenario]);
     checkCases(scenarios, options.case ?? []);
-    const outcome = await runSession(planJobs(scenarios, [broken, fixed], options.case ?? []), {
-      cache: await openCache(options),
+    if (options.image?.length) throw new BadInput('verify compares two client specs; --image does not apply');
+    const { targets, dispose } = await clientTargets([broken, fixed], true, options);
+    const outcome = await runSession(planJobs(scenarios, targets, options.case ?? []), {
+      dispose,
       concurrency: options.concurrency,
       reportRoot: options.report ? options.reports : null,
       command: `regress ${process.argv.slice(2).join(' ')}`,
       onEvent: progressPrinter(),
     });
     const cases = [...new Set(outcome.results.map((r) => r.case))].sort();
+    const [brokenLabel, fixedLabel] = targets.map((t) => t.label) as [string, string];
     const pick = (c: string, label: string) => outcome.results.find((r) => r.case === c && r.client === label);
-    const holds = cases.length > 0 && cases.every((c) => pick(c, broken.label)?.verdict === 'reproduced' && pick(c, fixed.label)?.verdict === 'fixed');
+    const holds = cases.length > 0 && cases.every((c) => pick(c, brokenLabel)?.verdict === 'reproduced' && pick(c, fixedLabel)?.verdict === 'fixed');
     if (options.json) {
       process.stdout.write(`${JSON.stringify({ holds, results: sortResults(outcome.results) }, null, 2)}\n`);
     } else {
       for (const c of cases) {
-        const b = pick(c, broken.label);
-        const f = pick(c, fixed.label);
+        const b = pick(c, brokenLabel);
+        const f = pick(c, fixedLabel);
         const ok = b?.verdict === 'reproduced' && f?.verdict === 'fixed';
         process.stdout.write(`\n${options.scenario}/${c}: ${ok ? 'holds' : 'DOES NOT HOLD'}\n`);
         process.stdout.write(`${sideBySide([`BROKEN ${broken.label} (expect reproduced)`, ...evidenceLines(b)], [`FIXED ${fixed.label} (expect fixed)`, ...evidenceLines(f)])}\n`);
@@ -149,6 +163,25 @@ export function buildProgram(): Command {
     else if (outcome.results.some((r) => r.verdict === 'error')) process.exitCode = EXIT.error;
     else process.exitCode = holds ? EXIT.ok : EXIT.reproduced;
   });
+
+  const images = program.command('images').description("local images built from Debian's packages, for the container runtime");
+  images
+    .command('list')
+    .description('the images `images build` makes')
+    .action(() => {
+      for (const r of IMAGE_RECIPES) process.stdout.write(`${r.tag.padEnd(36)} Debian ${r.suite.padEnd(9)} ${r.purpose}\n`);
+    });
+  images
+    .command('build')
+    .description('build the local images (skips those present; needs a Docker engine and mmdebstrap)')
+    .option('--force', 'rebuild images that exist')
+    .addOption(new Option('--only <tag>', 'build only this image (repeatable)').argParser(collect))
+    .action(async (options: { force?: boolean; only?: string[] }) => {
+      const unknown = options.only?.find((t) => !IMAGE_RECIPES.some((r) => r.tag === t));
+      if (unknown) throw new BadInput(`unknown image '${unknown}' (known: ${IMAGE_RECIPES.map((r) => r.tag).join(', ')})`);
+      const recipes = IMAGE_RECIPES.filter((r) => !options.only || options.only.includes(r.tag));
+      await buildImages(recipes, { force: Boolean(options.force), onProgress: (l) => process.stderr.write(`[images] ${l}\n`) });
+    });
 
   withCommon(
     program

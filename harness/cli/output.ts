@@ -15,20 +15,20 @@ export function progressPrinter(write: (line: string) => void = (l) => process.s
   return (event: RunEvent): void => {
     switch (event.type) {
       case 'env-start':
-        write(`[env] ${event.spec}: ${event.message}…`);
+        write(`[env] ${event.client}: ${event.message}…`);
         break;
       case 'env-done': {
-        const p = event.env.installed.packages;
+        const p = event.prepared.installed.packages;
         const what = Object.entries(p)
           .filter(([, v]) => v)
           .map(([k, v]) => `${k} ${v}`)
           .join(', ');
-        const how = event.env.created ? `installed in ${(event.env.durationMs / 1000).toFixed(1)} s` : 'cached';
-        write(`[env] ${event.spec}: ${how} (Python ${event.env.installed.python}; ${what})`);
+        const how = event.prepared.created ? `ready in ${(event.prepared.durationMs / 1000).toFixed(1)} s` : 'cached';
+        write(`[env] ${event.client}: ${how} (Python ${event.prepared.installed.python}; ${what})`);
         break;
       }
       case 'env-failed':
-        write(`[env] ${event.spec}: FAILED: ${event.error.message}`);
+        write(`[env] ${event.client}: FAILED: ${event.error.message}`);
         break;
       case 'case-done': {
         const r = event.result;

@@ -9,6 +9,7 @@ import { planJobs } from '../runner.ts';
 import { loadScenarios, selectScenarios } from '../scenarios.ts';
 import { runSession } from '../session.ts';
 import { parseClientSpec } from '../spec.ts';
+import { venvTarget } from '../runtime/python-env.ts';
 import type { CaseResult, Scenario, Verdict } from '../types.ts';
 import { type CommonOptions, EXIT, openCache } from './main.ts';
 import { progressPrinter } from './output.ts';
@@ -29,8 +30,8 @@ export async function tablesCommand(options: TablesOptions): Promise<number> {
   const fork = selectReleases(await listReleases('httpx2'), {}).at(-1);
   const specs = [...httpx.map((v) => `httpx==${v}`), ...(fork ? [`httpx2==${fork}`] : [])].map(parseClientSpec);
   process.stderr.write(`[tables] ${specs.length} releases × ${scenarios.reduce((n, s) => n + s.cases.length, 0)} cases\n`);
-  const outcome = await runSession(planJobs(scenarios, specs), {
-    cache: await openCache(options),
+  const cache = await openCache(options);
+  const outcome = await runSession(planJobs(scenarios, specs.map((s) => venvTarget(cache, s))), {
     concurrency: options.concurrency,
     reportRoot: options.report ? options.reports : null,
     command: `regress ${process.argv.slice(2).join(' ')}`,

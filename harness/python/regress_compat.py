@@ -236,7 +236,13 @@ def _emit(payload):
 
 
 def main(scenario):
-    data = json.loads(sys.stdin.read() or "{}")
+    # The container runtime cannot feed stdin to an exec: it names an input file instead.
+    input_file = os.environ.get("REGRESS_INPUT")
+    if input_file:
+        with open(input_file, encoding="utf-8") as handle:
+            data = json.load(handle)
+    else:
+        data = json.loads(sys.stdin.read() or "{}")
     module_name = data.get("clientModule") or os.environ.get("REGRESS_CLIENT_MODULE", "httpx")
     try:
         module = importlib.import_module(module_name)

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClientProcessOutcome, ClientReport } from '../types.ts';
 import { runInProcessGroup } from './process-group.ts';
+import type { ClientRun } from './target.ts';
 
 export const COMPAT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'python');
 const RESULT_MARKER = 'REGRESS-RESULT ';
@@ -13,12 +14,12 @@ const RESULT_MARKER = 'REGRESS-RESULT ';
  * client (SSL_CERT_FILE, SSL_CERT_DIR, REQUESTS_CA_BUNDLE, *_PROXY, ...): the project's machines export
  * SSL_CERT_FILE, and httpx honours it, which would make every TLS verdict depend on the machine.
  */
-export function sanitisedEnvironment(module: string): Record<string, string> {
+export function sanitisedEnvironment(module: string, base: { HOME: string; TMPDIR: string } = { HOME: process.env.HOME ?? '/tmp', TMPDIR: process.env.TMPDIR ?? '/tmp' }): Record<string, string> {
   return {
-    PATH: '/usr/local/bin:/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/tmp',
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: base.HOME,
     LANG: 'C.UTF-8',
-    TMPDIR: process.env.TMPDIR ?? '/tmp',
+    TMPDIR: base.TMPDIR,
     PYTHONPATH: COMPAT_DIR,
     PYTHONNOUSERSITE: '1',
     PYTHONDONTWRITEBYTECODE: '1',
@@ -28,14 +29,9 @@ export function sanitisedEnvironment(module: string): Record<string, string> {
   };
 }
 
-export interface ClientProgramRun {
+export interface ClientProgramRun extends ClientRun {
   python: string;
-  program: string;
-  input: Record<string, unknown>;
   module: string;
-  timeLimitMs: number;
-  /** Fixture clock, so the exit time compares with server observations. */
-  now: () => number;
 }
 
 export async function runClientProgram(run: ClientProgramRun): Promise<ClientProcessOutcome> {
@@ -45,13 +41,20 @@ export async function runClientProgram(run: ClientProgramRun): Promise<ClientPro
     cwd: dirname(run.program),
     timeLimitMs: run.timeLimitMs,
   });
-  const exitedAt = run.now();
+  return outcomeOf(result, run.now());
+}
+
+/** What the harness keeps of a finished client process, whichever runtime ran it. */
+export function outcomeOf(
+  result: { stdout: string; stderr: string; exitCode: number | null; signal?: string | null; timedOut: boolean; durationMs: number },
+  exitedAt: number,
+): ClientProcessOutcome {
   const parsed = parseReport(result.stdout);
   return {
     ...(parsed.report ? { report: parsed.report } : {}),
     ...(parsed.problem ? { outputProblem: parsed.problem } : {}),
     exitCode: result.exitCode,
-    signal: result.signal,
+    signal: result.signal ?? null,
     timedOut: result.timedOut,
     durationMs: result.durationMs,
     exitedAt,

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import type { ClientSpec } from '../spec.ts';
 import type { InstalledClient } from '../types.ts';
+import { runClientProgram } from './client-process.ts';
+import type { ClientTarget } from './target.ts';
 
 export interface PythonInterpreter {
   path: string;
@@ -45,7 +47,7 @@ export function defaultCacheDir(): string {
   return process.env.REGRESS_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'regress');
 }
 
-const PROBE = `
+export const PROBE = `
 import json, ssl, sys
 import importlib.metadata as md
 names = ["httpx", "httpcore", "h11", "anyio", "httpx2", "httpcore2", "h2", "sniffio", "certifi", "idna"]
@@ -262,4 +264,22 @@ async function readManifest(dir: string): Promise<{ installed: InstalledClient; 
 
 function elapsed(started: number): number {
   return Math.round(performance.now() - started);
+}
+
+/** A spec installed in a local environment: the venv runtime. */
+export function venvTarget(cache: EnvironmentCache, spec: ClientSpec): ClientTarget {
+  return {
+    label: spec.label,
+    prepare: async (onProgress) => {
+      const env = await cache.ensure(spec, onProgress);
+      return {
+        label: spec.label,
+        installed: { ...env.installed, runtime: 'venv' },
+        module: spec.module,
+        created: env.created,
+        durationMs: env.durationMs,
+        run: (run) => runClientProgram({ ...run, python: env.python, module: spec.module }),
+      };
+    },
+  };
 }

@@ -6,7 +6,7 @@
 // matrix across CI runners; within a bucket every check runs in one scheduled batch, as `regress run`
 // runs them. REGRESS_SELFTEST_SCENARIOS=id,id limits the run to some scenarios.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { EnvironmentCache, findPython } from '../../harness/runtime/python-env.ts';
+import { EnvironmentCache, findPython, venvTarget } from '../../harness/runtime/python-env.ts';
 import { type Job, runJobs } from '../../harness/runner.ts';
 import { loadExpectations, loadScenarios } from '../../harness/scenarios.ts';
 import { parseClientSpec } from '../../harness/spec.ts';
@@ -32,15 +32,17 @@ export async function defineSelfTest(bucket: number): Promise<void> {
 
   beforeAll(async () => {
     if (scenarios.length === 0) return;
+    const cache = new EnvironmentCache(await findPython());
+    const target = (spec: string) => venvTarget(cache, parseClientSpec(spec));
     const jobs: Job[] = checks.map((c) => ({
       scenario: c.scenario,
       case: c.scenario.cases.find((x) => x.name === c.case)!,
-      spec: parseClientSpec(c.client),
+      client: target(c.client),
     }));
     for (const scenario of scenarios) {
-      for (const c of scenario.cases) jobs.push({ scenario, case: c, spec: parseClientSpec(FORK) });
+      for (const c of scenario.cases) jobs.push({ scenario, case: c, client: target(FORK) });
     }
-    for (const r of await runJobs(jobs, { cache: new EnvironmentCache(await findPython()) })) {
+    for (const r of await runJobs(jobs, {})) {
       results.set(key(r.scenario, r.case, r.client), r);
     }
   });

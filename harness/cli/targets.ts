@@ -1,0 +1,49 @@
+// Turn the command line's runtime options into client targets: specs in local environments (venv), an
+// image's own client (--runtime container --image), or specs installed per Python version in a base
+// image (--runtime container --python).
+import { ContainerPool, imageTarget, pythonTarget } from '../container/container-runtime.ts';
+import { EnvironmentCache, findPython, venvTarget } from '../runtime/python-env.ts';
+import type { ClientTarget } from '../runtime/target.ts';
+import { BadInput } from '../session.ts';
+import type { ClientSpec } from '../spec.ts';
+
+export interface RuntimeOptions {
+  runtime: 'venv' | 'container';
+  python?: string[];
+  image?: string[];
+  imagePython?: string;
+}
+
+export interface Targets {
+  targets: ClientTarget[];
+  dispose(): Promise<void>;
+}
+
+export async function openCache(options: Pick<RuntimeOptions, 'python'>): Promise<EnvironmentCache> {
+  if ((options.python?.length ?? 0) > 1) throw new BadInput('the venv runtime takes one --python interpreter');
+  const requested = options.python?.[0];
+  // A bare version ("3.13") names the interpreter on PATH: python3.13.
+  const interpreter = requested && /^\d+\.\d+$/.test(requested) ? `python${requested}` : requested;
+  return new EnvironmentCache(await findPython(interpreter));
+}
+
+export async function clientTargets(specs: ClientSpec[], explicitClients: boolean, options: RuntimeOptions): Promise<Targets> {
+  if (options.runtime !== 'container') {
+    if (options.image?.length) throw new BadInput('--image needs --runtime container');
+    const cache = await openCache(options);
+    return { targets: specs.map((s) => venvTarget(cache, s)), dispose: async () => undefined };
+  }
+  const pool = new ContainerPool();
+  const dispose = () => pool.dispose();
+  if (options.image?.length) {
+    if (explicitClients) throw new BadInput("--client and --image exclude each other: an image is tested with the client installed in it");
+    return { targets: options.image.map((image) => imageTarget(pool, image, options.imagePython)), dispose };
+  }
+  if (!options.python?.length) {
+    throw new BadInput('--runtime container needs --image IMAGE (its own client) or --python VERSION (install --client specs for that Python)');
+  }
+  return {
+    targets: options.python.flatMap((version) => specs.map((spec) => pythonTarget(pool, version, spec))),
+    dispose,
+  };
+}

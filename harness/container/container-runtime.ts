@@ -1,0 +1,243 @@
+// The container runtime: client programs run inside an image through testcontainers, one long-lived
+// container per image and many execs, with host networking so fixtures on 127.0.0.1 are reached.
+//
+// Two kinds of target:
+//   imageTarget   the image's own Python and installed client (canary validation of a release image)
+//   pythonTarget  a client spec installed for a Python version inside a base image; the result is
+//                 committed as a local image, so a second run does not reinstall
+//
+// The project's client programs, the compat module and the run's certificates are bind-mounted read-only
+// at the same paths as on the host, so a client's input needs no path rewriting.
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { StartedTestContainer } from 'testcontainers';
+import { RUN_ROOT } from '../../certs/certificate-set.ts';
+import { registerCleanup } from '../runtime/cleanup.ts';
+import { COMPAT_DIR, outcomeOf, sanitisedEnvironment } from '../runtime/client-process.ts';
+import { pythonTooOld } from '../package-index.ts';
+import { InstallError, PROBE } from '../runtime/python-env.ts';
+import type { ClientRun, ClientTarget, PreparedClient } from '../runtime/target.ts';
+import { SCENARIOS_DIR } from '../scenarios.ts';
+import type { ClientSpec } from '../spec.ts';
+import type { InstalledClient } from '../types.ts';
+import { ContainerError, engine, imageExists, MANAGED_LABEL, PID_LABEL, sweepOrphans } from './engine.ts';
+import { baseImageFor } from './images.ts';
+
+/** Bump when the way spec images are built changes. */
+const ENV_IMAGE_LAYOUT = 1;
+const ENV_PYTHON = '/opt/regress/venv/bin/python';
+const HOST_CA = '/etc/ssl/certs/ca-certificates.crt';
+
+export class ContainerPool {
+  readonly #containers = new Map<string, Promise<StartedTestContainer>>();
+  readonly #unregister: () => void;
+  #swept: Promise<unknown> | undefined;
+
+  constructor() {
+    this.#unregister = registerCleanup(() => this.dispose());
+  }
+
+  /** The one container for an image, started on first use. */
+  container(image: string, extraMounts: string[] = []): Promise<StartedTestContainer> {
+    let started = this.#containers.get(image);
+    if (!started) {
+      started = this.#start(image, extraMounts);
+      this.#containers.set(image, started);
+      started.catch(() => this.#containers.delete(image));
+    }
+    return started;
+  }
+
+  async #start(image: string, extraMounts: string[]): Promise<StartedTestContainer> {
+    await engine();
+    this.#swept ??= sweepOrphans();
+    await this.#swept;
+    if (!(await imageExists(image))) {
+      // Check first: testcontainers would otherwise try to pull, and no registry may be reachable.
+      throw new ContainerError(
+        `image ${image} not found on this Docker engine: pull or build it (the project's own: \`npx regress images build\`)`,
+      );
+    }
+    await mkdir(RUN_ROOT, { recursive: true });
+    const { GenericContainer, Wait } = await import('testcontainers');
+    const mounts = [...new Set([SCENARIOS_DIR, COMPAT_DIR, RUN_ROOT, ...extraMounts])];
+    try {
+      return await new GenericContainer(image)
+        .withNetworkMode('host')
+        .withEntrypoint(['sleep'])
+        .withCommand(['infinity'])
+        .withBindMounts(mounts.map((source) => ({ source, target: source, mode: 'ro' as const })))
+        .withLabels({ [MANAGED_LABEL]: 'true', [PID_LABEL]: String(process.pid) })
+        .withWaitStrategy(Wait.forListeningPorts())
+        .withStartupTimeout(60_000)
+        .start();
+    } catch (error) {
+      throw new ContainerError(`cannot start a container from ${image}: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.#unregister();
+    const started = [...this.#containers.values()];
+    this.#containers.clear();
+    await Promise.allSettled(
+      started.map(async (c) => (await c).stop({ remove: true, timeout: 0 })),
+    );
+  }
+}
+
+/** Run a command inside a container with a hard time limit (coreutils `timeout`, then a host-side guard). */
+async function execWithLimit(
+  container: StartedTestContainer,
+  command: string[],
+  env: Record<string, string>,
+  timeLimitMs: number,
+): Promise<{ stdout: string; stderr: string; exitCode: number | null; timedOut: boolean; durationMs: number }> {
+  const started = performance.now();
+  const seconds = Math.max(1, Math.ceil(timeLimitMs / 1000));
+  const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  // `env -i` gives the client exactly the sanitised environment, whatever the image sets (SSL_CERT_FILE,
+  // proxies); `timeout -s KILL` enforces the case's limit inside the container.
+  const full = ['timeout', '-s', 'KILL', String(seconds), 'env', '-i', ...envArgs, ...command];
+  let guard: NodeJS.Timeout | undefined;
+  const hung = new Promise<null>((resolve) => {
+    guard = setTimeout(() => resolve(null), timeLimitMs + 15_000);
+  });
+  try {
+    const result = await Promise.race([container.exec(full), hung]);
+    const durationMs = Math.round(performance.now() - started);
+    if (!result) return { stdout: '', stderr: 'exec did not return', exitCode: null, timedOut: true, durationMs };
+    // 137 = killed by `timeout -s KILL`; 124 would be a TERM timeout.
+    const timedOut = result.exitCode === 137 && durationMs >= timeLimitMs - 1000;
+    return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode, timedOut, durationMs };
+  } finally {
+    clearTimeout(guard);
+  }
+}
+
+async function probe(container: StartedTestContainer, python: string, image: string): Promise<Omit<InstalledClient, 'module'>> {
+  const result = await container.exec([python, '-c', PROBE]);
+  if (result.exitCode !== 0) {
+    const text = `${result.stdout}${result.stderr}`;
+    if (result.exitCode === 126 || result.exitCode === 127 || /executable file not found|no such file/i.test(text)) {
+      throw new ContainerError(`image ${image} has no Python at '${python}' (pass the interpreter with --image-python)`);
+    }
+    throw new ContainerError(`cannot inspect Python in ${image}: ${text.trim().split('\n').at(-1)}`);
+  }
+  const found = JSON.parse(result.stdout) as { python: string; openssl: string; packages: Record<string, string | null> };
+  return { python: found.python, openssl: found.openssl, packages: found.packages, runtime: `container ${image}` };
+}
+
+function prepared(
+  label: string,
+  container: StartedTestContainer,
+  python: string,
+  installed: InstalledClient,
+  created: boolean,
+  durationMs: number,
+): PreparedClient {
+  return {
+    label,
+    installed,
+    module: installed.module as 'httpx' | 'httpx2',
+    created,
+    durationMs,
+    run: async (run: ClientRun) => {
+      // testcontainers' exec cannot feed stdin: the input goes in a file under the shared run root.
+      await mkdir(RUN_ROOT, { recursive: true });
+      const dir = await mkdtemp(join(RUN_ROOT, 'input-'));
+      const inputFile = join(dir, 'input.json');
+      await writeFile(inputFile, JSON.stringify(run.input));
+      try {
+        const env = { ...sanitisedEnvironment(installed.module, { HOME: '/root', TMPDIR: '/tmp' }), REGRESS_INPUT: inputFile };
+        const result = await execWithLimit(container, [python, run.program], env, run.timeLimitMs);
+        return outcomeOf(result, run.now());
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** Canary validation: the image's own Python and installed client. */
+export function imageTarget(pool: ContainerPool, image: string, python = 'python3'): ClientTarget {
+  const label = `image ${image}`;
+  return {
+    label,
+    prepare: async (onProgress) => {
+      const started = performance.now();
+      onProgress?.(`starting a container from ${image}`);
+      const container = await pool.container(image);
+      const found = await probe(container, python, image);
+      const module = found.packages.httpx ? 'httpx' : found.packages.httpx2 ? 'httpx2' : null;
+      if (!module) throw new ContainerError(`image ${image} has neither httpx nor httpx2 installed for ${python}`);
+      return prepared(label, container, python, { ...found, module }, false, Math.round(performance.now() - started));
+    },
+  };
+}
+
+/** A spec installed for a Python version inside its base image, committed once as a local image. */
+export function pythonTarget(pool: ContainerPool, version: string, spec: ClientSpec): ClientTarget {
+  const label = `${spec.label} (Python ${version}, container)`;
+  return {
+    label,
+    prepare: async (onProgress) => {
+      const started = performance.now();
+      if (spec.localFiles.length) {
+        throw new ContainerError('local file specs (name@file://...) are not supported by the container runtime yet');
+      }
+      await engine();
+      const base = await baseImageFor(version);
+      const docker = (await engine()).container.dockerode;
+      const baseId = (await docker.getImage(base).inspect()).Id;
+      const hash = createHash('sha256').update(JSON.stringify({ ENV_IMAGE_LAYOUT, baseId, spec: spec.label })).digest('hex').slice(0, 16);
+      const envImage = `regress/env:${hash}`;
+      let created = false;
+      if (!(await imageExists(envImage))) {
+        onProgress?.(`installing ${spec.label} for Python ${version} in ${base}`);
+        await buildSpecImage(base, envImage, spec, version);
+        created = true;
+      }
+      const container = await pool.container(envImage);
+      const found = await probe(container, ENV_PYTHON, envImage);
+      const installed = { ...found, runtime: `container ${base} (${envImage})`, module: spec.module };
+      return prepared(label, container, ENV_PYTHON, installed, created, Math.round(performance.now() - started));
+    },
+  };
+}
+
+async function buildSpecImage(base: string, envImage: string, spec: ClientSpec, version: string): Promise<void> {
+  const builder = new ContainerPool();
+  try {
+    const container = await builder.container(base, [HOST_CA]);
+    const venv = await container.exec(['python3', '-m', 'venv', '/opt/regress/venv']);
+    if (venv.exitCode !== 0) {
+      throw new ContainerError(`cannot create a virtual environment in ${base}: ${venv.output.trim().split('\n').at(-1)}`);
+    }
+    // The install reaches the package index over the host's network, trusting what the host trusts.
+    const install = await container.exec(
+      ['/opt/regress/venv/bin/python', '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...spec.requirements.map((r) => r.text)],
+      { env: { PIP_CERT: HOST_CA, PIP_NO_INPUT: '1', ...(process.env.PIP_INDEX_URL ? { PIP_INDEX_URL: process.env.PIP_INDEX_URL } : {}) } },
+    );
+    if (install.exitCode !== 0) {
+      const text = install.output;
+      const detail = text.split('\n').map((l) => l.trim()).find((l) => /^ERROR:/.test(l)) ?? text.trim().split('\n').at(-1);
+      const noMatch = /No matching distribution|Could not find a version/i.test(text);
+      // The index's Requires-Python tells "Python too old" apart from "no such release".
+      const full = (await container.exec(['python3', '-c', 'import platform; print(platform.python_version())'])).stdout.trim();
+      const tooOld = noMatch ? (await Promise.all(spec.requirements.map((r) => pythonTooOld(r, full)))).find(Boolean) : null;
+      throw new InstallError(
+        tooOld
+          ? `cannot install '${spec.label}' in ${base}: Python ${full} is too old (${tooOld})`
+          : noMatch
+            ? `cannot install '${spec.label}' for Python ${version} (${base}): no matching release (${detail})`
+            : `cannot install '${spec.label}' in ${base}: ${detail}`,
+        noMatch,
+      );
+    }
+    await container.commit({ repo: envImage.split(':')[0]!, tag: envImage.split(':')[1]!, deleteOnExit: false });
+  } finally {
+    await builder.dispose();
+  }
+}

@@ -1,0 +1,28 @@
+// A client target is anything the scenarios can be run against: a client spec installed in a local
+// environment (venv runtime), an image's own installed client (container runtime, canary), or a spec
+// installed for a given Python inside a base image. The runner only sees this interface.
+import type { ClientProcessOutcome, InstalledClient } from '../types.ts';
+
+export interface ClientRun {
+  program: string;
+  input: Record<string, unknown>;
+  timeLimitMs: number;
+  /** Fixture clock, so the exit time compares with server observations. */
+  now: () => number;
+}
+
+export interface PreparedClient {
+  label: string;
+  installed: InstalledClient;
+  module: 'httpx' | 'httpx2';
+  /** True when preparing built something (an environment, an image); false when it came from a cache. */
+  created: boolean;
+  durationMs: number;
+  run(run: ClientRun): Promise<ClientProcessOutcome>;
+}
+
+export interface ClientTarget {
+  /** The `client` of every result: a spec, or what identifies an image. */
+  label: string;
+  prepare(onProgress?: (message: string) => void): Promise<PreparedClient>;
+}
