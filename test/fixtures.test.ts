@@ -51,6 +51,31 @@ describe('http fixture', () => {
   });
 });
 
+describe('never-answering route', () => {
+  test('holds the request until the client leaves, and records that it left', async () => {
+    const server = await startHttpFixture(makeClock(), { keepAliveTimeoutMs: 10_000 });
+    try {
+      const outcome = await new Promise<string>((resolve) => {
+        const req = request(`${server.url}/hang/x`, (res) => resolve(`answered ${res.statusCode}`));
+        req.setTimeout(300, () => {
+          req.destroy();
+          resolve('gave up');
+        });
+        req.on('error', () => undefined);
+        req.end();
+      });
+      expect(outcome).toBe('gave up');
+      await new Promise((r) => setTimeout(r, 100));
+      const seen = server.observe();
+      expect(seen.requests).toEqual([expect.objectContaining({ path: '/hang/x', aborted: true })]);
+      expect(seen.requests[0]!.respondedAt).toBeUndefined();
+      expect(seen.connections[0]!.closedAt).toBeDefined();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('per-run certificates', () => {
   test('keys are private to the run', () => {
     expect(statSync(certs.trusted.keyPath).mode & 0o777).toBe(0o600);

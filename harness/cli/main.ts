@@ -9,7 +9,7 @@ import { IndexError } from '../package-index.ts';
 import { InstallError } from '../runtime/python-env.ts';
 import { DEFAULT_CONCURRENCY, planJobs } from '../runner.ts';
 import { loadScenarios, selectScenarios, UnknownScenarioError } from '../scenarios.ts';
-import { BadInput, runSession } from '../session.ts';
+import { BadInput, runSession, type SessionOptions } from '../session.ts';
 import { parseClientSpec, SpecError } from '../spec.ts';
 import type { CaseResult, Scenario } from '../types.ts';
 import { bisectCommand } from './bisect-command.ts';
@@ -64,6 +64,17 @@ export function withCommon(command: Command): Command {
     .option('--no-report', 'write no report files');
 }
 
+/** How the CLI's commands run a session: progress on stderr, reports unless --no-report. */
+export function sessionOptions(options: CommonOptions, dispose?: () => Promise<void>): SessionOptions {
+  return {
+    concurrency: options.concurrency,
+    reportRoot: options.report ? options.reports : null,
+    command: `regress ${process.argv.slice(2).join(' ')}`,
+    onEvent: progressPrinter(),
+    ...(dispose ? { dispose } : {}),
+  };
+}
+
 /** Cases of the selected scenarios; an unknown case name is bad input. */
 export function checkCases(scenarios: Scenario[], cases: string[]): void {
   const known = new Set(scenarios.flatMap((s) => s.cases.map((c) => c.name)));
@@ -108,13 +119,7 @@ export function buildProgram(): Command {
     const scenarios = selectScenarios(await loadScenarios(), options.scenario ?? []);
     checkCases(scenarios, options.case ?? []);
     const { targets, dispose } = await clientTargets(specs, Boolean(options.client), options);
-    const outcome = await runSession(planJobs(scenarios, targets, options.case ?? []), {
-      dispose,
-      concurrency: options.concurrency,
-      reportRoot: options.report ? options.reports : null,
-      command: `regress ${process.argv.slice(2).join(' ')}`,
-      onEvent: progressPrinter(),
-    });
+    const outcome = await runSession(planJobs(scenarios, targets, options.case ?? []), sessionOptions(options, dispose));
     if (options.json) process.stdout.write(`${JSON.stringify({ results: sortResults(outcome.results) }, null, 2)}\n`);
     else process.stdout.write(`\n${verdictTable(outcome.results)}\n\n${summaryLine(outcome.results, performance.now() - started)}\n`);
     if (outcome.reportDir) process.stderr.write(`report: ${outcome.reportDir}/report.html\n`);
@@ -136,13 +141,7 @@ export function buildProgram(): Command {
     checkCases(scenarios, options.case ?? []);
     if (options.image?.length) throw new BadInput('verify compares two client specs; --image does not apply');
     const { targets, dispose } = await clientTargets([broken, fixed], true, options);
-    const outcome = await runSession(planJobs(scenarios, targets, options.case ?? []), {
-      dispose,
-      concurrency: options.concurrency,
-      reportRoot: options.report ? options.reports : null,
-      command: `regress ${process.argv.slice(2).join(' ')}`,
-      onEvent: progressPrinter(),
-    });
+    const outcome = await runSession(planJobs(scenarios, targets, options.case ?? []), sessionOptions(options, dispose));
     const cases = [...new Set(outcome.results.map((r) => r.case))].sort();
     const [brokenLabel, fixedLabel] = targets.map((t) => t.label) as [string, string];
     const pick = (c: string, label: string) => outcome.results.find((r) => r.case === c && r.client === label);

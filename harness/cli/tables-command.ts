@@ -11,8 +11,7 @@ import { runSession } from '../session.ts';
 import { parseClientSpec } from '../spec.ts';
 import { venvTarget } from '../runtime/python-env.ts';
 import type { CaseResult, Scenario, Verdict } from '../types.ts';
-import { type CommonOptions, EXIT, openCache } from './main.ts';
-import { progressPrinter } from './output.ts';
+import { type CommonOptions, EXIT, openCache, sessionOptions } from './main.ts';
 
 export const TABLE_START = '<!-- regress:versions:start -->';
 export const TABLE_END = '<!-- regress:versions:end -->';
@@ -31,12 +30,7 @@ export async function tablesCommand(options: TablesOptions): Promise<number> {
   const specs = [...httpx.map((v) => `httpx==${v}`), ...(fork ? [`httpx2==${fork}`] : [])].map(parseClientSpec);
   process.stderr.write(`[tables] ${specs.length} releases × ${scenarios.reduce((n, s) => n + s.cases.length, 0)} cases\n`);
   const cache = await openCache(options);
-  const outcome = await runSession(planJobs(scenarios, specs.map((s) => venvTarget(cache, s))), {
-    concurrency: options.concurrency,
-    reportRoot: options.report ? options.reports : null,
-    command: `regress ${process.argv.slice(2).join(' ')}`,
-    onEvent: progressPrinter(),
-  });
+  const outcome = await runSession(planJobs(scenarios, specs.map((s) => venvTarget(cache, s))), sessionOptions(options));
   if (outcome.interrupted) return EXIT.interrupted;
   for (const scenario of scenarios) {
     const table = versionTable(scenario, outcome.results.filter((r) => r.scenario === scenario.meta.id), specs.map((s) => s.label));
