@@ -8,5 +8,11 @@ if (major < 22 || (major === 22 && minor < 18)) {
   );
   process.exit(2);
 }
+// `regress list | head`: a closed pipe is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
 const { main } = await import('../harness/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -1,4 +1,4 @@
-// Per-run certificates for the TLS fixtures. Keys live only in a fresh 0600 directory for the run.
+// Per-run certificates for the TLS fixtures. Keys (0600) live only in a fresh 0700 directory for the run.
 //
 // The CA chain is built with @peculiar/x509 rather than selfsigned because Python 3.13 verifies with
 // VERIFY_X509_STRICT: the CA needs a Subject Key Identifier and every leaf an Authority Key Identifier,
@@ -9,7 +9,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { generate as generateSelfSigned } from 'selfsigned';
 import { webcrypto } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -46,11 +46,29 @@ export interface CertificateSet {
  * Per-run directories live under one root, which the container runtime mounts (read-only, same path)
  * so clients inside containers read the same certificate files.
  */
-export const RUN_ROOT = join(tmpdir(), 'regress-run');
+export const RUN_ROOT = join(tmpdir(), `regress-run-${process.getuid?.() ?? 'user'}`);
+
+/** The run root, private to this user: a directory someone else made (or a symlink) is refused. */
+export async function ensureRunRoot(): Promise<string> {
+  await mkdir(RUN_ROOT, { recursive: true, mode: 0o700 });
+  const info = await lstat(RUN_ROOT);
+  if (!info.isDirectory() || (process.getuid && info.uid !== process.getuid()) || (info.mode & 0o077) !== 0) {
+    throw new Error(`${RUN_ROOT} is not a private directory of this user; remove it`);
+  }
+  return RUN_ROOT;
+}
 
 export async function createCertificateSet(): Promise<CertificateSet> {
-  await mkdir(RUN_ROOT, { recursive: true, mode: 0o755 });
-  const dir = await mkdtemp(join(RUN_ROOT, 'certs-'));
+  const dir = await mkdtemp(join(await ensureRunRoot(), 'certs-'));
+  try {
+    return await issueCertificates(dir);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function issueCertificates(dir: string): Promise<CertificateSet> {
   const now = Date.now();
   const caKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
   const caCert = await x509.X509CertificateGenerator.createSelfSigned({

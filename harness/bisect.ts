@@ -79,7 +79,8 @@ export async function bisectReleases(
   }
   let hi = candidates.length - 1;
   while (hi > lo && (await run(hi, 'endpoint')) === 'skip') hi--;
-  if (hi === lo || known.get(hi)!.outcome !== 'fixed') {
+  if (hi === lo) return report({ problem: `${candidates[lo]} is the only release in range that could be tested` });
+  if (known.get(hi)!.outcome !== 'fixed') {
     return report({ problem: `the newest testable release in range, ${candidates[hi]}, still reproduces` });
   }
 

@@ -31,8 +31,6 @@ export type RunEvent =
 export interface RunOptions {
   /** Cases running at once; the bound keeps CPU contention from moving timings. */
   concurrency?: number;
-  /** Environments installing at once. */
-  installConcurrency?: number;
   onEvent?: (event: RunEvent) => void;
   /** Checked before each case starts; a stopped run returns what finished. */
   signal?: AbortSignal;
@@ -62,9 +60,10 @@ export function planJobs(scenarios: Scenario[], clients: ClientTarget[], caseNam
 /** Prepare every client (install environments, start containers); a failure is kept per client, not thrown. */
 export async function prepareClients(
   clients: ClientTarget[],
-  options: Pick<RunOptions, 'installConcurrency' | 'onEvent'>,
+  options: Pick<RunOptions, 'onEvent'>,
 ): Promise<Map<string, PreparedClient | Error>> {
-  const limit = pLimit(options.installConcurrency ?? 3);
+  // Three at a time: installs are network- and disk-bound, and a few in parallel keep both busy.
+  const limit = pLimit(3);
   const prepared = new Map<string, PreparedClient | Error>();
   await Promise.all(
     clients.map((client) =>
@@ -95,23 +94,26 @@ export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseRes
         limit(async () => {
           if (options.signal?.aborted) return;
           const client = prepared.get(job.client.label)!;
-          const result = client instanceof Error ? installFailure(job, client) : await runCase(job, client, certificates);
+          const result = client instanceof Error ? installFailure(job, client) : await runCase(job, client, certificates, options.signal);
+          if (!result) return;
           results.push(result);
           options.onEvent?.({ type: 'case-done', result, done: results.length, total: jobs.length });
         }),
       ),
     );
   } finally {
-    if (certs) await (await certs).dispose();
+    await certs?.then((c) => c.dispose(), () => undefined);
   }
   return results;
 }
 
+/** One case against one prepared client; null when the run was stopped before the client started. */
 export async function runCase(
   job: Job,
   client: PreparedClient,
   certificates: () => Promise<CertificateSet>,
-): Promise<CaseResult> {
+  signal?: AbortSignal,
+): Promise<CaseResult | null> {
   const started = performance.now();
   const base = { scenario: job.scenario.meta.id, case: job.case.name, client: client.label, installed: client.installed };
   const unsupported = unsupportedReason(client.module, client.installed.packages[client.module]);
@@ -123,19 +125,22 @@ export async function runCase(
     return { ...base, verdict: 'error', evidence: bare(`fixture setup failed: ${(error as Error).message}`), durationMs: since(started) };
   }
   try {
+    // Setup takes a moment: a Ctrl-C in between must not start a client nobody will stop.
+    if (signal?.aborted) return null;
     const input = { case: job.case.name, clientModule: client.module, ...fixture.input };
-    const outcome = await client.run({
-      program: job.scenario.clientProgram,
-      input,
-      timeLimitMs: job.case.timeLimitMs,
-      now: fixture.now,
-    });
+    let outcome: ClientProcessOutcome;
+    try {
+      outcome = await client.run({ program: job.scenario.clientProgram, input, timeLimitMs: job.case.timeLimitMs, now: fixture.now });
+    } catch (error) {
+      // The runtime itself failed (a container gone, a disk full): an error verdict, not a lost run.
+      return { ...base, verdict: 'error', evidence: bare(`running the client failed: ${(error as Error).message}`), durationMs: since(started) };
+    }
     await settle(fixture.observe, 1000);
     const server = fixture.observe();
     const judgement = decide(job, outcome, server, client, input);
     return { ...base, verdict: judgement.verdict, evidence: evidenceOf(judgement, outcome, server), durationMs: since(started) };
   } finally {
-    await fixture.close();
+    await fixture.close().catch(() => undefined);
   }
 }
 

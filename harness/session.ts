@@ -1,5 +1,7 @@
 // One harness run as the CLI drives it: install environments (bad specs are bad input), run the jobs,
 // keep a report of what finished, and on Ctrl-C stop the clients and still write that report.
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
 import { runCleanups } from './runtime/cleanup.ts';
 import { killAllGroups } from './runtime/process-group.ts';
 import { InstallError } from './runtime/python-env.ts';
@@ -8,6 +10,16 @@ import { newRunId, ReportWriter } from './report/writer.ts';
 import type { CaseResult } from './types.ts';
 
 export class BadInput extends Error {}
+
+/** A report directory that cannot be written is bad input, found before anything runs. */
+async function checkWritable(root: string): Promise<void> {
+  try {
+    await mkdir(root, { recursive: true });
+    await access(root, constants.W_OK);
+  } catch (error) {
+    throw new BadInput(`cannot write reports to ${root}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
 
 export interface SessionOptions {
   concurrency: number;
@@ -27,6 +39,7 @@ export interface SessionOutcome {
 
 export async function runSession(jobs: Job[], options: SessionOptions): Promise<SessionOutcome> {
   const id = newRunId();
+  if (options.reportRoot) await checkWritable(options.reportRoot);
   const writer = options.reportRoot
     ? new ReportWriter(options.reportRoot, { id, startedAt: new Date().toISOString(), planned: jobs.length, command: options.command })
     : null;
@@ -45,6 +58,8 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
       resolve();
     };
     process.once('SIGINT', onSigint);
+    // CI cancelling a job sends SIGTERM: the same orderly stop (clients, containers, report).
+    process.once('SIGTERM', onSigint);
   });
 
   try {
@@ -74,7 +89,10 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
     await writer?.finish(finished, wasInterrupted);
     return { results: finished, interrupted: wasInterrupted, reportDir: writer?.dir ?? null };
   } finally {
-    if (onSigint) process.off('SIGINT', onSigint);
+    if (onSigint) {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+    }
     await options.dispose?.();
   }
 }

@@ -51,7 +51,7 @@ export function parseClientSpec(raw: string): ClientSpec {
     requirements,
     module,
     pinned: requirements.every((r) => r.url !== undefined || /^(===?)[^,*]+$/.test(r.specifier)),
-    localFiles: requirements.flatMap((r) => (r.url?.startsWith('file:') ? [fileURLToPath(r.url)] : [])),
+    localFiles: requirements.flatMap((r) => (r.url?.startsWith('file:') ? [localPath(r.url)] : [])),
   };
 }
 
@@ -71,6 +71,14 @@ function joinDirectReferences(tokens: string[]): string[] {
   return joined;
 }
 
+function localPath(url: string): string {
+  try {
+    return fileURLToPath(url);
+  } catch (error) {
+    throw new SpecError(`'${url}' is not a local file URL (${(error as Error).message}); use file:///absolute/path`);
+  }
+}
+
 function parseRequirement(token: string): Requirement {
   const match = NAME.exec(token);
   if (!match) throw new SpecError(`'${token}' is not a PEP 508 requirement (expected e.g. httpx==0.28.1)`);
@@ -84,7 +92,7 @@ function parseRequirement(token: string): Requirement {
       throw new SpecError(`'${token}': a direct reference needs a file://, https:// or git+ URL`);
     }
     if (url.startsWith('file:')) {
-      const path = fileURLToPath(url);
+      const path = localPath(url);
       if (!existsSync(path)) throw new SpecError(`'${token}': no such file ${path}`);
     }
     return { name, extras, specifier: '', url, text: `${name}${extrasText} @ ${url}` };

@@ -26,6 +26,11 @@ describe('regress CLI', () => {
     [['run', '--case', 'nope'], /^regress: unknown case 'nope'/],
     [['run', '--concurrency', '0'], /concurrency/],
     [['run', '--no-such-flag'], /unknown option/],
+    [['run', '--reports', '/dev/null/x', '--scenario', 'pool-limits'], /^regress: cannot write reports to \/dev\/null\/x/],
+    [['run', '--client', 'httpx@file://host/x.whl'], /^regress: 'file:\/\/host\/x\.whl' is not a local file URL/],
+    [['bisect', '--scenario', 'keepalive-expiry', '--from', 'abc'], /^regress: 'abc' is not a PEP 440 version/],
+    [['bisect', '--scenario', 'slow-server-pool-timeout'], /^regress: scenario slow-server-pool-timeout has several cases: pass --case/],
+    [['verify', '--scenario', 'pool-limits', '--broken', 'httpx==0.10.1'], /required option '--fixed <spec>'/],
   ] as const)('bad input %j exits 2 with one clear line', async ([args, message]) => {
     const { stderr, stdout, exitCode } = await regress(...args);
     expect(exitCode).toBe(2);

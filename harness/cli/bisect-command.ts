@@ -1,5 +1,5 @@
 // `regress bisect`: first fixed release of a package for one scenario case, from the package index.
-import { satisfies } from '@renovatebot/pep440';
+import { satisfies, valid } from '@renovatebot/pep440';
 import { CLIENTS } from '../clients.ts';
 import { type BisectReport, bisectReleases, type Probe } from '../bisect.ts';
 import { listReleases, selectReleases, seriesEnds } from '../package-index.ts';
@@ -21,6 +21,8 @@ interface BisectOptions extends CommonOptions {
   includeYanked?: boolean;
 }
 
+class Interrupted extends Error {}
+
 export async function bisectCommand(options: BisectOptions): Promise<number> {
   const [scenario] = selectScenarios(await loadScenarios(), [options.scenario]);
   const caseNames = scenario!.cases.map((c) => c.name);
@@ -35,6 +37,9 @@ export async function bisectCommand(options: BisectOptions): Promise<number> {
   const releases = await listReleases(pkg);
   // Without --from, a client's bisection starts where the client contract does (see harness/clients.ts).
   const contract = !options.from && (pkg === 'httpx' || pkg === 'httpx2') ? CLIENTS[pkg] : undefined;
+  for (const bound of [options.from, options.to]) {
+    if (bound !== undefined && !valid(bound)) throw new BadInput(`'${bound}' is not a PEP 440 version`);
+  }
   const inRange = selectReleases(releases, {
     ...(options.from ? { from: options.from } : {}),
     ...(options.to ? { to: options.to } : {}),
@@ -68,15 +73,23 @@ export async function bisectCommand(options: BisectOptions): Promise<number> {
       if (error instanceof BadInput) return { verdict: 'error' as const, reason: error.message };
       throw error;
     }
-    if (outcome.interrupted) process.exit(EXIT.interrupted);
+    if (outcome.interrupted) throw new Interrupted();
     const result = outcome.results[0];
     return result ? { verdict: result.verdict, reason: result.evidence.reason } : { verdict: 'error' as const, reason: 'no result' };
   };
-  const report = await bisectReleases(candidates, probe, {
+  let report;
+  try {
+    report = await bisectReleases(candidates, probe, {
     sample: (all) => seriesEnds(all),
-    parallel: options.concurrency,
+    // Validation probes run side by side, each a whole session: four keeps installs from crowding
+    // timing-sensitive cases on two cores.
+    parallel: 4,
     onProbe: (p) => process.stderr.write(`${describeProbe(p)}\n`),
-  });
+    });
+  } catch (error) {
+    if (error instanceof Interrupted) return EXIT.interrupted;
+    throw error;
+  }
   if (options.json) process.stdout.write(`${JSON.stringify({ package: pkg, scenario: options.scenario, case: caseName, with: extra || null, ...report }, null, 2)}\n`);
   else process.stdout.write(`${summarise(pkg, report)}\n`);
   return report.firstFixed ? EXIT.ok : EXIT.error;

@@ -140,6 +140,7 @@ export function buildProgram(): Command {
     const scenarios = selectScenarios(await loadScenarios(), [options.scenario]);
     checkCases(scenarios, options.case ?? []);
     if (options.image?.length) throw new BadInput('verify compares two client specs; --image does not apply');
+    if ((options.python?.length ?? 0) > 1) throw new BadInput('verify takes one --python: run it once per Python version');
     const { targets, dispose } = await clientTargets([broken, fixed], true, options);
     const outcome = await runSession(planJobs(scenarios, targets, options.case ?? []), sessionOptions(options, dispose));
     const cases = [...new Set(outcome.results.map((r) => r.case))].sort();

@@ -1,13 +1,14 @@
 // `regress tables`: the measured version table of every scenario, from a real run of the newest release
 // of each httpx minor series and the latest httpx2. `--write` puts it into each scenario README between
 // the markers below, stamped with the date, Python and platform.
+import { valid } from '@renovatebot/pep440';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { latestPerMinor, listReleases, selectReleases } from '../package-index.ts';
 import { planJobs } from '../runner.ts';
 import { loadScenarios, selectScenarios } from '../scenarios.ts';
-import { runSession } from '../session.ts';
+import { BadInput, runSession } from '../session.ts';
 import { parseClientSpec } from '../spec.ts';
 import { venvTarget } from '../runtime/python-env.ts';
 import type { CaseResult, Scenario, Verdict } from '../types.ts';
@@ -25,6 +26,7 @@ interface TablesOptions extends CommonOptions {
 
 export async function tablesCommand(options: TablesOptions): Promise<number> {
   const scenarios = selectScenarios(await loadScenarios(), options.scenario ?? []);
+  if (!valid(options.from)) throw new BadInput(`'${options.from}' is not a PEP 440 version`);
   const httpx = latestPerMinor(selectReleases(await listReleases('httpx'), { from: options.from }));
   const fork = selectReleases(await listReleases('httpx2'), {}).at(-1);
   const specs = [...httpx.map((v) => `httpx==${v}`), ...(fork ? [`httpx2==${fork}`] : [])].map(parseClientSpec);

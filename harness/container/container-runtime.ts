@@ -10,9 +10,10 @@
 // at the same paths as on the host, so a client's input needs no path rewriting.
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { StartedTestContainer } from 'testcontainers';
-import { RUN_ROOT } from '../../certs/certificate-set.ts';
+import { ensureRunRoot, RUN_ROOT } from '../../certs/certificate-set.ts';
 import { registerCleanup } from '../runtime/cleanup.ts';
 import { COMPAT_DIR, outcomeOf, sanitisedEnvironment } from '../runtime/client-process.ts';
 import { pythonTooOld } from '../package-index.ts';
@@ -21,7 +22,7 @@ import type { ClientRun, ClientTarget, PreparedClient } from '../runtime/target.
 import { SCENARIOS_DIR } from '../scenarios.ts';
 import type { ClientSpec } from '../spec.ts';
 import type { InstalledClient } from '../types.ts';
-import { ContainerError, engine, imageExists, MANAGED_LABEL, PID_LABEL, sweepOrphans } from './engine.ts';
+import { ContainerError, engine, HOST_LABEL, imageExists, MANAGED_LABEL, PID_LABEL, sweepOrphans } from './engine.ts';
 import { baseImageFor } from './images.ts';
 
 /** Bump when the way spec images are built changes. */
@@ -59,7 +60,7 @@ export class ContainerPool {
         `image ${image} not found on this Docker engine: pull or build it (the project's own: \`npx regress images build\`)`,
       );
     }
-    await mkdir(RUN_ROOT, { recursive: true });
+    await ensureRunRoot();
     const { GenericContainer, Wait } = await import('testcontainers');
     const mounts = [...new Set([SCENARIOS_DIR, COMPAT_DIR, RUN_ROOT, ...extraMounts])];
     try {
@@ -68,7 +69,7 @@ export class ContainerPool {
         .withEntrypoint(['sleep'])
         .withCommand(['infinity'])
         .withBindMounts(mounts.map((source) => ({ source, target: source, mode: 'ro' as const })))
-        .withLabels({ [MANAGED_LABEL]: 'true', [PID_LABEL]: String(process.pid) })
+        .withLabels({ [MANAGED_LABEL]: 'true', [PID_LABEL]: String(process.pid), [HOST_LABEL]: hostname() })
         .withWaitStrategy(Wait.forListeningPorts())
         .withStartupTimeout(60_000)
         .start();
@@ -145,7 +146,7 @@ function prepared(
     durationMs,
     run: async (run: ClientRun) => {
       // testcontainers' exec cannot feed stdin: the input goes in a file under the shared run root.
-      await mkdir(RUN_ROOT, { recursive: true });
+      await ensureRunRoot();
       const dir = await mkdtemp(join(RUN_ROOT, 'input-'));
       const inputFile = join(dir, 'input.json');
       await writeFile(inputFile, JSON.stringify(run.input));
@@ -187,11 +188,12 @@ export function pythonTarget(pool: ContainerPool, version: string, spec: ClientS
       if (spec.localFiles.length) {
         throw new ContainerError('local file specs (name@file://...) are not supported by the container runtime yet');
       }
-      await engine();
-      const base = await baseImageFor(version);
       const docker = (await engine()).container.dockerode;
+      const base = await baseImageFor(version);
       const baseId = (await docker.getImage(base).inspect()).Id;
-      const hash = createHash('sha256').update(JSON.stringify({ ENV_IMAGE_LAYOUT, baseId, spec: spec.label })).digest('hex').slice(0, 16);
+      // An unpinned spec ("httpx") is re-resolved once a day, as in the venv runtime.
+      const day = spec.pinned ? null : new Date().toISOString().slice(0, 10);
+      const hash = createHash('sha256').update(JSON.stringify({ ENV_IMAGE_LAYOUT, baseId, spec: spec.label, day })).digest('hex').slice(0, 16);
       const envImage = `regress/env:${hash}`;
       let created = false;
       if (!(await imageExists(envImage))) {

@@ -2,6 +2,7 @@
 // Ryuk (the reaper testcontainers pulls) is off and the harness removes its own containers: each carries
 // labels naming the harness and the process that started it, and containers whose process is gone are
 // swept at the next start.
+import { hostname } from 'node:os';
 import type { ContainerRuntimeClient } from 'testcontainers';
 import { BadInput } from '../session.ts';
 
@@ -9,6 +10,7 @@ process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 
 export const MANAGED_LABEL = 'org.regress.managed';
 export const PID_LABEL = 'org.regress.pid';
+export const HOST_LABEL = 'org.regress.host';
 
 export class ContainerError extends BadInput {}
 
@@ -41,9 +43,10 @@ export async function sweepOrphans(): Promise<number> {
   const leftovers = await docker.listContainers({ all: true, filters: { label: [`${MANAGED_LABEL}=true`] } });
   let removed = 0;
   for (const info of leftovers) {
+    // Only this host's runs, and only those whose process is gone: an engine may be shared.
+    if (info.Labels[HOST_LABEL] !== hostname()) continue;
     const pid = Number(info.Labels[PID_LABEL]);
-    if (pid && pid !== process.pid && isAlive(pid)) continue;
-    if (pid === process.pid) continue;
+    if (pid === process.pid || isAlive(pid)) continue;
     await docker.getContainer(info.Id).remove({ force: true }).catch(() => undefined);
     removed += 1;
   }

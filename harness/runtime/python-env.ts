@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import type { ClientSpec } from '../spec.ts';
 import type { InstalledClient } from '../types.ts';
-import { runClientProgram } from './client-process.ts';
+import { runClientProgram, sanitisedEnvironment } from './client-process.ts';
 import type { ClientTarget } from './target.ts';
 
 export interface PythonInterpreter {
@@ -73,7 +73,8 @@ export async function findPython(requested?: string): Promise<PythonInterpreter>
 
 /** Probe what an interpreter's environment really contains. */
 export async function probeInstalled(python: string, module: string): Promise<InstalledClient> {
-  const { stdout } = await execa(python, ['-c', PROBE], { env: { PYTHONNOUSERSITE: '1' } });
+  // The same sanitised environment the client gets, so `installed` is what the client can import.
+  const { stdout } = await execa(python, ['-c', PROBE], { env: sanitisedEnvironment(module), extendEnv: false });
   const probe = JSON.parse(stdout) as { python: string; openssl: string; packages: Record<string, string | null> };
   const core = new Set(['httpx', 'httpcore', 'h11', 'anyio']);
   const packages = Object.fromEntries(Object.entries(probe.packages).filter(([k, v]) => v !== null || core.has(k)));
@@ -134,6 +135,12 @@ export class EnvironmentCache {
       return { ...cached, dir, python: join(dir, 'bin', 'python'), spec, created: false, durationMs: elapsed(started) };
     }
     await mkdir(join(this.root, 'envs'), { recursive: true });
+    if (existsSync(dir)) {
+      // Damaged (no manifest): move it aside, so the rebuilt one can be published.
+      const aside = `${dir}.damaged-${process.pid}-${Date.now()}`;
+      await rename(dir, aside).catch(() => undefined);
+      await rm(aside, { recursive: true, force: true });
+    }
     const tmp = await mkdtemp(join(this.root, 'envs', `.building-${key}-`));
     try {
       const uv = await this.#uvBinary(onProgress);
@@ -190,7 +197,13 @@ export class EnvironmentCache {
       : await execa(this.#python.path, ['-m', 'pip', 'install', '--dry-run', '--quiet', '--ignore-installed', ...requirements], {
           reject: false,
         });
-    return result.exitCode === 0;
+    if (result.exitCode === 0) return true;
+    const output = `${result.stderr}\n${result.stdout}`;
+    if (/No solution found|no version of|Could not find a version|No matching distribution|ResolutionImpossible|conflicting dependencies/i.test(output)) {
+      return false;
+    }
+    // Anything else (the index unreachable, say) must not quietly shrink a bisection's candidates.
+    throw new InstallError(`cannot ask the resolver about '${spec.label}': ${output.trim().split('\n').at(-1)}`, false);
   }
 
   /** uv from PATH, else bootstrapped from PyPI into the cache; null means fall back to venv + pip. */

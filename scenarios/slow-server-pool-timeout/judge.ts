@@ -39,13 +39,17 @@ export function judgeCancel({ client, server, input }: JudgeInput): Judgement {
   const followUp = findStep(client, 'follow-up');
   const cancelled = stepsStartingWith(client, 'cancelled-').filter((s) => s.cancelled).length;
   const reached = requestsTo(app, '/followup').length > 0;
-  const inFlight = requestsTo(app, '/slow/cancel-').length;
-  // The failure needs requests cancelled while in flight; if none reached the server before the cancel,
-  // the case did not set up what it tests (a machine too loaded to send them in time).
-  if (inFlight === 0) return unrecognised(`no request reached the server before the cancel at ${input.cancelAfter} s`);
-  const context = `after ${cancelled} request(s) were cancelled by the task group (${inFlight} in flight at the server)`;
+  const inFlight = requestsTo(app, '/slow/cancel-');
+  // The failure needs every pool slot held by a request cancelled in flight; with fewer in flight at the
+  // server, a free slot would serve the follow-up on any release (a machine too loaded to send them in time).
+  if (inFlight.length < Number(input.maxConnections)) {
+    return unrecognised(`only ${inFlight.length} request(s) reached the server before the cancel at ${input.cancelAfter} s`);
+  }
+  const context = `after ${cancelled} request(s) were cancelled by the task group (${inFlight.length} in flight at the server)`;
   if (ok200(followUp) && reached) {
-    return fixed(`${context}, the follow-up got ${outcomeOf(followUp)} on a new connection`);
+    const cancelledConnections = new Set(inFlight.map((r) => r.connection));
+    const fresh = requestsTo(app, '/followup').every((r) => !cancelledConnections.has(r.connection));
+    return fixed(`${context}, the follow-up got ${outcomeOf(followUp)}${fresh ? ' on a new connection' : ''}`);
   }
   if (followUp?.error?.kind === 'pool-timeout' && !reached) {
     return reproduced(
