@@ -7,6 +7,7 @@
 //    minor series), in parallel. Any flip in that history is then narrowed to adjacent releases, so a non-monotonic
 //    history (fixed, broken again, fixed) is reported with exact ranges, and the first fixed release
 //    reported is the one after which every probed release stays fixed.
+import pLimit from 'p-limit';
 import type { Verdict } from './types.ts';
 
 export type Outcome = 'reproduced' | 'fixed' | 'skip';
@@ -36,7 +37,7 @@ export interface BisectReport {
 
 export type ProbeFn = (version: string) => Promise<{ verdict: Verdict; reason: string }>;
 
-export function outcomeOf(verdict: Verdict): Outcome {
+export function outcomeForVerdict(verdict: Verdict): Outcome {
   return verdict === 'reproduced' ? 'reproduced' : verdict === 'fixed' ? 'fixed' : 'skip';
 }
 
@@ -52,7 +53,7 @@ export async function bisectReleases(
     if (seen) return seen.outcome;
     const version = candidates[index]!;
     const { verdict, reason } = await probe(version);
-    const p: Probe = { version, outcome: outcomeOf(verdict), verdict, reason, phase };
+    const p: Probe = { version, outcome: outcomeForVerdict(verdict), verdict, reason, phase };
     known.set(index, p);
     probes.push(p);
     options.onProbe?.(p);
@@ -98,7 +99,8 @@ export async function bisectReleases(
   // 3. Validate: neighbours of the boundary and the caller's sample, in parallel.
   const sampled = new Set([lo - 1, hi + 1].filter((i) => i >= 0 && i < candidates.length));
   for (const version of options.sample?.(candidates) ?? []) sampled.add(candidates.indexOf(version));
-  await inParallel([...sampled].filter((i) => i >= 0 && !known.has(i)), options.parallel ?? 4, (i) => run(i, 'validate'));
+  const limit = pLimit(options.parallel ?? 4);
+  await Promise.all([...sampled].filter((i) => i >= 0 && !known.has(i)).map((i) => limit(() => run(i, 'validate'))));
 
   // Narrow every flip between probed releases down to adjacent testable releases.
   while (true) {
@@ -154,13 +156,4 @@ function flips(known: Map<number, Probe>): [number, number][] {
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
-}
-
-async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  const queue = [...items];
-  await Promise.all(
-    Array.from({ length: Math.min(limit, queue.length) }, async () => {
-      while (queue.length) await work(queue.shift()!);
-    }),
-  );
 }

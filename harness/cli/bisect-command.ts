@@ -1,5 +1,6 @@
 // `regress bisect`: first fixed release of a package for one scenario case, from the package index.
 import { satisfies, valid } from '@renovatebot/pep440';
+import pLimit from 'p-limit';
 import { CLIENTS } from '../clients.ts';
 import { type BisectReport, bisectReleases, type Probe } from '../bisect.ts';
 import { listReleases, selectReleases, seriesEnds } from '../package-index.ts';
@@ -48,7 +49,8 @@ export async function bisectCommand(options: BisectOptions): Promise<number> {
   }).filter((v) => !contract || satisfies(v, contract.supported));
   const cache = await openCache(options);
   // Releases the resolver cannot install beside --with are skipped up front, as git bisect skips.
-  const installable = await inParallelMap(inRange, 8, (v) => cache.resolvable(parseClientSpec(`${pkg}==${v} ${extra}`.trim())));
+  const resolve = pLimit(8);
+  const installable = await Promise.all(inRange.map((v) => resolve(() => cache.resolvable(parseClientSpec(`${pkg}==${v} ${extra}`.trim())))));
   const candidates = inRange.filter((_, i) => installable[i]);
   const uninstallable = inRange.filter((_, i) => !installable[i]);
   process.stderr.write(
@@ -123,18 +125,4 @@ export function summarise(pkg: string, report: BisectReport): string {
 
 function span(versions: string[]): string {
   return versions.length > 4 ? `${versions[0]} … ${versions.at(-1)}` : versions.join(', ');
-}
-
-async function inParallelMap<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await work(items[i]!);
-      }
-    }),
-  );
-  return out;
 }

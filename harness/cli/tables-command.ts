@@ -8,6 +8,7 @@ import writeFileAtomic from 'write-file-atomic';
 import { latestPerMinor, listReleases, selectReleases } from '../package-index.ts';
 import { planJobs } from '../runner.ts';
 import { loadScenarios, selectScenarios } from '../scenarios.ts';
+import { SYMBOL } from '../report/formats.ts';
 import { BadInput, runSession } from '../session.ts';
 import { parseClientSpec } from '../spec.ts';
 import { venvTarget } from '../runtime/python-env.ts';
@@ -16,7 +17,7 @@ import { type CommonOptions, EXIT, openCache, sessionOptions } from './main.ts';
 
 export const TABLE_START = '<!-- regress:versions:start -->';
 export const TABLE_END = '<!-- regress:versions:end -->';
-const SYMBOL: Record<Verdict, string> = { fixed: '✅ fixed', reproduced: '❌ reproduced', 'not-applicable': '➖ n/a', error: '⚠️ error' };
+const WORD: Record<Verdict, string> = { fixed: 'fixed', reproduced: 'reproduced', 'not-applicable': 'n/a', error: 'error' };
 
 interface TablesOptions extends CommonOptions {
   scenario?: string[];
@@ -58,7 +59,7 @@ export function versionTable(scenario: Scenario, results: CaseResult[], clients:
     const core = installed ? ['httpcore', 'httpcore2'].map((k) => installed[k] && `${k} ${installed[k]}`).filter(Boolean).join(', ') : '';
     const cells = cases.map((c) => {
       const r = results.find((x) => x.client === client && x.case === c);
-      return r ? SYMBOL[r.verdict] : '—';
+      return r ? `${SYMBOL[r.verdict]} ${WORD[r.verdict]}` : '—';
     });
     return `| ${client.replace('==', ' ')} | ${core || '—'} | ${cells.join(' | ')} |`;
   });

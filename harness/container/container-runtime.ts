@@ -15,9 +15,9 @@ import { join } from 'node:path';
 import type { StartedTestContainer } from 'testcontainers';
 import { ensureRunRoot, RUN_ROOT } from '../../certs/certificate-set.ts';
 import { registerCleanup } from '../runtime/cleanup.ts';
-import { COMPAT_DIR, outcomeOf, sanitisedEnvironment } from '../runtime/client-process.ts';
+import { COMPAT_DIR, processOutcome, sanitisedEnvironment } from '../runtime/client-process.ts';
 import { pythonTooOld } from '../package-index.ts';
-import { InstallError, PROBE } from '../runtime/python-env.ts';
+import { InstallError, installedFromProbe, PROBE } from '../runtime/python-env.ts';
 import type { ClientRun, ClientTarget, PreparedClient } from '../runtime/target.ts';
 import { SCENARIOS_DIR } from '../scenarios.ts';
 import type { ClientSpec } from '../spec.ts';
@@ -126,8 +126,7 @@ async function probe(container: StartedTestContainer, python: string, image: str
     }
     throw new ContainerError(`cannot inspect Python in ${image}: ${text.trim().split('\n').at(-1)}`);
   }
-  const found = JSON.parse(result.stdout) as { python: string; openssl: string; packages: Record<string, string | null> };
-  return { python: found.python, openssl: found.openssl, packages: found.packages, runtime: `container ${image}` };
+  return { ...installedFromProbe(result.stdout), runtime: `container ${image}` };
 }
 
 function prepared(
@@ -153,7 +152,7 @@ function prepared(
       try {
         const env = { ...sanitisedEnvironment(installed.module, { HOME: '/root', TMPDIR: '/tmp' }), REGRESS_INPUT: inputFile };
         const result = await execWithLimit(container, [python, run.program], env, run.timeLimitMs);
-        return outcomeOf(result, run.now());
+        return processOutcome(result, run.now());
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

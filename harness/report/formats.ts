@@ -22,7 +22,7 @@ export function resultsJson(report: RunReport): string {
   return `${JSON.stringify({ results: report.results, run: report.run }, null, 2)}\n`;
 }
 
-const SYMBOL: Record<Verdict, string> = { fixed: '✅', reproduced: '❌', 'not-applicable': '➖', error: '⚠️' };
+export const SYMBOL: Record<Verdict, string> = { fixed: '✅', reproduced: '❌', 'not-applicable': '➖', error: '⚠️' };
 
 export function counts(results: CaseResult[]): Record<Verdict, number> {
   const c: Record<Verdict, number> = { fixed: 0, reproduced: 0, 'not-applicable': 0, error: 0 };

@@ -1,11 +1,12 @@
 // report.html: one self-contained file (no network, no external assets) with the verdict matrix as a
 // coloured grid; a click on a cell shows its evidence: the client's steps and exceptions, and each
 // server's connection timeline. All evidence text is inserted with textContent, never as HTML.
-import type { RunReport } from './formats.ts';
+import { matrix, type RunReport } from './formats.ts';
 
 export function reportHtml(report: RunReport): string {
   // JSON inside <script> must not be able to close the element.
-  const data = JSON.stringify(report).replace(/</g, '\\u003c');
+  const { rows, clients } = matrix(report.results);
+  const data = JSON.stringify({ ...report, layout: { rows, clients } }).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -98,8 +99,7 @@ for (const v of verdicts) {
   const n = results.filter((r) => r.verdict === v).length;
   counts.append(el('span', { class: 'chip v-' + v, text: n + ' ' + v }));
 }
-const clients = [...new Set(results.map((r) => r.client))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-const rows = [...new Set(results.map((r) => r.scenario + '/' + r.case))].sort();
+const { rows, clients } = report.layout;
 const grid = document.getElementById('grid');
 const head = el('tr', {}, el('th', { text: 'scenario / case' }));
 for (const c of clients) head.append(el('th', { text: c }));

@@ -41,11 +41,11 @@ export async function runClientProgram(run: ClientProgramRun): Promise<ClientPro
     cwd: dirname(run.program),
     timeLimitMs: run.timeLimitMs,
   });
-  return outcomeOf(result, run.now());
+  return processOutcome(result, run.now());
 }
 
 /** What the harness keeps of a finished client process, whichever runtime ran it. */
-export function outcomeOf(
+export function processOutcome(
   result: { stdout: string; stderr: string; exitCode: number | null; signal?: string | null; timedOut: boolean; durationMs: number },
   exitedAt: number,
 ): ClientProcessOutcome {

@@ -43,6 +43,9 @@ export class InstallError extends Error {
 /** Bump when the way environments are built changes, so older cached ones are not reused. */
 const ENV_LAYOUT = 2;
 
+/** Added to the machine's environment for uv and pip: never download a Python, never prompt. */
+const INSTALLER_ENV = { UV_PYTHON_DOWNLOADS: 'never', UV_NO_PROGRESS: '1', PIP_NO_INPUT: '1' };
+
 export function defaultCacheDir(): string {
   return process.env.REGRESS_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'regress');
 }
@@ -71,14 +74,19 @@ export async function findPython(requested?: string): Promise<PythonInterpreter>
   }
 }
 
+/** What PROBE printed, as recorded in results: the core packages always (null when absent), others when present. */
+export function installedFromProbe(stdout: string): Omit<InstalledClient, 'module'> {
+  const probe = JSON.parse(stdout) as { python: string; openssl: string; packages: Record<string, string | null> };
+  const core = new Set(['httpx', 'httpcore', 'h11', 'anyio']);
+  const packages = Object.fromEntries(Object.entries(probe.packages).filter(([k, v]) => v !== null || core.has(k)));
+  return { python: probe.python, openssl: probe.openssl, packages };
+}
+
 /** Probe what an interpreter's environment really contains. */
 export async function probeInstalled(python: string, module: string): Promise<InstalledClient> {
   // The same sanitised environment the client gets, so `installed` is what the client can import.
   const { stdout } = await execa(python, ['-c', PROBE], { env: sanitisedEnvironment(module), extendEnv: false });
-  const probe = JSON.parse(stdout) as { python: string; openssl: string; packages: Record<string, string | null> };
-  const core = new Set(['httpx', 'httpcore', 'h11', 'anyio']);
-  const packages = Object.fromEntries(Object.entries(probe.packages).filter(([k, v]) => v !== null || core.has(k)));
-  return { python: probe.python, openssl: probe.openssl, packages, module };
+  return { ...installedFromProbe(stdout), module };
 }
 
 export class EnvironmentCache {
@@ -192,7 +200,7 @@ export class EnvironmentCache {
       ? await execa(uv, ['pip', 'compile', '--quiet', '--no-header', '--python', this.#python.path, '-'], {
           input: requirements.join('\n'),
           reject: false,
-          env: { UV_PYTHON_DOWNLOADS: 'never', UV_NO_PROGRESS: '1' },
+          env: INSTALLER_ENV,
         })
       : await execa(this.#python.path, ['-m', 'pip', 'install', '--dry-run', '--quiet', '--ignore-installed', ...requirements], {
           reject: false,
@@ -244,7 +252,7 @@ async function install(file: string, args: string[], spec: ClientSpec): Promise<
     timeout: 600_000,
     // The installer keeps the machine's own settings (certificates, index configuration); only the
     // client under test runs with a sanitised environment.
-    env: { UV_PYTHON_DOWNLOADS: 'never', UV_NO_PROGRESS: '1', PIP_NO_INPUT: '1' },
+    env: INSTALLER_ENV,
   });
   if (result.exitCode === 0) return;
   const output = `${result.stderr}\n${result.stdout}`;
