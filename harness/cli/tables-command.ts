@@ -35,15 +35,18 @@ export async function tablesCommand(options: TablesOptions): Promise<number> {
   const cache = await openCache(options);
   const outcome = await runSession(planJobs(scenarios, specs.map((s) => venvTarget(cache, s))), sessionOptions(options));
   if (outcome.interrupted) return EXIT.interrupted;
+  const tables: Record<string, string> = {};
   for (const scenario of scenarios) {
     const table = versionTable(scenario, outcome.results.filter((r) => r.scenario === scenario.meta.id), specs.map((s) => s.label));
+    tables[scenario.meta.id] = table;
     if (options.write) {
       await writeTable(scenario, table);
       process.stderr.write(`[tables] wrote ${join('scenarios', scenario.meta.id, 'README.md')}\n`);
-    } else {
+    } else if (!options.json) {
       process.stdout.write(`\n### ${scenario.meta.id}\n\n${table}\n`);
     }
   }
+  if (options.json) process.stdout.write(`${JSON.stringify({ tables }, null, 2)}\n`);
   return outcome.results.some((r) => r.verdict === 'error') ? EXIT.error : EXIT.ok;
 }
 
