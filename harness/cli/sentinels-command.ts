@@ -116,6 +116,7 @@ function report(outcome: SentinelRunOutcome, wallMs: number): string {
 function status(c: SentinelCheck): string {
   if (c.ok) return 'OK';
   if (c.verdict === null) return 'DID NOT FINISH';
+  if (c.wrongBuild) return 'WRONG BUILD';
   if (c.verdict === 'error') return 'ERROR';
   return c.role === 'sentinel' ? 'NOT CAUGHT' : 'FALSE ALARM';
 }

@@ -48,6 +48,8 @@ export interface SentinelCheck {
   verdict: Verdict | null;
   ok: boolean;
   reason: string;
+  /** The environment reported other versions than the build: its verdict says nothing about the sentinel. */
+  wrongBuild: boolean;
 }
 
 export interface StaleSentinel {
@@ -77,10 +79,13 @@ interface PlannedBuild {
   build: string;
   target: ClientTarget;
   expected: ExpectedCase[];
+  /** The versions the environment must report, so a resolver that picked something else is caught. */
+  versions: Record<string, string>;
 }
 
 export async function runSentinels(options: SentinelRunOptions): Promise<SentinelRunOutcome> {
   const progress = options.onProgress ?? (() => undefined);
+  await options.wheels.sweep();
   const declared = (await loadSentinels(options.selected)).filter(({ sentinel }) =>
     sentinel.variants.some((v) => !options.lines || options.lines.includes(v.line)),
   );
@@ -93,8 +98,8 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
 
   // The newest release of every package of the lines in play (or the one asked for).
   const packages = [...new Set(lines.flatMap((l) => CLIENT_LINES[l].packages))];
-  const releases: Record<string, string> = {};
-  await Promise.all(packages.map(async (name) => (releases[name] = options.releases?.[name] ?? (await options.wheels.newest(name)))));
+  const versions = await Promise.all(packages.map(async (name) => options.releases?.[name] ?? (await options.wheels.newest(name))));
+  const releases: Record<string, string> = Object.fromEntries(packages.map((name, i) => [name, versions[i]!]));
   progress(`releases: ${packages.map((p) => `${p} ${releases[p]}`).join(', ')}`);
 
   const limit = pLimit(4);
@@ -132,6 +137,7 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
           build: `${variant.package} ${built.version}`,
           target: spec(variant.line, { [variant.package]: built.wheel }),
           expected,
+          versions: { ...pick(releases, CLIENT_LINES[variant.line].packages), [variant.package]: built.version },
         });
       }),
     ),
@@ -139,11 +145,13 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
     ...lines.map((line) =>
       limit(async () => {
         const wheels: Record<string, string> = {};
+        const versions: Record<string, string> = {};
         for (const name of CLIENT_LINES[line].packages) {
           const built = await options.wheels.rebuild(name, releases[name]!, localLabel(UNPATCHED), []);
           if (built.kind === 'stale') throw new Error(`an unpatched rebuild of ${name} reported stale edits`);
           progress(`${built.created ? 'built' : 'cached'} ${name} ${built.version}`);
           wheels[name] = built.wheel;
+          versions[name] = built.version;
         }
         const cases = unpatchedCases(options.selected, variants.filter((v) => v.variant.line === line).flatMap((v) => v.expected));
         planned.push({
@@ -154,6 +162,7 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
           build: `${CLIENT_LINES[line].packages.map((p) => `${p} ${releases[p]}+${localLabel(UNPATCHED)}`).join(' + ')}`,
           target: spec(line, wheels),
           expected: cases,
+          versions,
         });
       }),
     ),
@@ -172,6 +181,7 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
     p.expected.map(({ scenario, case: name }): SentinelCheck => {
       const result = outcome.results.find((r) => r.client === p.target.label && r.scenario === scenario.meta.id && r.case === name);
       const expected = p.role === 'sentinel' ? 'reproduced' : 'fixed';
+      const wrongBuild = result?.installed ? wrongVersions(p.versions, result.installed.packages) : null;
       return {
         role: p.role,
         declaredIn: p.role === 'sentinel' ? p.declaredIn : scenario.meta.id,
@@ -183,8 +193,9 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
         case: name,
         expected,
         verdict: result?.verdict ?? null,
-        ok: result?.verdict === expected,
-        reason: result?.evidence.reason ?? 'did not finish',
+        ok: result?.verdict === expected && !wrongBuild,
+        reason: wrongBuild ?? result?.evidence.reason ?? 'did not finish',
+        wrongBuild: wrongBuild !== null,
       };
     }),
   );
@@ -218,6 +229,17 @@ async function buildVariant(
   return built;
 }
 
+function pick(all: Record<string, string>, names: string[]): Record<string, string> {
+  return Object.fromEntries(names.map((n) => [n, all[n]!]));
+}
+
+function wrongVersions(wanted: Record<string, string>, installed: Record<string, string | null>): string | null {
+  const wrong = Object.entries(wanted).filter(([name, version]) => installed[name] !== version);
+  return wrong.length
+    ? `the environment holds ${wrong.map(([n, v]) => `${n} ${installed[n] ?? 'nothing'} instead of ${v}`).join(', ')}`
+    : null;
+}
+
 /** Every case of the selected scenarios, plus those the line's sentinels expect elsewhere. */
 function unpatchedCases(selected: Scenario[], expected: ExpectedCase[]): ExpectedCase[] {
   const cases = selected.flatMap((scenario) => scenario.cases.map((c) => ({ scenario, case: c.name })));
@@ -233,7 +255,7 @@ function unpatchedCases(selected: Scenario[], expected: ExpectedCase[]): Expecte
  * command exists to find, so it wins over errors, as `reproduced` wins in `regress run`.
  */
 export function sentinelExitCode(outcome: Pick<SentinelRunOutcome, 'checks' | 'stale'>): 0 | 1 | 2 {
-  const wrong = outcome.checks.some((c) => c.verdict !== null && c.verdict !== 'error' && !c.ok);
+  const wrong = outcome.checks.some((c) => c.verdict !== null && c.verdict !== 'error' && !c.wrongBuild && !c.ok);
   if (wrong) return 1;
   if (outcome.stale.length || outcome.checks.some((c) => !c.ok)) return 2;
   return 0;

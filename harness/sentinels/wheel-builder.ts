@@ -8,7 +8,7 @@
 // are (runtime/python-env.ts): a loser of the race discards its copy and uses the winner's.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -64,6 +64,24 @@ export class SentinelWheels {
     this.root = join(cacheRoot, 'sentinels');
   }
 
+  /**
+   * Remove `.building-*` directories that a killed run left behind. Only old ones: a fresh one may belong
+   * to a run that is building right now.
+   */
+  sweep(olderThanMs = 60 * 60_000): Promise<void> {
+    return this.#once('sweep', async () => {
+      for (const area of ['releases', 'wheels']) {
+        const dir = join(this.root, area);
+        const names = existsSync(dir) ? await readdir(dir) : [];
+        for (const name of names.filter((n) => n.startsWith('.building-'))) {
+          const path = join(dir, name);
+          const age = Date.now() - (await stat(path).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+          if (age > olderThanMs) await rm(path, { recursive: true, force: true });
+        }
+      }
+    });
+  }
+
   /** The newest final, non-yanked release of a package on the configured index. */
   newest(name: string): Promise<string> {
     return this.#once(`newest:${name}`, async () => {
@@ -89,7 +107,8 @@ export class SentinelWheels {
           { reject: false, timeout: 300_000, env: { PIP_NO_INPUT: '1' } },
         );
         if (result.exitCode !== 0) {
-          const detail = `${result.stderr}\n${result.stdout}`.trim().split('\n').filter((l) => /error|no matching|could not/i.test(l)).at(-1);
+          const output = `${result.stderr}\n${result.stdout}`.trim().split('\n');
+          const detail = output.filter((l) => /error|no matching|could not/i.test(l)).at(-1) ?? output.at(-1);
           throw new InstallError(`cannot download the wheel of ${name} ${version}: ${detail ?? `pip exited ${result.exitCode}`}`, /no matching|could not find/i.test(detail ?? ''));
         }
         if (!(await wheelIn(tmp))) throw new InstallError(`${name} ${version} has no wheel on the package index`, true);
