@@ -116,7 +116,15 @@ export async function runCase(
 ): Promise<CaseResult | null> {
   const started = performance.now();
   const base = { scenario: job.scenario.meta.id, case: job.case.name, client: client.label, installed: client.installed };
-  const unsupported = unsupportedReason(client.module, client.installed.packages[client.module]);
+  // A client that cannot be imported says nothing about the case, and must never pass as not-applicable.
+  if (client.installed.importError) {
+    return { ...base, verdict: 'error', evidence: bare(`the client under test fails to import: ${client.installed.importError}`), durationMs: since(started) };
+  }
+  const version = client.installed.packages[client.module];
+  if (!version) {
+    return { ...base, verdict: 'error', evidence: bare(`${client.module} is not installed in this environment`), durationMs: since(started) };
+  }
+  const unsupported = unsupportedReason(client.module, version);
   if (unsupported) return { ...base, verdict: 'not-applicable', evidence: bare(unsupported), durationMs: since(started) };
   let fixture;
   try {
@@ -130,15 +138,22 @@ export async function runCase(
     const input = { case: job.case.name, clientModule: client.module, ...fixture.input };
     let outcome: ClientProcessOutcome;
     try {
-      outcome = await client.run({ program: job.scenario.clientProgram, input, timeLimitMs: job.case.timeLimitMs, now: fixture.now });
+      outcome = await client.run({
+        program: job.scenario.clientProgram,
+        input,
+        timeLimitMs: job.case.timeLimitMs,
+        now: fixture.now,
+        onStart: (owner) => fixture.admit(owner),
+      });
     } catch (error) {
       // The runtime itself failed (a container gone, a disk full): an error verdict, not a lost run.
       return { ...base, verdict: 'error', evidence: bare(`running the client failed: ${(error as Error).message}`), durationMs: since(started) };
     }
     await settle(fixture.observe, 1000);
     const server = fixture.observe();
-    const judgement = decide(job, outcome, server, client, input);
-    return { ...base, verdict: judgement.verdict, evidence: evidenceOf(judgement, outcome, server), durationMs: since(started) };
+    const marks = fixture.marks();
+    const judgement = decide(job, outcome, server, marks, client, input);
+    return { ...base, verdict: judgement.verdict, evidence: evidenceOf(judgement, outcome, server, marks), durationMs: since(started) };
   } finally {
     await fixture.close().catch(() => undefined);
   }
@@ -148,6 +163,7 @@ function decide(
   job: Job,
   outcome: ClientProcessOutcome,
   server: Record<string, ServerObservations>,
+  marks: Record<string, number>,
   client: PreparedClient,
   input: Record<string, unknown>,
 ): Judgement {
@@ -162,9 +178,12 @@ function decide(
     };
   }
   if (report.status === 'not-applicable') return { verdict: 'not-applicable', reason: report.reason ?? 'not applicable' };
-  if (report.status === 'crashed') return { verdict: 'error', reason: `client program crashed: ${report.reason}` };
+  if (report.status === 'crashed') {
+    const what = report.phase === 'import' ? 'the client under test fails to import' : 'client program crashed';
+    return { verdict: 'error', reason: `${what}: ${report.reason}` };
+  }
   try {
-    return job.case.judge({ client: report, server, installed: client.installed, clientExitedAt: outcome.exitedAt, input });
+    return job.case.judge({ client: report, server, installed: client.installed, clientExitedAt: outcome.exitedAt, marks, input });
   } catch (error) {
     return { verdict: 'error', reason: `judge failed: ${(error as Error).message}` };
   }
@@ -179,7 +198,12 @@ async function settle(observe: () => Record<string, ServerObservations>, maxMs: 
   }
 }
 
-function evidenceOf(judgement: Judgement, outcome: ClientProcessOutcome, server: Record<string, ServerObservations>): Evidence {
+function evidenceOf(
+  judgement: Judgement,
+  outcome: ClientProcessOutcome,
+  server: Record<string, ServerObservations>,
+  marks: Record<string, number>,
+): Evidence {
   const report = outcome.report;
   return {
     reason: judgement.reason,
@@ -194,6 +218,7 @@ function evidenceOf(judgement: Judgement, outcome: ClientProcessOutcome, server:
       ...(report?.error ? { error: report.error } : {}),
     },
     server,
+    ...(Object.keys(marks).length ? { marks } : {}),
   };
 }
 

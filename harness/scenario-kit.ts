@@ -1,7 +1,9 @@
 // What scenario folders import: a typed identity for definitions, a one-call server setup, and small
 // readers for client steps and server observations that judges share.
+import { randomBytes } from 'node:crypto';
 import { makeClock, type ServerObservations } from '../fixtures/connection-tracker.ts';
 import { type HttpFixture, type HttpFixtureOptions, startHttpFixture } from '../fixtures/http-server.ts';
+import { type MarkServer, startMarkServer } from '../fixtures/mark-server.ts';
 import type { CaseFixture, ClientReport, ClientStep, Judgement, ScenarioDefinition } from './types.ts';
 
 export function defineScenario(definition: ScenarioDefinition): ScenarioDefinition {
@@ -11,25 +13,37 @@ export function defineScenario(definition: ScenarioDefinition): ScenarioDefiniti
 /**
  * Start named servers on one fixture clock and build the client's input from their URLs. If a later
  * server fails to start, the ones already listening are closed.
+ *
+ * Every case also gets, under `input.regress`, a mark URL on the same clock (fixtures/mark-server.ts)
+ * and the client token its requests carry, by which the servers tell the client under test from any
+ * other process that connects to them.
  */
 export async function serveHttp(
   servers: Record<string, HttpFixtureOptions>,
   input: (running: Record<string, HttpFixture>) => Record<string, unknown>,
 ): Promise<CaseFixture> {
   const clock = makeClock();
+  const token = randomBytes(12).toString('hex');
   const running: Record<string, HttpFixture> = {};
+  let marks: MarkServer | undefined;
   try {
     for (const [name, options] of Object.entries(servers)) running[name] = await startHttpFixture(clock, options);
+    marks = await startMarkServer(clock, token);
   } catch (error) {
     await Promise.all(Object.values(running).map((s) => s.close()));
     throw error;
   }
+  const markServer = marks;
   return {
-    input: input(running),
+    input: { ...input(running), regress: { markUrl: markServer.url, clientToken: token } },
     observe: () => Object.fromEntries(Object.entries(running).map(([name, s]) => [name, s.observe()])),
+    admit: (owner) => {
+      for (const s of Object.values(running)) s.admit(owner, token);
+    },
+    marks: () => markServer.marks(),
     now: clock,
     close: async () => {
-      await Promise.all(Object.values(running).map((s) => s.close()));
+      await Promise.all([...Object.values(running).map((s) => s.close()), markServer.close()]);
     },
   };
 }
@@ -70,4 +84,27 @@ export function ok200(step: ClientStep | undefined): boolean {
 
 export function kindOf(step: ClientStep | undefined): string | undefined {
   return step?.error?.kind;
+}
+
+/**
+ * What one server saw of the client under test, in one clause for a judge's reason: connections, peak
+ * open at once, requests, who closed, TLS outcomes, and foreign connections left out of the verdict.
+ */
+export function serverSaw(server: ServerObservations | undefined): string {
+  if (!server) return 'the server recorded nothing';
+  const c = server.connections;
+  const closedBy = (who: string): number => c.filter((x) => x.closedBy === who).length;
+  const parts = [
+    `the server saw ${c.length} connection(s), peak ${server.peakConcurrentConnections} open at once, ${server.requests.length} request(s)`,
+  ];
+  const closers = [['client', 'client FIN'], ['client-reset', 'client RST'], ['server', 'server']]
+    .filter(([who]) => closedBy(who!) > 0)
+    .map(([who, label]) => `${closedBy(who!)} closed by ${label}`);
+  if (closers.length) parts.push(closers.join(', '));
+  if (c.some((x) => x.tls)) {
+    const outcomes = c.map((x) => `${x.tls?.outcome}${x.tls?.error ? ` (${x.tls.error})` : ''}${x.tls?.clientCertificate ? ` [client cert CN=${x.tls.clientCertificate}]` : ''}`);
+    parts.push(`TLS: ${outcomes.join(', ')}`);
+  }
+  if (server.foreign.length) parts.push(`${server.foreign.length} foreign connection(s) from other processes ignored`);
+  return parts.join('; ');
 }

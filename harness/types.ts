@@ -1,5 +1,6 @@
 // The shared vocabulary of the harness: scenarios, cases, client results, server observations and verdicts.
 import type { ServerObservations } from '../fixtures/connection-tracker.ts';
+import type { SocketOwner } from '../fixtures/socket-owner.ts';
 import type { CertificateSet } from '../certs/certificate-set.ts';
 
 /** The four outcomes of one (scenario, case, client) run. */
@@ -14,6 +15,8 @@ export interface InstalledClient {
   module: string;
   /** Where the client ran: `venv`, or `container <image>`. */
   runtime?: string;
+  /** Set when `import <module>` fails in this environment: every case is then an `error`. */
+  importError?: string;
 }
 
 /** One operation the client program performed, as it reports it. */
@@ -42,6 +45,8 @@ export interface ClientError {
 /** The single JSON line a client program prints (see harness/python/regress_compat.py). */
 export interface ClientReport {
   status: 'ok' | 'not-applicable' | 'crashed';
+  /** With `crashed`: `import` when the client under test could not be imported. */
+  phase?: 'import' | 'scenario';
   reason?: string;
   steps: ClientStep[];
   facts: Record<string, unknown>;
@@ -80,6 +85,8 @@ export interface Evidence {
     error?: ClientError;
   };
   server: Record<string, ServerObservations>;
+  /** Marks the client set on the fixture clock (fixtures/mark-server.ts). */
+  marks?: Record<string, number>;
 }
 
 export interface CaseResult {
@@ -103,6 +110,13 @@ export interface CaseFixture {
   input: Record<string, unknown>;
   /** Server observations by server name, taken after the client exits. */
   observe(): Record<string, ServerObservations>;
+  /**
+   * Called when the client process starts: from then on the servers count only connections this owner
+   * holds (null when the runtime cannot say; the client token then decides).
+   */
+  admit(owner: SocketOwner | null): void;
+  /** Marks the client set on the fixture clock. */
+  marks(): Record<string, number>;
   /** Milliseconds on the fixture clock (the clock the observations use). */
   now(): number;
   close(): Promise<void>;
@@ -114,6 +128,8 @@ export interface JudgeInput {
   installed: InstalledClient;
   /** When the client process exited, on the fixture clock. */
   clientExitedAt: number;
+  /** Marks the client set on the fixture clock before it exited (name → ms). */
+  marks: Record<string, number>;
   input: Record<string, unknown>;
 }
 

@@ -1,8 +1,8 @@
 // `regress`: list scenarios, run them against client specs, verify a broken/fixed pair, bisect releases,
 // regenerate the scenario READMEs' version tables.
 // Exit codes: 0 every verdict fixed or not-applicable (verify: the pair holds; bisect: boundary found);
-// 1 any reproduced (verify: the pair does not hold); 2 any error, or bad input (one line on stderr);
-// 130 interrupted.
+// 1 any reproduced, whatever else happened: nothing may hide a reproduction (verify: the pair does not
+// hold); 2 any error with nothing reproduced, or bad input (one line on stderr); 130 interrupted.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { buildImages, IMAGE_RECIPES } from '../container/images.ts';
 import { IndexError } from '../package-index.ts';
@@ -24,9 +24,17 @@ export { openCache } from './targets.ts';
 export const EXIT = { ok: 0, reproduced: 1, error: 2, interrupted: 130 } as const;
 
 export function exitCodeFor(results: CaseResult[]): number {
-  if (results.some((r) => r.verdict === 'error')) return EXIT.error;
+  // A reproduction wins over an error: a gate that exits 2 invites a retry that would hide it.
   if (results.some((r) => r.verdict === 'reproduced')) return EXIT.reproduced;
+  if (results.some((r) => r.verdict === 'error')) return EXIT.error;
   return EXIT.ok;
+}
+
+/** A run's exit code: a reproduction shows even when the run was interrupted or had errors. */
+export function exitCodeAfter(outcome: { results: CaseResult[]; interrupted: boolean }): number {
+  const code = exitCodeFor(outcome.results);
+  if (code === EXIT.reproduced) return code;
+  return outcome.interrupted ? EXIT.interrupted : code;
 }
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -124,7 +132,7 @@ export function buildProgram(): Command {
     if (options.json) process.stdout.write(`${JSON.stringify({ results: sortResults(outcome.results) }, null, 2)}\n`);
     else process.stdout.write(`\n${verdictTable(outcome.results)}\n\n${summaryLine(outcome.results, performance.now() - started)}\n`);
     if (outcome.reportDir) process.stderr.write(`report: ${outcome.reportDir}/report.html\n`);
-    process.exitCode = outcome.interrupted ? EXIT.interrupted : exitCodeFor(outcome.results);
+    process.exitCode = exitCodeAfter(outcome);
   });
 
   withRuntime(withCommon(

@@ -67,7 +67,8 @@ export function verdictTable(results: CaseResult[]): string {
 export function summaryLine(results: CaseResult[], wallMs: number): string {
   const counts = new Map<Verdict, number>();
   for (const r of results) counts.set(r.verdict, (counts.get(r.verdict) ?? 0) + 1);
-  const parts = (['fixed', 'reproduced', 'not-applicable', 'error'] as Verdict[])
+  // Reproduced and error first: the counts a gate's reader must not miss.
+  const parts = (['reproduced', 'error', 'fixed', 'not-applicable'] as Verdict[])
     .filter((v) => counts.get(v))
     .map((v) => `${counts.get(v)} ${v}`);
   return `${results.length} result(s): ${parts.join(', ') || 'none'} in ${(wallMs / 1000).toFixed(1)} s`;

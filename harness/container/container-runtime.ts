@@ -14,6 +14,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { StartedTestContainer } from 'testcontainers';
 import { ensureRunRoot, RUN_ROOT } from '../../certs/certificate-set.ts';
+import { cgroupOwner, type SocketOwner } from '../../fixtures/socket-owner.ts';
 import { registerCleanup } from '../runtime/cleanup.ts';
 import { COMPAT_DIR, processOutcome, sanitisedEnvironment } from '../runtime/client-process.ts';
 import { pythonTooOld } from '../package-index.ts';
@@ -137,6 +138,15 @@ function prepared(
   created: boolean,
   durationMs: number,
 ): PreparedClient {
+  // The container's processes are the client under test (one container per image): found through the
+  // cgroup of its first process, read once.
+  let owner: Promise<SocketOwner | null> | undefined;
+  const containerOwner = (): Promise<SocketOwner | null> =>
+    (owner ??= (async () => {
+      const docker = (await engine()).container.dockerode;
+      const info = await docker.getContainer(container.getId()).inspect();
+      return cgroupOwner(info.State.Pid, `container ${container.getId().slice(0, 12)}`);
+    })().catch(() => null));
   return {
     label,
     installed,
@@ -151,6 +161,7 @@ function prepared(
       await writeFile(inputFile, JSON.stringify(run.input));
       try {
         const env = { ...sanitisedEnvironment(installed.module, { HOME: '/root', TMPDIR: '/tmp' }), REGRESS_INPUT: inputFile };
+        run.onStart?.(await containerOwner());
         const result = await execWithLimit(container, [python, run.program], env, run.timeLimitMs);
         return processOutcome(result, run.now());
       } finally {

@@ -6,8 +6,13 @@ scenario coroutine and prints exactly one line: ``REGRESS-RESULT {json}`` with w
 (``steps``), what it learned (``facts``) and a status:
 
 * ``ok``             the scenario ran; the harness judges the steps against what the server saw;
-* ``not-applicable`` the client cannot express the scenario (import failure, a missing dependency);
-* ``crashed``        the scenario program itself failed; the harness reports an error verdict.
+* ``not-applicable`` the release's API cannot express the scenario (raised by the scenario as NotApplicable);
+* ``crashed``        the scenario program failed, or (``phase: import``) the client under test could not be
+                     imported: both are error verdicts, never not-applicable.
+
+Every client made through ``Api.async_client`` sends the run's client token header, by which the fixtures
+tell the client under test from other processes that connect to them; ``ctx.mark(name)`` notes a moment on
+the fixture clock (a separate control server, not counted as the client's traffic).
 
 API eras, detected by feature (signatures), never by version number:
 
@@ -23,10 +28,12 @@ import importlib
 import inspect
 import json
 import os
+import socket
 import ssl
 import sys
 import time
 import traceback
+import urllib.parse
 
 RESULT_MARKER = "REGRESS-RESULT "
 
@@ -46,11 +53,15 @@ def _params(fn):
         return set()
 
 
+TOKEN_HEADER = "x-regress-client"
+
+
 class Api:
     """Builds limits, timeouts and clients in whatever form this release accepts."""
 
-    def __init__(self, module):
+    def __init__(self, module, token=None):
         self.module = module
+        self.token = token
         self.client_params = _params(module.AsyncClient.__init__)
         self.limits_class = getattr(module, "Limits", None) or getattr(module, "PoolLimits", None)
         self.limits_params = _params(self.limits_class.__init__) if self.limits_class else set()
@@ -103,6 +114,11 @@ class Api:
         )
 
     def async_client(self, **kwargs):
+        """An AsyncClient whose requests carry the run's client token (a default header, public API)."""
+        if self.token:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault(TOKEN_HEADER, self.token)
+            kwargs["headers"] = headers
         return self.module.AsyncClient(**kwargs)
 
 
@@ -173,7 +189,8 @@ class Context:
     def __init__(self, data, module):
         self.input = data
         self.httpx = module
-        self.api = Api(module)
+        self._regress = data.get("regress") or {}
+        self.api = Api(module, self._regress.get("clientToken"))
         self.steps = []
         self.facts = {"api_era": self.api.era}
         self._t0 = time.monotonic()
@@ -183,6 +200,29 @@ class Context:
 
     def fact(self, key, value):
         self.facts[key] = value
+
+    async def mark(self, name):
+        """Note this moment on the fixture clock (e.g. "linger": every client is closed, the process lives on).
+
+        Sent with a plain blocking socket, not the client under test, and awaited to the end, so the mark
+        is on the server before the scenario goes on.
+        """
+        base = self._regress.get("markUrl")
+        if not base:
+            raise RuntimeError("this case's fixture offers no mark URL")
+        url = urllib.parse.urlsplit("%s/%s" % (base, name))
+        started = self.clock()
+        with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+            sock.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (url.path, url.netloc)).encode())
+            reply = b""
+            while True:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                reply += chunk
+        if not reply.startswith(b"HTTP/1.1 204"):
+            raise RuntimeError("mark %r refused: %r" % (name, reply[:60]))
+        self.record("mark-" + name, started, ok=True, mark=name)
 
     def record(self, name, started, **fields):
         step = {"name": name, "startedAt": started, "elapsed": round(self.clock() - started, 4)}
@@ -247,11 +287,14 @@ def main(scenario):
     try:
         module = importlib.import_module(module_name)
     except BaseException as exc:  # e.g. httpx <= 0.23.0 on Python 3.13: No module named 'cgi'
+        # A client that cannot be imported is broken, never "not applicable": the gate must not pass it.
         _emit({
-            "status": "not-applicable",
+            "status": "crashed",
+            "phase": "import",
             "reason": "import %s failed: %s: %s" % (module_name, type(exc).__name__, exc),
+            "error": describe_error(None, exc),
             "steps": [],
-            "facts": {},
+            "facts": {"traceback": traceback.format_exc()[-2000:]},
         })
         return
     ctx = Context(data, module)

@@ -24,6 +24,9 @@ export function resultsJson(report: RunReport): string {
 
 export const SYMBOL: Record<Verdict, string> = { fixed: '✅', reproduced: '❌', 'not-applicable': '➖', error: '⚠️' };
 
+/** Order for listings: what a gate's reader must see first. */
+export const SEVERITY: Record<Verdict, number> = { reproduced: 0, error: 1, 'not-applicable': 2, fixed: 3 };
+
 export function counts(results: CaseResult[]): Record<Verdict, number> {
   const c: Record<Verdict, number> = { fixed: 0, reproduced: 0, 'not-applicable': 0, error: 0 };
   for (const r of results) c[r.verdict] += 1;
@@ -50,14 +53,14 @@ export function summaryMarkdown(report: RunReport): string {
   const lines = [
     `## regress: ${results.length} result(s)${run.interrupted ? ` (interrupted: ${results.length} of ${run.planned} finished)` : ''}`,
     '',
-    `${SYMBOL.fixed} ${c.fixed} fixed · ${SYMBOL.reproduced} ${c.reproduced} reproduced · ${SYMBOL['not-applicable']} ${c['not-applicable']} not-applicable · ${SYMBOL.error} ${c.error} error`,
+    `${SYMBOL.reproduced} ${c.reproduced} reproduced · ${SYMBOL.error} ${c.error} error · ${SYMBOL.fixed} ${c.fixed} fixed · ${SYMBOL['not-applicable']} ${c['not-applicable']} not-applicable`,
     '',
     `| scenario/case | ${clients.map(md).join(' | ')} |`,
     `|---|${clients.map(() => '---').join('|')}|`,
     ...rows.map((row) => `| ${md(row)} | ${clients.map((cl) => verdictCell(cell(row, cl))).join(' | ')} |`),
     '',
   ];
-  const notable = results.filter((r) => r.verdict !== 'fixed');
+  const notable = results.filter((r) => r.verdict !== 'fixed').sort((a, b) => SEVERITY[a.verdict] - SEVERITY[b.verdict]);
   if (notable.length) {
     lines.push('<details><summary>Why (every verdict other than fixed)</summary>', '');
     for (const r of notable.slice(0, 200)) {
@@ -83,7 +86,10 @@ export function junitXml(report: RunReport): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="regress" tests="${report.results.length}" failures="${c.reproduced}" errors="${c.error}" skipped="${c['not-applicable']}" time="${seconds(total)}">`,
   ];
-  for (const [scenario, results] of [...byScenario].sort(([a], [b]) => a.localeCompare(b))) {
+  // Suites with reproductions first, then errors; inside a suite, reproduced and error cases first.
+  const worst = (rs: CaseResult[]): number => Math.min(...rs.map((r) => SEVERITY[r.verdict]));
+  for (const [scenario, unsorted] of [...byScenario].sort(([a, ra], [b, rb]) => worst(ra) - worst(rb) || a.localeCompare(b))) {
+    const results = [...unsorted].sort((a, b) => SEVERITY[a.verdict] - SEVERITY[b.verdict]);
     const s = counts(results);
     out.push(
       `  <testsuite name="${xml(scenario)}" tests="${results.length}" failures="${s.reproduced}" errors="${s.error}" skipped="${s['not-applicable']}" time="${seconds(results.reduce((n, r) => n + r.durationMs, 0))}">`,

@@ -2,6 +2,7 @@
 // out, in a sanitised environment, in its own process group, with a hard time limit.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processOwner } from '../../fixtures/socket-owner.ts';
 import type { ClientProcessOutcome, ClientReport } from '../types.ts';
 import { runInProcessGroup } from './process-group.ts';
 import type { ClientRun } from './target.ts';
@@ -40,6 +41,7 @@ export async function runClientProgram(run: ClientProgramRun): Promise<ClientPro
     env: sanitisedEnvironment(run.module),
     cwd: dirname(run.program),
     timeLimitMs: run.timeLimitMs,
+    onSpawn: (pid) => run.onStart?.(processOwner(pid)),
   });
   return processOutcome(result, run.now());
 }

@@ -30,6 +30,8 @@ export interface GroupRunOptions {
   env: Record<string, string>;
   cwd: string;
   timeLimitMs: number;
+  /** Called with the process id as soon as the process exists, before it runs any of its own code. */
+  onSpawn?: (pid: number) => void;
 }
 
 /** Run a command in a new process group with a hard time limit; never rejects for the command's own failure. */
@@ -49,6 +51,7 @@ export async function runInProcessGroup(file: string, args: string[], options: G
   let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
   if (pid !== undefined) {
+    options.onSpawn?.(pid);
     liveGroups.add(pid);
     timer = setTimeout(() => {
       timedOut = true;

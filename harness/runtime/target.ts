@@ -1,6 +1,7 @@
 // A client target is anything the scenarios can be run against: a client spec installed in a local
 // environment (venv runtime), an image's own installed client (container runtime, canary), or a spec
 // installed for a given Python inside a base image. The runner only sees this interface.
+import type { SocketOwner } from '../../fixtures/socket-owner.ts';
 import type { ClientProcessOutcome, InstalledClient } from '../types.ts';
 
 export interface ClientRun {
@@ -9,6 +10,8 @@ export interface ClientRun {
   timeLimitMs: number;
   /** Fixture clock, so the exit time compares with server observations. */
   now: () => number;
+  /** Told, before the client can connect anywhere, which processes are the client under test. */
+  onStart?: (owner: SocketOwner | null) => void;
 }
 
 export interface PreparedClient {

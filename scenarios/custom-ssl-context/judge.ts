@@ -1,55 +1,98 @@
-import type { ServerObservations } from '../../fixtures/connection-tracker.ts';
-import { findStep, fixed, ok200, outcomeOf, reproduced, requestsTo, unrecognised } from '../../harness/scenario-kit.ts';
+import type { ConnectionRecord, ServerObservations } from '../../fixtures/connection-tracker.ts';
+import { findStep, fixed, ok200, outcomeOf, reproduced, requestsTo, serverSaw, unrecognised } from '../../harness/scenario-kit.ts';
 import type { ClientStep, JudgeInput, Judgement } from '../../harness/types.ts';
 
-function tlsOutcomes(server: ServerObservations | undefined): string {
-  const outcomes = (server?.connections ?? []).map((c) => c.tls?.outcome + (c.tls?.error ? ` (${c.tls.error})` : ''));
-  return outcomes.length ? outcomes.join(', ') : 'no connection';
+// Every TLS case asserts that the SSLContext passed as verify= is the one used, as given. A client that
+// refuses a server its context trusts, accepts a certificate its context must refuse, refuses one for
+// another reason than the certificate's own defect, or does not present the context's client certificate
+// violates it: `reproduced`. The client's error text and the server's handshake record are both read.
+
+/** Why each bad certificate must be refused, as OpenSSL words it in the verification error. */
+export const EXPECTED_REFUSAL: Record<string, { what: string; pattern: RegExp }> = {
+  untrusted: { what: 'self-signed / unknown issuer', pattern: /self[- ]signed certificate|unable to get local issuer/i },
+  'wrong-host': { what: 'hostname or IP address mismatch', pattern: /hostname mismatch|ip address mismatch|doesn't match|not valid for/i },
+  expired: { what: 'certificate has expired', pattern: /certificate has expired|certificate expired/i },
+};
+
+/** An error that is the client refusing the server's certificate (not a connect failure). */
+const REFUSED_AS_UNTRUSTED = /local issuer|self[- ]signed|unknown ca|unable to verify|certificate verify failed/i;
+
+function errorText(step: ClientStep | undefined): string {
+  return [step?.error?.message ?? '', ...(step?.error?.chain ?? [])].join(' | ');
+}
+
+function isCertificateRefusal(step: ClientStep | undefined): boolean {
+  return step?.error?.kind === 'certificate' || (step?.error?.kind === 'tls' && REFUSED_AS_UNTRUSTED.test(errorText(step)));
 }
 
 function accepted(step: ClientStep | undefined, server: ServerObservations | undefined, path: string): boolean {
   return ok200(step) && requestsTo(server, path).length > 0;
 }
 
-export function judgeAccepted({ client, server }: JudgeInput): Judgement {
-  const step = findStep(client, 'request');
-  if (accepted(step, server.tls, '/tls/request')) {
-    return fixed(`the context trusting the run CA was used: 200; server TLS: ${tlsOutcomes(server.tls)}`);
-  }
-  // Refused as untrusted (not for another reason, such as an expiry) means the context was not used.
-  if (step?.error?.kind === 'certificate' && /local issuer|self.signed|unknown ca|unable to verify/i.test(step.error.message)) {
-    return reproduced(`the CA-signed server was refused (${step.error.type}: ${step.error.message}): the context was not used`);
-  }
-  return unrecognised(`request: ${outcomeOf(step)}; server TLS: ${tlsOutcomes(server.tls)}`);
+function established(server: ServerObservations | undefined): ConnectionRecord[] {
+  return (server?.connections ?? []).filter((c) => c.tls?.outcome === 'established');
 }
 
-export function judgeRefused({ client, server }: JudgeInput): Judgement {
+export function judgeAccepted({ client, server }: JudgeInput): Judgement {
   const step = findStep(client, 'request');
-  const served = requestsTo(server.tls, '/tls/').length;
-  if (step?.error?.kind === 'certificate' && served === 0) {
-    return fixed(`refused with ${step.error.type}: ${step.error.message}; server TLS: ${tlsOutcomes(server.tls)}`);
+  const saw = serverSaw(server.tls);
+  if (accepted(step, server.tls, '/tls/request') && established(server.tls).length > 0) {
+    return fixed(`the context trusting the run CA was used: ${outcomeOf(step)}; ${saw}`);
   }
-  if (ok200(step) || served > 0) {
-    return reproduced(`a certificate the context must refuse was accepted (${outcomeOf(step)}; server served ${served} request(s))`);
+  if (isCertificateRefusal(step) && established(server.tls).length === 0) {
+    return reproduced(`the server its context trusts was refused (${step!.error!.type}: ${step!.error!.message}): the context was not used; ${saw}`);
   }
-  return unrecognised(`request: ${outcomeOf(step)} (${step?.error?.message ?? ''}); server TLS: ${tlsOutcomes(server.tls)}`);
+  return unrecognised(`request: ${outcomeOf(step)} (${step?.error?.message ?? ''}); ${saw}`);
 }
+
+/** The bad-certificate cases: every request step must be refused, for the certificate's own defect. */
+export function judgeRefused({ client, server, input }: JudgeInput): Judgement {
+  const expected = EXPECTED_REFUSAL[String(input.case)];
+  if (!expected) return unrecognised(`no expected refusal reason for case ${String(input.case)}`);
+  const steps = client.steps.filter((s) => s.name.startsWith('request'));
+  const saw = serverSaw(server.tls);
+  if (steps.length === 0) return unrecognised(`the client reported no request; ${saw}`);
+  const served = requestsTo(server.tls, '/tls/').length;
+  const handshakes = established(server.tls).length;
+  const acceptedSteps = steps.filter((s) => ok200(s));
+  if (acceptedSteps.length || served > 0 || handshakes > 0) {
+    return reproduced(
+      `a certificate the context must refuse (${expected.what}) was accepted: ${steps.map((s) => `${s.name} ${outcomeOf(s)}`).join(', ')}; ${saw}`,
+    );
+  }
+  const wrongReason = steps.find((s) => isCertificateRefusal(s) && !expected.pattern.test(errorText(s)));
+  if (wrongReason) {
+    return reproduced(
+      `${wrongReason.name} was refused for the wrong reason (expected ${expected.what}, got "${wrongReason.error!.message}"): ` +
+        `the context's own checks were not what refused it; ${saw}`,
+    );
+  }
+  if (steps.every((s) => isCertificateRefusal(s) && expected.pattern.test(errorText(s)))) {
+    return fixed(`refused for ${expected.what}: ${steps.map((s) => `${s.name} ${s.error!.type}: ${s.error!.message}`).join('; ')}; ${saw}`);
+  }
+  return unrecognised(`${steps.map((s) => `${s.name}: ${outcomeOf(s)} (${s.error?.message ?? ''})`).join('; ')}; ${saw}`);
+}
+
+const NO_CLIENT_CERTIFICATE = /did not return a certificate|certificate required|peer did not return/i;
 
 export function judgeMutualTls({ client, server }: JudgeInput): Judgement {
   const withCert = findStep(client, 'with-client-cert');
   const without = findStep(client, 'without-client-cert');
-  const presented = (server.tls?.connections ?? []).map((c) => c.tls?.clientCertificate).filter(Boolean);
+  const connections = server.tls?.connections ?? [];
+  const saw = serverSaw(server.tls);
+  const presented = connections.map((c) => c.tls?.clientCertificate).filter(Boolean);
   const refusedWithout = !ok200(without) && requestsTo(server.tls, '/tls/without-client-cert').length === 0;
-  if (accepted(withCert, server.tls, '/tls/with-client-cert') && presented.includes('regress-client') && refusedWithout) {
-    return fixed(
-      `with load_cert_chain: 200, server verified client certificate CN=regress-client; ` +
-        `without: ${outcomeOf(without)}; server TLS: ${tlsOutcomes(server.tls)}`,
-    );
+  if (!refusedWithout) return unrecognised(`the server served a client that presented no certificate: the fixture does not require one; ${saw}`);
+  if (accepted(withCert, server.tls, '/tls/with-client-cert') && presented.includes('regress-client')) {
+    return fixed(`with load_cert_chain: ${outcomeOf(withCert)}, the server verified client certificate CN=regress-client; without: ${outcomeOf(without)}; ${saw}`);
   }
-  // Not presented: the server's handshake failed for want of a client certificate on every connection.
-  const noCertificate = (server.tls?.connections ?? []).some((c) => /did not return a certificate|certificate required/i.test(c.tls?.error ?? ''));
-  if (!ok200(withCert) && !presented.includes('regress-client') && noCertificate && refusedWithout) {
-    return reproduced(`the client certificate loaded on the context was not presented: ${outcomeOf(withCert)}`);
+  // The first connection is the with-certificate request's (the steps run one after the other).
+  const first = connections[0];
+  if (!ok200(withCert) && !presented.includes('regress-client') && NO_CLIENT_CERTIFICATE.test(`${first?.tls?.error ?? ''} ${errorText(withCert)}`)) {
+    return reproduced(`the client certificate loaded on the context was not presented: ${outcomeOf(withCert)}; ${saw}`);
   }
-  return unrecognised(`with cert: ${outcomeOf(withCert)}; without: ${outcomeOf(without)}; server TLS: ${tlsOutcomes(server.tls)}`);
+  if (isCertificateRefusal(withCert) && first?.tls?.outcome !== 'established') {
+    return reproduced(`the server its context trusts was refused (${withCert!.error!.message}): the context was not used; ${saw}`);
+  }
+  return unrecognised(`with cert: ${outcomeOf(withCert)}; without: ${outcomeOf(without)}; ${saw}`);
 }

@@ -35,8 +35,10 @@ export default defineScenario({
           cycles: CYCLES,
           hardLimit: HARD_LIMIT,
           poolTimeout: 1.0,
-          // After the last cycle the client stays alive this long, so a socket closed by the client's
-          // own close() reaches the server well before the process exit would close it anyway.
+          // After the last cycle the client lets its event loop close transports (settle), sets the
+          // `linger` mark on the server clock, and stays alive: a socket the client closed on leaving
+          // `async with` closed before the mark; a leaked one closes only at the process exit, 1 s later.
+          settle: 0.25,
           linger: 1.0,
         })),
       judge: judgeCycles,
