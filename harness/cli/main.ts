@@ -3,92 +3,31 @@
 // Exit codes: 0 every verdict fixed or not-applicable (verify: the pair holds; bisect: boundary found);
 // 1 any reproduced, whatever else happened: nothing may hide a reproduction (verify: the pair does not
 // hold); 2 any error with nothing reproduced, or bad input (one line on stderr); 130 interrupted.
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { buildImages, IMAGE_RECIPES } from '../container/images.ts';
 import { IndexError } from '../package-index.ts';
 import { InstallError } from '../runtime/python-env.ts';
-import { DEFAULT_CONCURRENCY, planJobs } from '../runner.ts';
+import { planJobs } from '../runner.ts';
 import { loadScenarios, selectScenarios, UnknownScenarioError } from '../scenarios.ts';
-import { BadInput, runSession, type SessionOptions } from '../session.ts';
+import { BadInput, runSession } from '../session.ts';
 import { parseClientSpec, SpecError } from '../spec.ts';
-import type { CaseResult, Scenario } from '../types.ts';
 import { bisectCommand } from './bisect-command.ts';
-import { progressPrinter, summaryLine, verdictTable } from './output.ts';
+import {
+  checkCases,
+  collect,
+  type CommonOptions,
+  EXIT,
+  exitCodeAfter,
+  sessionOptions,
+  sortResults,
+  withCommon,
+  withRuntime,
+} from './common.ts';
+import { summaryLine, verdictTable } from './output.ts';
 import { evidenceLines, sideBySide } from './side-by-side.ts';
 import { tablesCommand } from './tables-command.ts';
 import { clientTargets, type RuntimeOptions } from './targets.ts';
 
-export { openCache } from './targets.ts';
-
-export const EXIT = { ok: 0, reproduced: 1, error: 2, interrupted: 130 } as const;
-
-export function exitCodeFor(results: CaseResult[]): number {
-  // A reproduction wins over an error: a gate that exits 2 invites a retry that would hide it.
-  if (results.some((r) => r.verdict === 'reproduced')) return EXIT.reproduced;
-  if (results.some((r) => r.verdict === 'error')) return EXIT.error;
-  return EXIT.ok;
-}
-
-/** A run's exit code: a reproduction shows even when the run was interrupted or had errors. */
-export function exitCodeAfter(outcome: { results: CaseResult[]; interrupted: boolean }): number {
-  const code = exitCodeFor(outcome.results);
-  if (code === EXIT.reproduced) return code;
-  return outcome.interrupted ? EXIT.interrupted : code;
-}
-
-export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer.');
-  return n;
-}
-
-export interface CommonOptions {
-  python?: string[];
-  concurrency: number;
-  reports: string;
-  report: boolean;
-  json?: boolean;
-}
-
-/** The runtime choice, for commands that run clients of any kind. */
-export function withRuntime(command: Command): Command {
-  return command
-    .addOption(new Option('--runtime <kind>', 'where clients run').choices(['venv', 'container']).default('venv'))
-    .addOption(new Option('--image <name>', 'container runtime: test the client installed in this image (repeatable)').argParser(collect))
-    .option('--image-python <path>', 'container runtime: the image\'s interpreter', 'python3');
-}
-
-/** Options every running command shares. */
-export function withCommon(command: Command): Command {
-  return command
-    .option('--json', 'print JSON on stdout')
-    .addOption(
-      new Option('--python <path|version>', 'venv: the interpreter environments are built from (default python3 or $REGRESS_PYTHON); container: a Python version such as 3.13 (repeatable)').argParser(collect),
-    )
-    .addOption(new Option('--concurrency <n>', 'cases running at once').default(DEFAULT_CONCURRENCY).argParser(positiveInt))
-    .option('--reports <dir>', 'where reports/<run-id>/ is written', 'reports')
-    .option('--no-report', 'write no report files');
-}
-
-/** How the CLI's commands run a session: progress on stderr, reports unless --no-report. */
-export function sessionOptions(options: CommonOptions, dispose?: () => Promise<void>): SessionOptions {
-  return {
-    concurrency: options.concurrency,
-    reportRoot: options.report ? options.reports : null,
-    command: `regress ${process.argv.slice(2).join(' ')}`,
-    onEvent: progressPrinter(),
-    ...(dispose ? { dispose } : {}),
-  };
-}
-
-/** Cases of the selected scenarios; an unknown case name is bad input. */
-export function checkCases(scenarios: Scenario[], cases: string[]): void {
-  const known = new Set(scenarios.flatMap((s) => s.cases.map((c) => c.name)));
-  const unknown = cases.find((c) => !known.has(c));
-  if (unknown) throw new BadInput(`unknown case '${unknown}' (known: ${[...known].join(', ')})`);
-}
 
 export function buildProgram(): Command {
   const program = new Command('regress')
@@ -219,12 +158,6 @@ export function buildProgram(): Command {
   });
 
   return program;
-}
-
-export function sortResults(results: CaseResult[]): CaseResult[] {
-  return [...results].sort(
-    (a, b) => a.scenario.localeCompare(b.scenario) || a.case.localeCompare(b.case) || a.client.localeCompare(b.client),
-  );
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -13,7 +13,7 @@ import { BadInput, runSession } from '../session.ts';
 import { parseClientSpec } from '../spec.ts';
 import { venvTarget } from '../runtime/python-env.ts';
 import type { CaseResult, Scenario, Verdict } from '../types.ts';
-import { type CommonOptions, EXIT, openCache, sessionOptions } from './main.ts';
+import { type CommonOptions, EXIT, openCache, sessionOptions } from './common.ts';
 
 export const TABLE_START = '<!-- regress:versions:start -->';
 export const TABLE_END = '<!-- regress:versions:end -->';
