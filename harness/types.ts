@@ -147,9 +147,18 @@ export interface CaseDefinition {
   judge(input: JudgeInput): Judgement;
 }
 
+/**
+ * `historic`: fixed upstream, every recent release passes; a reproduction is a regression.
+ * `open-upstream`: the newest httpx release still fails; a reproduction on the release a team already
+ * ships is a known failure (see `regress run --known`), not a new one.
+ */
+export type ScenarioStatus = 'historic' | 'open-upstream';
+
 export interface ScenarioMeta {
   id: string;
   title: string;
+  /** Default `historic`. */
+  status?: ScenarioStatus;
   upstream: { issue: string; fix: string[] };
   seedClaim: { firstFixed: string; source: string };
   measured: { lastBroken: string; firstFixed: string; note?: string };

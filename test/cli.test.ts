@@ -1,5 +1,8 @@
 // The CLI as a user meets it: through the real entry point, in a child process.
 import { execa } from 'execa';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 
 const regress = (...args: string[]) =>
@@ -9,14 +12,12 @@ describe('regress CLI', () => {
   test('list --json names every scenario and its cases', async () => {
     const { stdout, exitCode } = await regress('list', '--json');
     expect(exitCode).toBe(0);
-    const ids = JSON.parse(stdout).scenarios.map((s: { id: string }) => s.id);
-    expect(ids).toEqual([
-      'custom-ssl-context',
-      'keepalive-expiry',
-      'pool-exhaustion-after-close',
-      'pool-limits',
-      'slow-server-pool-timeout',
-    ]);
+    const scenarios = JSON.parse(stdout).scenarios as { id: string; status: string }[];
+    expect(scenarios.map((s) => s.id)).toEqual(
+      expect.arrayContaining(['custom-ssl-context', 'keepalive-expiry', 'pool-exhaustion-after-close', 'pool-limits', 'slow-server-pool-timeout']),
+    );
+    for (const s of scenarios) expect(['historic', 'open-upstream']).toContain(s.status);
+    expect(scenarios.find((s) => s.id === 'pool-limits')!.status).toBe('historic');
   });
 
   test.for([
@@ -49,6 +50,29 @@ describe('regress CLI', () => {
     );
     expect(results[0].verdict).toBe('fixed');
     expect(exitCode).toBe(0);
+  });
+
+  test('--known accepts a recorded failure, still reports it, and still fails on one it does not name', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'regress-known-'));
+    const accepts = join(dir, 'accepts.json');
+    const other = join(dir, 'other.json');
+    await writeFile(accepts, JSON.stringify({ known: [{ scenario: 'keepalive-expiry', client: 'httpx==0.16.1', why: 'hard-coded 5 s expiry, accepted' }] }));
+    await writeFile(other, JSON.stringify({ known: [{ scenario: 'pool-limits', why: 'another failure' }] }));
+    try {
+      const args = ['run', '--client', 'httpx==0.16.1', '--scenario', 'keepalive-expiry', '--no-report'];
+      const [plain, known, unrelated] = await Promise.all([regress(...args), regress(...args, '--known', accepts), regress(...args, '--known', other)]);
+      expect(plain.exitCode).toBe(1);
+      expect(known.stdout).toMatch(/reproduced/);
+      expect(known.stdout).toMatch(/^known: keepalive-expiry\/idle-gap × httpx==0\.16\.1 reproduced \(accepted: hard-coded 5 s expiry, accepted\)$/m);
+      expect(known.exitCode).toBe(0);
+      expect(unrelated.stdout).toMatch(/^NEW: keepalive-expiry\/idle-gap/m);
+      expect(unrelated.exitCode).toBe(1);
+      const bad = await regress('run', '--known', join(dir, 'missing.json'));
+      expect(bad.exitCode).toBe(2);
+      expect(bad.stderr).toMatch(/^regress: cannot read known failures from .*missing\.json: ENOENT$/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('exit 1 when a verdict is reproduced', async () => {

@@ -1,6 +1,6 @@
 // The exit code is what a CI gate reads: a reproduction must win over everything else.
 import { describe, expect, test } from 'vitest';
-import { exitCodeAfter, exitCodeFor } from '../harness/cli/main.ts';
+import { exitCodeAfter, exitCodeFor } from '../harness/cli/common.ts';
 import type { CaseResult, Verdict } from '../harness/types.ts';
 
 const result = (verdict: Verdict): CaseResult => ({

@@ -9,7 +9,7 @@ import { loadScenarios, selectScenarios } from '../scenarios.ts';
 import { BadInput, runSession } from '../session.ts';
 import { normaliseName, parseClientSpec } from '../spec.ts';
 import { venvTarget } from '../runtime/python-env.ts';
-import { type CommonOptions, EXIT, openCache } from './main.ts';
+import { type CommonOptions, EXIT, openCache } from './common.ts';
 
 interface BisectOptions extends CommonOptions {
   scenario: string;

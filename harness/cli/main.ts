@@ -3,93 +3,34 @@
 // Exit codes: 0 every verdict fixed or not-applicable (verify: the pair holds; bisect: boundary found);
 // 1 any reproduced, whatever else happened: nothing may hide a reproduction (verify: the pair does not
 // hold); 2 any error with nothing reproduced, or bad input (one line on stderr); 130 interrupted.
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { buildImages, IMAGE_RECIPES } from '../container/images.ts';
 import { IndexError } from '../package-index.ts';
+import { KnownFileError, readKnownFailures, splitKnown } from '../known-failures.ts';
 import { InstallError } from '../runtime/python-env.ts';
-import { DEFAULT_CONCURRENCY, planJobs } from '../runner.ts';
+import { planJobs } from '../runner.ts';
 import { loadScenarios, selectScenarios, UnknownScenarioError } from '../scenarios.ts';
-import { BadInput, runSession, type SessionOptions } from '../session.ts';
+import { BadInput, runSession } from '../session.ts';
 import { parseClientSpec, SpecError } from '../spec.ts';
-import type { CaseResult, Scenario } from '../types.ts';
+import type { ScenarioStatus } from '../types.ts';
 import { bisectCommand } from './bisect-command.ts';
 import { sentinelsCommand } from './sentinels-command.ts';
-import { progressPrinter, summaryLine, verdictTable } from './output.ts';
+import {
+  checkCases,
+  collect,
+  type CommonOptions,
+  EXIT,
+  exitCodeAfter,
+  sessionOptions,
+  sortResults,
+  withCommon,
+  withRuntime,
+} from './common.ts';
+import { summaryLine, verdictTable } from './output.ts';
 import { evidenceLines, sideBySide } from './side-by-side.ts';
 import { tablesCommand } from './tables-command.ts';
 import { clientTargets, type RuntimeOptions } from './targets.ts';
 
-export { openCache } from './targets.ts';
-
-export const EXIT = { ok: 0, reproduced: 1, error: 2, interrupted: 130 } as const;
-
-export function exitCodeFor(results: CaseResult[]): number {
-  // A reproduction wins over an error: a gate that exits 2 invites a retry that would hide it.
-  if (results.some((r) => r.verdict === 'reproduced')) return EXIT.reproduced;
-  if (results.some((r) => r.verdict === 'error')) return EXIT.error;
-  return EXIT.ok;
-}
-
-/** A run's exit code: a reproduction shows even when the run was interrupted or had errors. */
-export function exitCodeAfter(outcome: { results: CaseResult[]; interrupted: boolean }): number {
-  const code = exitCodeFor(outcome.results);
-  if (code === EXIT.reproduced) return code;
-  return outcome.interrupted ? EXIT.interrupted : code;
-}
-
-export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer.');
-  return n;
-}
-
-export interface CommonOptions {
-  python?: string[];
-  concurrency: number;
-  reports: string;
-  report: boolean;
-  json?: boolean;
-}
-
-/** The runtime choice, for commands that run clients of any kind. */
-export function withRuntime(command: Command): Command {
-  return command
-    .addOption(new Option('--runtime <kind>', 'where clients run').choices(['venv', 'container']).default('venv'))
-    .addOption(new Option('--image <name>', 'container runtime: test the client installed in this image (repeatable)').argParser(collect))
-    .option('--image-python <path>', 'container runtime: the image\'s interpreter', 'python3');
-}
-
-/** Options every running command shares. */
-export function withCommon(command: Command): Command {
-  return command
-    .option('--json', 'print JSON on stdout')
-    .addOption(
-      new Option('--python <path|version>', 'venv: the interpreter environments are built from (default python3 or $REGRESS_PYTHON); container: a Python version such as 3.13 (repeatable)').argParser(collect),
-    )
-    .addOption(new Option('--concurrency <n>', 'cases running at once').default(DEFAULT_CONCURRENCY).argParser(positiveInt))
-    .option('--reports <dir>', 'where reports/<run-id>/ is written', 'reports')
-    .option('--no-report', 'write no report files');
-}
-
-/** How the CLI's commands run a session: progress on stderr, reports unless --no-report. */
-export function sessionOptions(options: CommonOptions, dispose?: () => Promise<void>): SessionOptions {
-  return {
-    concurrency: options.concurrency,
-    reportRoot: options.report ? options.reports : null,
-    command: `regress ${process.argv.slice(2).join(' ')}`,
-    onEvent: progressPrinter(),
-    ...(dispose ? { dispose } : {}),
-  };
-}
-
-/** Cases of the selected scenarios; an unknown case name is bad input. */
-export function checkCases(scenarios: Scenario[], cases: string[]): void {
-  const known = new Set(scenarios.flatMap((s) => s.cases.map((c) => c.name)));
-  const unknown = cases.find((c) => !known.has(c));
-  if (unknown) throw new BadInput(`unknown case '${unknown}' (known: ${[...known].join(', ')})`);
-}
 
 export function buildProgram(): Command {
   const program = new Command('regress')
@@ -103,13 +44,24 @@ export function buildProgram(): Command {
     .action(async (options: { json?: boolean }) => {
       const scenarios = await loadScenarios();
       if (options.json) {
-        const list = scenarios.map((s) => ({ ...s.meta, cases: s.cases.map((c) => ({ name: c.name, summary: c.summary })) }));
+        const list = scenarios.map((s) => ({ ...s.meta, status: s.meta.status ?? 'historic', cases: s.cases.map((c) => ({ name: c.name, summary: c.summary })) }));
         process.stdout.write(`${JSON.stringify({ scenarios: list }, null, 2)}\n`);
         return;
       }
-      for (const s of scenarios) {
-        process.stdout.write(`${s.meta.id}  ${s.meta.title}\n  ${s.meta.upstream.issue}\n`);
-        for (const c of s.cases) process.stdout.write(`    ${c.name.padEnd(12)} ${c.summary}\n`);
+      // Grouped, so the gate's policy is explicit: a historic failure reproducing is a regression; an
+      // open-upstream one is still live in the newest httpx (accept it per release with run --known).
+      const groups: [ScenarioStatus, string][] = [
+        ['historic', 'historic (fixed upstream; a reproduction is a regression)'],
+        ['open-upstream', 'open upstream (the newest httpx still fails; record accepted ones with run --known)'],
+      ];
+      for (const [status, heading] of groups) {
+        const members = scenarios.filter((s) => (s.meta.status ?? 'historic') === status);
+        if (!members.length) continue;
+        process.stdout.write(`${heading}\n`);
+        for (const s of members) {
+          process.stdout.write(`  ${s.meta.id}  ${s.meta.title}\n    ${s.meta.upstream.issue}\n`);
+          for (const c of s.cases) process.stdout.write(`      ${c.name.padEnd(14)} ${c.summary}\n`);
+        }
       }
     });
 
@@ -121,18 +73,30 @@ export function buildProgram(): Command {
         new Option('-c, --client <spec>', 'client spec, e.g. "httpx==0.26.0 httpcore==1.0.2", httpx2, httpx@file:///x.whl (repeatable)').argParser(collect),
       )
       .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
-      .addOption(new Option('--case <name>', 'case name (repeatable; default: all)').argParser(collect)),
-  )).action(async (options: CommonOptions & RuntimeOptions & { client?: string[]; scenario?: string[]; case?: string[] }) => {
+      .addOption(new Option('--case <name>', 'case name (repeatable; default: all)').argParser(collect))
+      .option('--known <file>', 'JSON file of accepted failures ({"known": [{"scenario", "case"?, "client"?, "why"}]}): they stay reproduced in every report but do not fail the exit code'),
+  )).action(async (options: CommonOptions & RuntimeOptions & { client?: string[]; scenario?: string[]; case?: string[]; known?: string }) => {
     const started = performance.now();
     const specs = (options.client ?? ['httpx']).map(parseClientSpec);
-    const scenarios = selectScenarios(await loadScenarios(), options.scenario ?? []);
+    const all = await loadScenarios();
+    const scenarios = selectScenarios(all, options.scenario ?? []);
     checkCases(scenarios, options.case ?? []);
+    const known = options.known ? await readKnownFailures(options.known, all) : null;
     const { targets, dispose } = await clientTargets(specs, Boolean(options.client), options);
     const outcome = await runSession(planJobs(scenarios, targets, options.case ?? []), sessionOptions(options, dispose));
     if (options.json) process.stdout.write(`${JSON.stringify({ results: sortResults(outcome.results) }, null, 2)}\n`);
     else process.stdout.write(`\n${verdictTable(outcome.results)}\n\n${summaryLine(outcome.results, performance.now() - started)}\n`);
     if (outcome.reportDir) process.stderr.write(`report: ${outcome.reportDir}/report.html\n`);
-    process.exitCode = exitCodeAfter(outcome);
+    if (!known) {
+      process.exitCode = exitCodeAfter(outcome);
+      return;
+    }
+    const split = splitKnown(outcome.results, known);
+    const out = options.json ? process.stderr : process.stdout;
+    for (const { result, why } of split.accepted) out.write(`known: ${result.scenario}/${result.case} × ${result.client} reproduced (accepted: ${why})\n`);
+    for (const k of split.stale) out.write(`known failure no longer reproduces, remove it from ${options.known}: ${k.scenario}${k.case ? `/${k.case}` : ''}${k.client ? ` × ${k.client}` : ''}\n`);
+    for (const r of split.fresh) out.write(`NEW: ${r.scenario}/${r.case} × ${r.client} reproduced: ${r.evidence.reason}\n`);
+    process.exitCode = exitCodeAfter({ results: outcome.results.filter((r) => r.verdict !== 'reproduced' || split.fresh.includes(r)), interrupted: outcome.interrupted });
   });
 
   withRuntime(withCommon(
@@ -234,12 +198,6 @@ export function buildProgram(): Command {
   return program;
 }
 
-export function sortResults(results: CaseResult[]): CaseResult[] {
-  return [...results].sort(
-    (a, b) => a.scenario.localeCompare(b.scenario) || a.case.localeCompare(b.case) || a.client.localeCompare(b.client),
-  );
-}
-
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
@@ -255,7 +213,8 @@ export async function main(argv: string[]): Promise<number> {
       error instanceof SpecError ||
       error instanceof UnknownScenarioError ||
       error instanceof InstallError ||
-      error instanceof IndexError
+      error instanceof IndexError ||
+      error instanceof KnownFileError
     ) {
       process.stderr.write(`regress: ${error.message}\n`);
       return EXIT.error;

@@ -11,22 +11,15 @@ import { runSentinels, sentinelExitCode, type SentinelCheck, type SentinelRunOut
 import { SentinelWheels } from '../sentinels/wheel-builder.ts';
 import { normaliseName } from '../spec.ts';
 import { valid } from '@renovatebot/pep440';
-import { paint, progressPrinter } from './output.ts';
-import { openCache } from './targets.ts';
+import { type CommonOptions, EXIT, openCache, sessionOptions } from './common.ts';
+import { paint } from './output.ts';
 
-export interface SentinelsOptions {
+export interface SentinelsOptions extends CommonOptions {
   scenario?: string[];
   line?: string[];
   release?: string[];
   list?: boolean;
-  python?: string[];
-  concurrency: number;
-  reports: string;
-  report: boolean;
-  json?: boolean;
 }
-
-const INTERRUPTED = 130;
 
 export async function sentinelsCommand(options: SentinelsOptions): Promise<number> {
   const started = performance.now();
@@ -36,7 +29,7 @@ export async function sentinelsCommand(options: SentinelsOptions): Promise<numbe
   const releases = parseReleases(options.release);
   if (options.list) {
     for (const { scenario, sentinel } of await loadSentinels(selected)) process.stdout.write(`${scenario.meta.id}  ${sentinel.explain()}\n`);
-    return 0;
+    return EXIT.ok;
   }
   const cache = await openCache(options);
   const wheels = new SentinelWheels(cache.python.path, cache.root);
@@ -48,12 +41,7 @@ export async function sentinelsCommand(options: SentinelsOptions): Promise<numbe
     cache,
     wheels,
     onProgress: (line) => process.stderr.write(`[sentinels] ${line}\n`),
-    session: {
-      concurrency: options.concurrency,
-      reportRoot: options.report ? options.reports : null,
-      command: `regress ${process.argv.slice(2).join(' ')}`,
-      onEvent: progressPrinter(),
-    },
+    session: sessionOptions(options),
   });
   if (options.json) {
     const { checks, stale, releases: used } = outcome;
@@ -62,7 +50,7 @@ export async function sentinelsCommand(options: SentinelsOptions): Promise<numbe
     process.stdout.write(`\n${report(outcome, performance.now() - started)}\n`);
   }
   if (outcome.reportDir) process.stderr.write(`report: ${outcome.reportDir}/report.html\n`);
-  return outcome.interrupted ? INTERRUPTED : sentinelExitCode(outcome);
+  return outcome.interrupted ? EXIT.interrupted : sentinelExitCode(outcome);
 }
 
 function parseLines(values: string[] | undefined): ClientLine[] | undefined {
@@ -116,7 +104,7 @@ function report(outcome: SentinelRunOutcome, wallMs: number): string {
 function status(c: SentinelCheck): string {
   if (c.ok) return 'OK';
   if (c.verdict === null) return 'DID NOT FINISH';
-  if (c.wrongBuild) return 'WRONG BUILD';
+  if (c.wrongBuild) return 'ERROR';
   if (c.verdict === 'error') return 'ERROR';
   return c.role === 'sentinel' ? 'NOT CAUGHT' : 'FALSE ALARM';
 }

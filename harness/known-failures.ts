@@ -1,0 +1,76 @@
+// Known failures: the open-upstream failures a team accepts in the release it ships today, recorded in a
+// file so the gate still fails on anything new. A known reproduction stays `reproduced` in every result
+// and report (nothing is hidden); it only stops deciding the exit code. A known entry that no longer
+// reproduces is reported, so the file does not outlive the failure.
+//
+// File format (JSON):
+//   { "known": [ { "scenario": "stream-double-cancel", "case": "double-cancel", "client": "httpx==0.28.1",
+//                  "why": "encode/httpx#3782, open upstream" } ] }
+// `case` and `client` are optional (any case / any client); `client` is matched against the result's
+// client label as printed in the verdict table.
+import { readFile } from 'node:fs/promises';
+import type { CaseResult, Scenario } from './types.ts';
+
+export class KnownFileError extends Error {}
+
+export interface KnownFailure {
+  scenario: string;
+  case?: string;
+  client?: string;
+  why: string;
+}
+
+export async function readKnownFailures(path: string, scenarios: Scenario[]): Promise<KnownFailure[]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new KnownFileError(`cannot read known failures from ${path}: ${code ?? (error as Error).message}`);
+  }
+  const list = (parsed as { known?: unknown })?.known;
+  if (!Array.isArray(list)) throw new KnownFileError(`${path}: expected {"known": [ ... ]}`);
+  return list.map((entry, i) => {
+    const e = entry as Partial<KnownFailure>;
+    const where = `${path}: known[${i}]`;
+    if (typeof e.scenario !== 'string' || typeof e.why !== 'string' || !e.why.trim()) {
+      throw new KnownFileError(`${where} needs "scenario" and a non-empty "why"`);
+    }
+    const scenario = scenarios.find((s) => s.meta.id === e.scenario);
+    if (!scenario) throw new KnownFileError(`${where} names unknown scenario '${e.scenario}'`);
+    if (e.case !== undefined && !scenario.cases.some((c) => c.name === e.case)) {
+      throw new KnownFileError(`${where} names unknown case '${e.case}' of ${e.scenario}`);
+    }
+    return { scenario: e.scenario, why: e.why, ...(e.case ? { case: e.case } : {}), ...(e.client ? { client: e.client } : {}) };
+  });
+}
+
+export function knownEntryFor(result: CaseResult, known: KnownFailure[]): KnownFailure | undefined {
+  return known.find(
+    (k) => k.scenario === result.scenario && (k.case === undefined || k.case === result.case) && (k.client === undefined || k.client === result.client),
+  );
+}
+
+export interface KnownSplit {
+  /** Reproductions the file does not name: these decide the exit code. */
+  fresh: CaseResult[];
+  /** Reproductions the file accepts, with why. */
+  accepted: { result: CaseResult; why: string }[];
+  /** Entries that matched results, none of which reproduced: the failure is gone from this run. */
+  stale: KnownFailure[];
+}
+
+export function splitKnown(results: CaseResult[], known: KnownFailure[]): KnownSplit {
+  const fresh: CaseResult[] = [];
+  const accepted: KnownSplit['accepted'] = [];
+  for (const r of results.filter((x) => x.verdict === 'reproduced')) {
+    const entry = knownEntryFor(r, known);
+    if (entry) accepted.push({ result: r, why: entry.why });
+    else fresh.push(r);
+  }
+  const stale = known.filter((k) => {
+    const matching = results.filter((r) => knownEntryFor(r, [k]));
+    return matching.length > 0 && matching.every((r) => r.verdict === 'fixed');
+  });
+  return { fresh, accepted, stale };
+}
