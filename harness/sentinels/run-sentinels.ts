@@ -105,6 +105,12 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
   const versions = await Promise.all(packages.map(async (name) => options.releases?.[name] ?? (await options.wheels.newest(name))));
   const releases: Record<string, string> = Object.fromEntries(packages.map((name, i) => [name, versions[i]!]));
   progress(`releases: ${packages.map((p) => `${p} ${releases[p]}`).join(', ')}`);
+  // Builds are announced one by one; wheels that come from the cache only as a count, once.
+  let cached = 0;
+  const announce = (what: { created: boolean; version: string }, name: string): void => {
+    if (what.created) progress(`built ${name} ${what.version}`);
+    else cached++;
+  };
 
   const limit = pLimit(4);
   const stale: StaleSentinel[] = [];
@@ -121,7 +127,7 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
   await Promise.all([
     ...variants.map(({ scenario, sentinel, variant, expected }) =>
       limit(async () => {
-        const built = await buildVariant(options.wheels, variant, sentinel.id, releases[variant.package]!, progress);
+        const built = await buildVariant(options.wheels, variant, sentinel.id, releases[variant.package]!, progress, announce);
         if (built.kind === 'stale') {
           stale.push({
             declaredIn: scenario.meta.id,
@@ -153,7 +159,7 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
         for (const name of CLIENT_LINES[line].packages) {
           const built = await options.wheels.rebuild(name, releases[name]!, localLabel(UNPATCHED), []);
           if (built.kind === 'stale') throw new Error(`an unpatched rebuild of ${name} reported stale edits`);
-          progress(`${built.created ? 'built' : 'cached'} ${name} ${built.version}`);
+          announce(built, name);
           wheels[name] = built.wheel;
           versions[name] = built.version;
         }
@@ -186,6 +192,8 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
       }),
     ),
   ]);
+
+  if (cached) progress(`${cached} wheel(s) from the cache`);
 
   const jobs: Job[] = planned.flatMap((p) =>
     p.expected.map(({ scenario, case: name }) => ({ scenario, case: scenario.cases.find((c) => c.name === name)!, client: p.target })),
@@ -248,6 +256,7 @@ async function buildVariant(
   id: string,
   version: string,
   progress: (line: string) => void,
+  announce: (what: { created: boolean; version: string }, name: string) => void,
 ): Promise<{ kind: 'built'; wheel: string; version: string } | { kind: 'stale'; message: string }> {
   const built = await wheels.rebuild(variant.package, version, localLabel(id), variant.edits);
   if (built.kind === 'stale') {
@@ -255,7 +264,7 @@ async function buildVariant(
     progress(`stale: sentinel ${id} (${variant.line} line): ${message}`);
     return { kind: 'stale', message };
   }
-  progress(`${built.created ? 'built' : 'cached'} ${variant.package} ${built.version}`);
+  announce(built, variant.package);
   return built;
 }
 
