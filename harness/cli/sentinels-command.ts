@@ -7,7 +7,7 @@ import { loadScenarios, selectScenarios } from '../scenarios.ts';
 import { BadInput } from '../session.ts';
 import { loadSentinels } from '../sentinels/load.ts';
 import { CLIENT_LINES, type ClientLine } from '../sentinels/lines.ts';
-import { runSentinels, sentinelExitCode, type SentinelCheck, type SentinelRunOutcome } from '../sentinels/run-sentinels.ts';
+import { runSentinels, sentinelExitCode, SentinelsInterrupted, type SentinelCheck, type SentinelRunOutcome } from '../sentinels/run-sentinels.ts';
 import { SentinelWheels } from '../sentinels/wheel-builder.ts';
 import { normaliseName } from '../spec.ts';
 import { valid } from '@renovatebot/pep440';
@@ -33,16 +33,23 @@ export async function sentinelsCommand(options: SentinelsOptions): Promise<numbe
   }
   const cache = await openCache(options);
   const wheels = new SentinelWheels(cache.python.path, cache.root);
-  const outcome = await runSentinels({
-    all,
-    selected,
-    ...(lines ? { lines } : {}),
-    releases,
-    cache,
-    wheels,
-    onProgress: (line) => process.stderr.write(`[sentinels] ${line}\n`),
-    session: sessionOptions(options),
-  });
+  let outcome: SentinelRunOutcome;
+  try {
+    outcome = await runSentinels({
+      all,
+      selected,
+      ...(lines ? { lines } : {}),
+      releases,
+      cache,
+      wheels,
+      onProgress: (line) => process.stderr.write(`[sentinels] ${line}\n`),
+      session: sessionOptions(options),
+    });
+  } catch (error) {
+    if (!(error instanceof SentinelsInterrupted)) throw error;
+    process.stderr.write(`\nregress: ${error.message}\n`);
+    return EXIT.interrupted;
+  }
   if (options.json) {
     const { checks, stale, releases: used } = outcome;
     process.stdout.write(`${JSON.stringify({ releases: used, checks, stale, exitCode: sentinelExitCode(outcome) }, null, 2)}\n`);

@@ -15,6 +15,9 @@ import { CLIENT_LINES, type ClientLine } from './lines.ts';
 import { type ExpectedCase, loadSentinels, resolveExpected } from './load.ts';
 import { describeStale, type SentinelWheels } from './wheel-builder.ts';
 
+/** Ctrl-C or SIGTERM before any case started. */
+export class SentinelsInterrupted extends Error {}
+
 export interface SentinelRunOptions {
   /** Every scenario (expectations may name cases of scenarios outside the selection). */
   all: Scenario[];
@@ -112,6 +115,17 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
     else cached++;
   };
 
+  // Ctrl-C (or SIGTERM) while wheels download and build stops pip and the rebuild script; their private
+  // build folders are removed as they fail, and the command says it was interrupted. (Once cases run, the
+  // session handles interruption as in any run.)
+  const stop = new AbortController();
+  // `on`, not `once`: npx forwards the terminal's SIGINT, so one Ctrl-C can arrive twice.
+  const onSignal = (): void => stop.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const interrupted = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve()));
+  const signal = stop.signal;
+
   const limit = pLimit(4);
   const stale: StaleSentinel[] = [];
   const planned: PlannedBuild[] = [];
@@ -124,10 +138,10 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
     return venvTarget(options.cache, parseClientSpec(requirements.join(' ')));
   };
 
-  await Promise.all([
+  const builds = Promise.all([
     ...variants.map(({ scenario, sentinel, variant, expected }) =>
       limit(async () => {
-        const built = await buildVariant(options.wheels, variant, sentinel.id, releases[variant.package]!, progress, announce);
+        const built = await buildVariant(options.wheels, variant, sentinel.id, releases[variant.package]!, progress, announce, signal);
         if (built.kind === 'stale') {
           stale.push({
             declaredIn: scenario.meta.id,
@@ -157,7 +171,7 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
         const wheels: Record<string, string> = {};
         const versions: Record<string, string> = {};
         for (const name of CLIENT_LINES[line].packages) {
-          const built = await options.wheels.rebuild(name, releases[name]!, localLabel(UNPATCHED), []);
+          const built = await options.wheels.rebuild(name, releases[name]!, localLabel(UNPATCHED), [], signal);
           if (built.kind === 'stale') throw new Error(`an unpatched rebuild of ${name} reported stale edits`);
           announce(built, name);
           wheels[name] = built.wheel;
@@ -193,6 +207,17 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
     ),
   ]);
 
+  try {
+    await Promise.race([builds, interrupted]);
+    if (signal.aborted) {
+      // Let every build notice and clean up its folder before the command exits.
+      await Promise.allSettled([builds]);
+      throw new SentinelsInterrupted('interrupted while building sentinel wheels; no case ran');
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
   if (cached) progress(`${cached} wheel(s) from the cache`);
 
   const jobs: Job[] = planned.flatMap((p) =>
@@ -257,8 +282,9 @@ async function buildVariant(
   version: string,
   progress: (line: string) => void,
   announce: (what: { created: boolean; version: string }, name: string) => void,
+  signal: AbortSignal,
 ): Promise<{ kind: 'built'; wheel: string; version: string } | { kind: 'stale'; message: string }> {
-  const built = await wheels.rebuild(variant.package, version, localLabel(id), variant.edits);
+  const built = await wheels.rebuild(variant.package, version, localLabel(id), variant.edits, signal);
   if (built.kind === 'stale') {
     const message = `${variant.package} ${version} ${describeStale(built.problems)}`;
     progress(`stale: sentinel ${id} (${variant.line} line): ${message}`);

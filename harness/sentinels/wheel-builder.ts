@@ -93,7 +93,7 @@ export class SentinelWheels {
   }
 
   /** The release's own wheel, downloaded once with pip (which honours the machine's index configuration). */
-  original(name: string, version: string): Promise<string> {
+  original(name: string, version: string, signal?: AbortSignal): Promise<string> {
     return this.#once(`release:${name}==${version}`, async () => {
       const dir = join(this.root, 'releases', `${name}-${version}`);
       const found = await wheelIn(dir);
@@ -104,8 +104,9 @@ export class SentinelWheels {
         const result = await execa(
           this.#python,
           ['-m', 'pip', 'download', '--quiet', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '--dest', tmp, `${name}==${version}`],
-          { reject: false, timeout: 300_000, env: { PIP_NO_INPUT: '1' } },
+          { reject: false, timeout: 300_000, env: { PIP_NO_INPUT: '1' }, ...(signal ? { cancelSignal: signal } : {}) },
         );
+        if (signal?.aborted) throw new Error('interrupted');
         if (result.exitCode !== 0) {
           const output = `${result.stderr}\n${result.stdout}`.trim().split('\n');
           const detail = output.filter((l) => /error|no matching|could not/i.test(l)).at(-1) ?? output.at(-1);
@@ -124,8 +125,8 @@ export class SentinelWheels {
    * The release rebuilt with the edits as `<version>+<local>`; `stale` (nothing built) when an edit's text
    * is not in the release exactly once. An empty edit list is the unpatched rebuild.
    */
-  async rebuild(name: string, version: string, local: string, edits: Edit[]): Promise<RebuildResult> {
-    const original = await this.original(name, version);
+  async rebuild(name: string, version: string, local: string, edits: Edit[], signal?: AbortSignal): Promise<RebuildResult> {
+    const original = await this.original(name, version, signal);
     const originalHash = createHash('sha256').update(await readFile(original)).digest('hex');
     const script = await readFile(REBUILD_SCRIPT);
     const editsHash = createHash('sha256').update(JSON.stringify({ local, edits })).update(script).digest('hex');
@@ -140,6 +141,7 @@ export class SentinelWheels {
         const { stdout } = await execa(this.#python, [REBUILD_SCRIPT], {
           input: JSON.stringify({ wheel: original, outDir: tmp, local, edits }),
           timeout: 120_000,
+          ...(signal ? { cancelSignal: signal } : {}),
         });
         const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as
           | { wheel: string; version: string }
