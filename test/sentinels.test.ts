@@ -3,6 +3,12 @@
 // `fixed`, in one batch as `regress sentinels` runs them. Then the command as a user meets it: a release
 // that no longer takes a patch is one STALE line and exit 2, and bad input is one line.
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { EnvironmentCache, findPython } from '../harness/runtime/python-env.ts';
 import { loadScenarios } from '../harness/scenarios.ts';
@@ -101,6 +107,40 @@ describe('regress sentinels on the command line', () => {
     expect(exitCode).toBe(2);
     expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
     expect(stdout).toBe('');
+  });
+
+  test('Ctrl-C while wheels download stops pip, leaves no build folder and exits 130 with one line', async () => {
+    // A package index that accepts connections and never answers keeps pip downloading for as long as needed.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const cacheDir = await mkdtemp(join(tmpdir(), 'regress-sentinel-interrupt-'));
+    try {
+      const child = execa(
+        process.execPath,
+        ['bin/regress.js', 'sentinels', '--scenario', 'pool-limits', '--line', 'httpx', '--release', 'httpx==0.28.1', '--release', 'httpcore==1.0.9', '--no-report'],
+        {
+          reject: false,
+          cwd: `${import.meta.dirname}/..`,
+          env: { REGRESS_CACHE_DIR: cacheDir, PIP_INDEX_URL: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/simple/`, PIP_RETRIES: '0' },
+        },
+      );
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      // Once pip is running (the build folder exists), interrupt.
+      const releases = join(cacheDir, 'sentinels', 'releases');
+      for (let i = 0; i < 200 && !(existsSync(releases) && (await readdir(releases)).some((n) => n.startsWith('.building-'))); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      child.kill('SIGINT');
+      const { exitCode } = await child;
+      expect(exitCode).toBe(130);
+      expect(stderr.trim().split('\n').at(-1)).toBe('regress: interrupted while building sentinel wheels; no case ran');
+      expect((await readdir(releases)).filter((n) => n.startsWith('.building-'))).toEqual([]);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+      await rm(cacheDir, { recursive: true, force: true });
+    }
   });
 
   test('--list explains every sentinel without running anything', async () => {
