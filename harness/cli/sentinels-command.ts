@@ -51,8 +51,8 @@ export async function sentinelsCommand(options: SentinelsOptions): Promise<numbe
     return EXIT.interrupted;
   }
   if (options.json) {
-    const { checks, stale, releases: used } = outcome;
-    process.stdout.write(`${JSON.stringify({ releases: used, checks, stale, exitCode: sentinelExitCode(outcome) }, null, 2)}\n`);
+    const { checks, stale, unguarded, releases: used } = outcome;
+    process.stdout.write(`${JSON.stringify({ releases: used, checks, stale, unguarded, exitCode: sentinelExitCode(outcome) }, null, 2)}\n`);
   } else {
     process.stdout.write(`\n${report(outcome, performance.now() - started)}\n`);
   }
@@ -96,6 +96,7 @@ function report(outcome: SentinelRunOutcome, wallMs: number): string {
     const c = outcome.checks[i]!;
     return c.ok ? cells : `${cells}\n    ${c.reason}`;
   });
+  for (const id of outcome.unguarded) lines.push(`NO SENTINELS: ${id} declares none (add scenarios/${id}/sentinels.ts)`);
   for (const s of outcome.stale) lines.push(`STALE: ${s.message} (sentinel ${s.sentinel} of ${s.declaredIn}, ${s.line} line)`);
   const sentinels = outcome.checks.filter((c) => c.role === 'sentinel');
   const unpatched = outcome.checks.filter((c) => c.role === 'unpatched');

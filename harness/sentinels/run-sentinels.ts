@@ -70,6 +70,8 @@ export interface StaleSentinel {
 export interface SentinelRunOutcome {
   checks: SentinelCheck[];
   stale: StaleSentinel[];
+  /** Selected scenarios that declare no sentinel: nothing proves they still catch their failure. */
+  unguarded: string[];
   results: CaseResult[];
   interrupted: boolean;
   reportDir: string | null;
@@ -101,7 +103,10 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
       .filter((v) => !options.lines || options.lines.includes(v.line))
       .map((variant) => ({ ...d, variant, expected: resolveExpected(variant.expect ?? d.sentinel.expect, d.scenario, options.all, d.sentinel.id) })),
   );
-  const lines = [...new Set(variants.map((v) => v.variant.line))].sort();
+  // Every line runs its unpatched rebuild, even where no selected scenario declares a sentinel for it.
+  const lines = options.lines ?? (Object.keys(CLIENT_LINES) as ClientLine[]);
+  const unguarded = options.selected.filter((s) => !declared.some((d) => d.scenario === s)).map((s) => s.meta.id);
+  if (unguarded.length) progress(`no sentinels declared by: ${unguarded.join(', ')}`);
 
   // The newest release of every package of the lines in play (or the one asked for).
   const packages = [...new Set(lines.flatMap((l) => CLIENT_LINES[l].packages))];
@@ -272,7 +277,7 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
       a.case.localeCompare(b.case),
   );
   stale.sort((a, b) => a.declaredIn.localeCompare(b.declaredIn) || a.sentinel.localeCompare(b.sentinel) || a.line.localeCompare(b.line));
-  return { checks, stale, results: outcome.results, interrupted: outcome.interrupted, reportDir: outcome.reportDir, releases };
+  return { checks, stale, unguarded, results: outcome.results, interrupted: outcome.interrupted, reportDir: outcome.reportDir, releases };
 }
 
 async function buildVariant(
