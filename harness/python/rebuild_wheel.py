@@ -35,6 +35,13 @@ def record_hash(data):
     return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
+def telling_line(find, text):
+    """The line of the text looked for that says most about why it is gone: the first one the file lacks."""
+    lines = [line.strip() for line in find.splitlines() if line.strip()]
+    missing = [line for line in lines if line not in text]
+    return (missing or lines or [""])[0]
+
+
 def rebuild(request):
     source = request["wheel"]
     local = request["local"]
@@ -61,7 +68,7 @@ def rebuild(request):
         matches = text.count(edit["find"]) if data is not None else 0
         if matches != 1:
             stale.append({"file": edit["file"], "matches": matches, "missingFile": data is None,
-                          "find": edit["find"].strip().splitlines()[0] if edit["find"].strip() else ""})
+                          "find": telling_line(edit["find"], text)})
             continue
         contents[edit["file"]] = text.replace(edit["find"], edit["replace"]).encode("utf-8")
     if stale:
