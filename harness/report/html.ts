@@ -191,7 +191,8 @@ function timeline(name, obs, marks) {
   for (const [mark, at] of Object.entries(marks)) {
     if (at < start || at > end) continue;
     add('line', { x1: x(at), x2: x(at), y1: 0, y2: height - 18, stroke: '#7c3aed', 'stroke-dasharray': '4 3' });
-    add('text', { x: x(at) + 3, y: height - 18, fill: '#7c3aed' }, mark);
+    const nearRight = x(at) > width - 80;
+    add('text', { x: x(at) + (nearRight ? -3 : 3), y: height - 18, fill: '#7c3aed', 'text-anchor': nearRight ? 'end' : 'start' }, 'mark: ' + mark);
   }
   add('text', { x: left, y: height - 4 }, Math.round(start) + ' ms');
   add('text', { x: width - 10, y: height - 4, 'text-anchor': 'end' }, Math.round(end) + ' ms (server clock)');
