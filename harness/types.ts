@@ -14,6 +14,10 @@ export interface InstalledClient {
   module: string;
   /** Where the client ran: `venv`, or `container <image>`. */
   runtime?: string;
+  /** Local files the spec installed (wheels), by file name: their sha256. */
+  files?: Record<string, string>;
+  /** Set when `import <module>` failed in the client's environment: `ImportError: …`. */
+  importError?: string;
 }
 
 /** One operation the client program performed, as it reports it. */
