@@ -5,10 +5,11 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { RUN_ROOT } from '../certs/certificate-set.ts';
 import { progressPrinter } from '../harness/cli/output.ts';
+import { clientTargets } from '../harness/cli/targets.ts';
 import { ownerTag } from '../harness/runtime/cleanup.ts';
 import { defaultCacheDir, EnvironmentCache, findPython } from '../harness/runtime/python-env.ts';
 import { parseClientSpec } from '../harness/spec.ts';
@@ -256,19 +257,22 @@ describe('leftovers of SIGKILLed runs are swept at the next start', () => {
   }, 240_000);
 
   test('per-run key folders (certs-*), and never a live run\'s', async () => {
-    const before = new Set(await readdir(RUN_ROOT).catch(() => [] as string[]));
-    const newCerts = async () => (await readdir(RUN_ROOT).catch(() => [] as string[])).filter((e) => e.startsWith('certs-') && !before.has(e));
+    // A private TMPDIR, so the run root holds only these runs' folders (the machine is shared).
+    const tmp = join(scratch, 'sweep-certs-tmp');
+    await mkdir(tmp, { recursive: true });
+    const runRoot = join(tmp, basename(RUN_ROOT));
+    const newCerts = async () => (await readdir(runRoot).catch(() => [] as string[])).filter((e) => e.startsWith('certs-'));
     const cache = await freshCache('sweep-certs');
-    const env = { REGRESS_CACHE_DIR: cache };
+    const env = { REGRESS_CACHE_DIR: cache, TMPDIR: tmp };
     await killMidway(['run', '--client', 'httpx==0.28.1', '--scenario', 'custom-ssl-context', '--no-report'], env, async () => (await newCerts()).length > 0);
     const killed = await newCerts();
     expect(killed).toHaveLength(1);
     // A live run's folder (this test process stands for one) must survive the sweep.
-    const live = await mkdtemp(join(RUN_ROOT, `certs-${ownerTag()}-`));
+    const live = await mkdtemp(join(runRoot, `certs-${ownerTag()}-`));
     try {
       const { exitCode } = await regress(['run', '--client', 'httpx==0.28.1', '--scenario', 'custom-ssl-context', '--case', 'trusted-ca', '--no-report'], { env });
       expect(exitCode).toBe(0);
-      const now = await readdir(RUN_ROOT);
+      const now = await readdir(runRoot);
       expect(now).not.toContain(killed[0]);
       expect(existsSync(live)).toBe(true);
     } finally {
@@ -331,6 +335,13 @@ describe('local wheels', () => {
     expect(second.installed.files).toEqual({ 'httpx-0.28.1-py3-none-any.whl': await sha256(b) });
     expect(second.installed.files).not.toEqual(first!.installed!.files);
   }, 240_000);
+
+  test('the same file name twice in one run: the two columns keep their full paths', async () => {
+    const a = await rebuiltWheel('wheel-a', '# build a');
+    const b = await rebuiltWheel('wheel-b', '# build b');
+    const { targets } = await clientTargets([parseClientSpec(`httpx@file://${a}`), parseClientSpec(`httpx@file://${b}`), parseClientSpec('httpx==0.28.1')], true, { runtime: 'venv' });
+    expect(targets.map((t) => t.label)).toEqual([`httpx @ file://${a}`, `httpx @ file://${b}`, 'httpx==0.28.1']);
+  }, 120_000);
 
   test('a build that fails to import: the probe records the import error and the progress line says so', async () => {
     const broken = await rebuiltWheel('wheel-broken', 'raise ImportError("sentinel: this build cannot import")');
