@@ -211,7 +211,12 @@ export class EnvironmentCache {
     if (cached) {
       // Probed again rather than read from the manifest: whether the client imports is checked every run.
       const python = join(dir, 'bin', 'python');
-      const installed = { ...(await probeInstalled(python, spec.module)), ...(await this.#files(spec)) };
+      const probed = await probeInstalled(python, spec.module).catch((error: Error) => {
+        // Not rebuilt in place: a concurrent run may be using it. Its base Python was removed, say.
+        const why = `${(error as { stderr?: string }).stderr ?? error.message}`.trim().split('\n').at(-1);
+        throw new InstallError(`the cached environment ${dir} does not start (${why}); remove it to rebuild`, false);
+      });
+      const installed = { ...probed, ...(await this.#files(spec)) };
       return { ...cached, installed, dir, python, spec, created: false, durationMs: elapsed(started) };
     }
     if (isStopping()) throw new Stopped();
