@@ -25,7 +25,14 @@ export function judgeDoubleCancel({ client, server, input, clientExitedAt }: Jud
   const describe = (n: number): string => {
     const c = streamConnection(n);
     if (!c) return `round ${n}: never reached the server`;
-    return `round ${n}: connection ${c.id} ${leftOpen(c) ? 'left open until the client exited' : `closed by the client at ${(c.closedAt! / 1000).toFixed(2)} s`}`;
+    if (leftOpen(c)) return `round ${n}: connection ${c.id} left open until the client exited`;
+    // Still open when a later round's stream arrived: the cancelled stream's socket was not closed by its cancellation.
+    const later = Array.from({ length: rounds - n }, (_, i) => n + i + 1).filter((m) => {
+      const at = requestsTo(app, `/stream/double-cancel-${m}?`)[0]?.at;
+      return at !== undefined && c.closedAt! > at;
+    });
+    const still = later.length ? ` (still open when round ${later.join(', ')} arrived)` : '';
+    return `round ${n}: connection ${c.id} closed by the client at ${(c.closedAt! / 1000).toFixed(2)} s${still}`;
   };
   const serverSaw = Array.from({ length: rounds }, (_, i) => describe(i + 1)).join('; ');
 
@@ -51,4 +58,35 @@ export function judgeDoubleCancel({ client, server, input, clientExitedAt }: Jud
     return fixed(`stream ${rounds} opened after ${max} double-cancelled streams (max_connections=${max}); server saw ${serverSaw}`);
   }
   return unrecognised(`stream ${rounds}: ${outcomeOf(last)}; server saw ${serverSaw}`);
+}
+
+export function judgeYieldSweep({ client, server, input, clientExitedAt }: JudgeInput): Judgement {
+  const app = server.app;
+  const gaps = Array.from({ length: Number(input.gaps) + 1 }, (_, g) => g);
+  const leaked: string[] = [];
+  const socketsLeft: number[] = [];
+  for (const gap of gaps) {
+    const first = client.steps.find((s) => s.name === `gap-${gap}-stream-1`);
+    const second = client.steps.find((s) => s.name === `gap-${gap}-stream-2`);
+    if (!opened(first)) return unrecognised(`gap ${gap}: the first stream did not open and get cancelled: ${outcomeOf(first)}`);
+    const secondReached = requestsTo(app, `/stream/sweep-${gap}-2?`).length > 0;
+    if (second?.error?.kind === 'pool-timeout' && !secondReached) {
+      leaked.push(`${gap} (${outcomeOf(second)})`);
+      continue;
+    }
+    if (!(opened(second) && secondReached)) return unrecognised(`gap ${gap}: second stream ${outcomeOf(second)}`);
+    const firstConnection = app?.connections.find((c) => c.id === requestsTo(app, `/stream/sweep-${gap}-1?`)[0]?.connection);
+    if (firstConnection && (firstConnection.closedAt === undefined || firstConnection.closedAt > clientExitedAt)) socketsLeft.push(gap);
+  }
+  const tried = `gaps of ${gaps[0]}-${gaps.at(-1)} yields between the two cancels, max_connections=1`;
+  if (leaked.length) {
+    return reproduced(
+      `${tried}: after a double cancel the next stream raised PoolTimeout and never reached the server at gap(s) ${leaked.join(', ')}; ` +
+        `the second stream opened at gap(s) ${gaps.filter((g) => !leaked.some((l) => l.startsWith(`${g} `))).join(', ') || 'none'}`,
+    );
+  }
+  if (socketsLeft.length) {
+    return reproduced(`${tried}: every second stream opened, but the client never closed the first stream's socket at gap(s) ${socketsLeft.join(', ')}`);
+  }
+  return fixed(`${tried}: at every gap the second stream opened and the server saw the first stream's socket closed by the client`);
 }

@@ -2,7 +2,7 @@
 // Task.cancel() while the first cancellation is still closing the response) never gives its connection
 // back to the pool. With max_connections=3 the fourth stream raises PoolTimeout. Open upstream.
 import { defineScenario, serveHttp } from '../../harness/scenario-kit.ts';
-import { judgeDoubleCancel } from './judge.ts';
+import { judgeDoubleCancel, judgeYieldSweep } from './judge.ts';
 
 export default defineScenario({
   meta: {
@@ -36,6 +36,7 @@ export default defineScenario({
           rounds: 4,
           maxConnections: 3,
           chunkEveryMs: 50,
+          gap: 1,
           // Round 4 waits this long for a slot; a released slot is handed over at once, a leaked one never.
           poolTimeout: 2.0,
           firstChunkTimeout: 10.0,
@@ -43,6 +44,23 @@ export default defineScenario({
           linger: 0.5,
         })),
       judge: judgeDoubleCancel,
+    },
+    {
+      name: 'yield-sweep',
+      summary: 'for 0-6 yields between the two cancels: a fresh client, max_connections=1, one double-cancelled stream, then a second stream',
+      timeLimitMs: 40_000,
+      unavoidableWaitMs: 1000,
+      setup: () =>
+        serveHttp({ app: { keepAliveTimeoutMs: 60_000, maxDelayMs: 35_000 } }, ({ app }) => ({
+          url: app!.url,
+          gaps: 6,
+          chunkEveryMs: 50,
+          poolTimeout: 1.0,
+          firstChunkTimeout: 10.0,
+          settle: 0.1,
+          linger: 0.5,
+        })),
+      judge: judgeYieldSweep,
     },
   ],
 });
