@@ -15,9 +15,9 @@ export default defineScenario({
     },
     seedClaim: { firstFixed: '0.28.1', source: '/work/shared/research/live-failures.md item B' },
     measured: {
-      lastBroken: '0.28.0',
-      firstFixed: '0.28.1 (0.27.2 and earlier were never broken)',
-      note: 'a one-release window in the cert= form; the SSLContext form (verify=ctx with CERT_NONE + load_cert_chain) presents the certificate on every release measured',
+      lastBroken: '0.28.0 (and 0.10.0 - 0.11.1)',
+      firstFixed: '0.28.1 (and 0.12.0 for the first window)',
+      note: 'two windows in the cert= form, 0.10.0 - 0.11.1 and 0.28.0 alone; the SSLContext form (verify=ctx with CERT_NONE + load_cert_chain) presents the certificate on every release measured',
     },
     failureSignature: 'handshake without a client certificate: the server refuses it, the client reads TLSV13_ALERT_CERTIFICATE_REQUIRED',
   },
