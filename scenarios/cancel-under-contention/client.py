@@ -1,7 +1,9 @@
 """httpcore #1093: requests cancelled while the pool is contended leave slots the pool never reclaims.
 
 Churn: each round starts ``tasks`` requests (twice ``max_connections``) to a route that answers only after
-30 s, so half hold a connection and half wait in the pool's queue. Then every task is cancelled, in two
+30 s, so half hold a connection and half wait in the pool's queue. Once the fixture has seen the holders'
+requests (a barrier: ``GET /seen?prefix=``, so the cancellation point does not depend on the machine's
+speed), every task is cancelled, in two
 batches whose membership and order come from ``random.Random(seed)``: a fixed schedule, the same on every
 run. When a holder is cancelled the pool hands its slot to a queued request; if that request is cancelled
 in the same batch, httpcore 1.0.x keeps the new, never-connected connection for good.
@@ -32,21 +34,42 @@ def schedule(seed, rounds, tasks):
     return plan
 
 
+async def barrier(ctx, probe, prefix):
+    """Wait until max_connections requests with this path prefix reached the server, or barrierTimeout.
+
+    A fresh pool always gets there. A pool that already leaked slots cannot, so the timeout ends the wait;
+    it is long against a loopback connect, so whatever can reach the server has by then.
+    """
+    data = ctx.input
+    started = ctx.clock()
+    count = 0
+    while ctx.clock() - started < data["barrierTimeout"]:
+        response = await probe.get("%s/seen" % data["url"], params={"prefix": prefix})
+        count = response.json()["count"]
+        if count >= data["maxConnections"]:
+            break
+        await asyncio.sleep(0.02)
+    return {"reached": count, "waited": round(ctx.clock() - started, 3)}
+
+
 async def scenario(ctx):
     data, api = ctx.input, ctx.api
     slow = api.timeout(connect=10.0, read=60.0, write=10.0, pool=60.0)
     client = api.async_client(**api.limits_kwargs(max_connections=data["maxConnections"], max_keepalive=data["maxConnections"]))
     plan = schedule(data["seed"], data["rounds"], data["tasks"])
     ctx.fact("schedule", plan)
-    async with ctx.closing(client):
+    # A separate client (its own pool, never cancelled) asks the fixture how far the churn got.
+    probe = api.async_client(timeout=api.timeout(connect=5.0, read=5.0, write=5.0, pool=5.0))
+    async with ctx.closing(probe), ctx.closing(client):
         for r, round_plan in enumerate(plan, start=1):
             def request(i):
                 url = "%s/slow/churn-%d-%d?ms=%d" % (data["url"], r, i, data["churnDelayMs"])
                 return ctx.attempt("churn-%d-%d" % (r, i), lambda: client.get(url, timeout=slow))
 
             running = [asyncio.ensure_future(request(i)) for i in range(data["tasks"])]
-            # Long enough for the holders to connect and send; the server answers only after 30 s.
-            await asyncio.sleep(data["settle"])
+            # Cancel only once the holders are waiting for their response (the server answers after 30 s):
+            # the same point on a loaded machine as on an idle one.
+            ctx.fact("barrier_round_%d" % r, await barrier(ctx, probe, "/slow/churn-%d-" % r))
             order, cut = round_plan["order"], round_plan["firstBatch"]
             for i in order[:cut]:
                 running[i].cancel()

@@ -17,6 +17,13 @@ export function judgeContention({ client, server, input }: JudgeInput): Judgemen
   const notCancelled = churn.filter((s) => !s.cancelled);
   if (notCancelled.length) return unrecognised(`churn request ${notCancelled[0]!.name} was not cancelled: ${outcomeOf(notCancelled[0])}`);
 
+  // Round 1 starts on a fresh pool: every slot must be held at the server before the cancellation, or
+  // the schedule did not run at the point it describes.
+  const firstBarrier = client.facts.barrier_round_1 as { reached?: number; waited?: number } | undefined;
+  if ((firstBarrier?.reached ?? 0) < max) {
+    return unrecognised(`round 1: only ${firstBarrier?.reached ?? 0} of ${max} holders reached the server within ${input.barrierTimeout} s`);
+  }
+
   const reached = (step: ClientStep, path: string): boolean => requestsTo(app, path).length > 0;
   const pathOf = (step: ClientStep): string =>
     step.name.startsWith('capacity-') ? `/slow/${step.name}?` : `/after/${step.name.slice('follow-up-'.length)}`;

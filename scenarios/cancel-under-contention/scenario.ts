@@ -29,7 +29,7 @@ export default defineScenario({
     {
       name: 'churn',
       summary: '3 rounds of 20 requests on max_connections=10, all cancelled on a seeded schedule; then 5 sequential and 10 concurrent requests',
-      timeLimitMs: 40_000,
+      timeLimitMs: 45_000,
       unavoidableWaitMs: 2000,
       setup: () =>
         serveHttp({ app: { keepAliveTimeoutMs: 60_000 } }, ({ app }) => ({
@@ -40,7 +40,9 @@ export default defineScenario({
           maxConnections: 10,
           // Churn requests are always cancelled long before this; it only keeps the holders holding.
           churnDelayMs: 30_000,
-          settle: 0.3,
+          // A fresh pool reaches the barrier (10 requests at the server) in milliseconds; a pool that has
+          // already leaked slots never does, and waits this long before the round's cancellation.
+          barrierTimeout: 2.0,
           followUps: 5,
           // A free slot is handed over at once; a leaked one never frees, so the wait ends in PoolTimeout
           // however loaded the machine. The capacity requests' server delay (2 s) is longer than the pool
