@@ -21,7 +21,7 @@ export function judgeContention({ client, server, input }: JudgeInput): Judgemen
   // the schedule did not run at the point it describes.
   const firstBarrier = client.facts.barrier_round_1 as { reached?: number; waited?: number } | undefined;
   if ((firstBarrier?.reached ?? 0) < max) {
-    return unrecognised(`round 1: only ${firstBarrier?.reached ?? 0} of ${max} holders reached the server within ${input.barrierTimeout} s`);
+    return unrecognised(`round 1: only ${firstBarrier?.reached ?? 0} of ${max} holders reached the server (waited ${firstBarrier?.waited ?? '?'} s)`);
   }
 
   const reached = (step: ClientStep, path: string): boolean => requestsTo(app, path).length > 0;

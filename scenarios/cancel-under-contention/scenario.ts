@@ -40,9 +40,11 @@ export default defineScenario({
           maxConnections: 10,
           // Churn requests are always cancelled long before this; it only keeps the holders holding.
           churnDelayMs: 30_000,
-          // A fresh pool reaches the barrier (10 requests at the server) in milliseconds; a pool that has
-          // already leaked slots never does, and waits this long before the round's cancellation.
-          barrierTimeout: 2.0,
+          // A fresh pool reaches the barrier (10 requests at the server) within 0.2 - 2.5 s (loaded machine);
+          // a pool that has already leaked slots never does, and the round is cancelled once no request has
+          // arrived for barrierQuiet seconds.
+          barrierQuiet: 1.5,
+          barrierTimeout: 15.0,
           followUps: 5,
           // A free slot is handed over at once; a leaked one never frees, so the wait ends in PoolTimeout
           // however loaded the machine. The capacity requests' server delay (2 s) is longer than the pool
