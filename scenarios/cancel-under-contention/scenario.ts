@@ -21,7 +21,7 @@ export default defineScenario({
     measured: {
       lastBroken: 'httpx 0.28.1 + httpcore 1.0.9 (newest httpx)',
       firstFixed: 'see README version table',
-      note: 'open upstream: no httpcore release carries a fix; the fork httpx2 does',
+      note: 'open upstream: no httpcore release carries a fix; the fork httpx2 does (2.6.0). Introduced by httpcore 1.0.3 (1.0.2 fixed)',
     },
     failureSignature: 'after cancellations under contention, requests to a healthy server raise PoolTimeout and never reach it',
   },
