@@ -8,6 +8,7 @@ import { judgeContention } from './judge.ts';
 export default defineScenario({
   meta: {
     id: 'cancel-under-contention',
+    status: 'open-upstream',
     title: 'Cancelling requests under pool contention leaks pool slots until every request raises PoolTimeout',
     upstream: {
       issue: 'https://github.com/encode/httpcore/issues/1093',

@@ -8,6 +8,7 @@ import { judgeKeepaliveAccounting } from './judge.ts';
 export default defineScenario({
   meta: {
     id: 'keepalive-accounting',
+    status: 'open-upstream',
     title: 'max_keepalive_connections counts idle connections, not all of them',
     upstream: {
       issue: 'https://github.com/encode/httpcore/pull/1000',

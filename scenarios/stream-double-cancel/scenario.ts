@@ -7,6 +7,7 @@ import { judgeDoubleCancel, judgeYieldSweep } from './judge.ts';
 export default defineScenario({
   meta: {
     id: 'stream-double-cancel',
+    status: 'open-upstream',
     title: 'A stream cancelled twice keeps its pool slot: the fourth stream raises PoolTimeout',
     upstream: {
       issue: 'https://github.com/encode/httpx/issues/3782',
