@@ -14,5 +14,17 @@ for (const stream of [process.stdout, process.stderr]) {
     if (error.code !== 'EPIPE') throw error;
   });
 }
+// `npx regress` runs this file as npx's child, and npx does not pass SIGTERM on: a CI runner that
+// terminates npx alone would leave the harness running to the end. When the parent goes away (we are
+// re-parented), stop as on SIGTERM: clients killed, containers removed, the report kept, exit 130.
+const parent = process.ppid;
+if (parent > 1) {
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    process.kill(process.pid, 'SIGTERM');
+  }, 250);
+  watch.unref();
+}
 const { main } = await import('../harness/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

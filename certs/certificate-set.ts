@@ -12,6 +12,7 @@ import { webcrypto } from 'node:crypto';
 import { lstat, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ownerTag, sweepLeftovers } from '../harness/runtime/cleanup.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -58,8 +59,18 @@ export async function ensureRunRoot(): Promise<string> {
   return RUN_ROOT;
 }
 
+let swept: Promise<unknown> | undefined;
+
+/** Key folders (and container input folders) of runs that were killed before they could remove them. */
+export function sweepRunRoot(): Promise<unknown> {
+  swept ??= ensureRunRoot().then((root) => sweepLeftovers(root, ['certs-', 'input-']));
+  return swept;
+}
+
 export async function createCertificateSet(): Promise<CertificateSet> {
-  const dir = await mkdtemp(join(await ensureRunRoot(), 'certs-'));
+  await sweepRunRoot();
+  // The owner's pid in the name: a later run removes it if this one is SIGKILLed.
+  const dir = await mkdtemp(join(await ensureRunRoot(), `certs-${ownerTag()}-`));
   try {
     return await issueCertificates(dir);
   } catch (error) {

@@ -3,7 +3,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { runCleanups } from './runtime/cleanup.ts';
-import { killAllGroups } from './runtime/process-group.ts';
+import { resetStopping, stopEverything } from './runtime/process-group.ts';
 import { InstallError } from './runtime/python-env.ts';
 import { type Job, prepareClients, type RunEvent, runJobs, uniqueClients } from './runner.ts';
 import { newRunId, ReportWriter } from './report/writer.ts';
@@ -44,6 +44,7 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
     ? new ReportWriter(options.reportRoot, { id, startedAt: new Date().toISOString(), planned: jobs.length, command: options.command })
     : null;
   const stop = new AbortController();
+  resetStopping();
   const finished: CaseResult[] = [];
   let onSigint: (() => void) | undefined;
   let cleanedUp: Promise<void> = Promise.resolve();
@@ -51,7 +52,8 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
     onSigint = () => {
       process.stderr.write('\nregress: interrupted; stopping clients and keeping what finished (Ctrl-C again to quit now)\n');
       stop.abort();
-      killAllGroups();
+      // Clients and installers alike: nothing keeps installing after Ctrl-C.
+      stopEverything();
       process.once('SIGINT', () => process.exit(130));
       // Containers are removed before the report is written and the command exits.
       cleanedUp = runCleanups();
@@ -65,6 +67,13 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
   try {
     // Environments first: a spec that names no real release is bad input, reported before anything runs.
     const prepared = await prepareClients(uniqueClients(jobs), { ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+    // Interrupted while preparing: what failed then failed because it was stopped, not because of the
+    // input; no case runs, and the (empty) report of what finished is still written.
+    if (stop.signal.aborted) {
+      await cleanedUp;
+      await writer?.finish(finished, true);
+      return { results: finished, interrupted: true, reportDir: writer?.dir ?? null };
+    }
     for (const client of prepared.values()) {
       if ((client instanceof InstallError && client.noSuchRelease) || client instanceof BadInput) throw new BadInput(client.message);
     }

@@ -3,6 +3,7 @@
 // Version specifiers are checked with @renovatebot/pep440 (a port of Python's `packaging`).
 import { validRange } from '@renovatebot/pep440';
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export class SpecError extends Error {}
@@ -15,6 +16,8 @@ export interface Requirement {
   url?: string;
   /** The requirement as handed to the installer. */
   text: string;
+  /** As shown in results: a local file by its name (its sha256 is in `installed.files`), not its path. */
+  label: string;
 }
 
 export interface ClientSpec {
@@ -30,7 +33,6 @@ export interface ClientSpec {
 }
 
 const NAME = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)(\[[A-Za-z0-9._,\s-]*\])?(.*)$/s;
-/** Checked in this order: a spec naming both is about httpx2 (its httpx is a dependency or a comparison). */
 const CLIENT_MODULES = ['httpx2', 'httpx'] as const;
 
 export function normaliseName(name: string): string {
@@ -44,10 +46,16 @@ export function parseClientSpec(raw: string): ClientSpec {
   const names = requirements.map((r) => r.name);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   if (duplicate) throw new SpecError(`client spec '${raw}' names ${duplicate} twice`);
-  const module = CLIENT_MODULES.find((m) => names.includes(m));
+  const clients = CLIENT_MODULES.filter((m) => names.includes(m));
+  // httpx2 does not depend on httpx, and a label can name only one client under test: naming both would
+  // test httpx2 under a label that also names an httpx release. Two clients are two --client specs.
+  if (clients.length > 1) {
+    throw new SpecError(`client spec '${raw}' names both httpx and httpx2; test them as two specs (--client ... --client ...)`);
+  }
+  const module = clients[0];
   if (!module) throw new SpecError(`client spec '${raw}' names no client under test (expected httpx or httpx2)`);
   return {
-    label: requirements.map((r) => r.text).join(' '),
+    label: requirements.map((r) => r.label).join(' '),
     requirements,
     module,
     pinned: requirements.every((r) => r.url !== undefined || /^(===?)[^,*]+$/.test(r.specifier)),
@@ -95,11 +103,13 @@ function parseRequirement(token: string): Requirement {
       const path = localPath(url);
       if (!existsSync(path)) throw new SpecError(`'${token}': no such file ${path}`);
     }
-    return { name, extras, specifier: '', url, text: `${name}${extrasText} @ ${url}` };
+    const shown = url.startsWith('file:') ? basename(localPath(url)) : url;
+    return { name, extras, specifier: '', url, text: `${name}${extrasText} @ ${url}`, label: `${name}${extrasText} @ ${shown}` };
   }
   if (rest.includes(';')) throw new SpecError(`'${token}': environment markers are not supported in a client spec`);
   if (rest !== '' && !validRange(rest)) {
     throw new SpecError(`'${token}': '${rest}' is not a valid PEP 440 version specifier`);
   }
-  return { name, extras, specifier: rest, text: `${name}${extrasText}${rest}` };
+  const text = `${name}${extrasText}${rest}`;
+  return { name, extras, specifier: rest, text, label: text };
 }

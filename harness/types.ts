@@ -15,7 +15,9 @@ export interface InstalledClient {
   module: string;
   /** Where the client ran: `venv`, or `container <image>`. */
   runtime?: string;
-  /** Set when `import <module>` fails in this environment: every case is then an `error`. */
+  /** Local files the spec installed (wheels), by file name: their sha256. */
+  files?: Record<string, string>;
+  /** Set when `import <module>` failed in the client's environment: `ImportError: …`. */
   importError?: string;
 }
 

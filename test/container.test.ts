@@ -2,6 +2,9 @@
 // Outside CI, without an engine or the images, these tests skip with one line saying why; in CI a
 // skipped container test is a failure (.ci/run starts dockerd and builds the images).
 import { execa } from 'execa';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { ContainerPool, imageTarget, pythonTarget } from '../harness/container/container-runtime.ts';
 import { engine, imageExists, MANAGED_LABEL } from '../harness/container/engine.ts';
@@ -172,4 +175,83 @@ describe('container runtime errors and cleanup', () => {
     expect(exitCode).toBe(130);
     expect(await leftoverContainers()).toBe('');
   });
+});
+
+describe('container runtime reliability', () => {
+  /** Containers a given harness process left on the engine (the engine may be shared with other runs). */
+  async function containersOf(pid: number): Promise<string> {
+    const { stdout } = await execa('docker', ['ps', '-a', '--filter', `label=org.regress.pid=${pid}`, '--format', '{{.ID}} {{.Status}}']);
+    return stdout.trim();
+  }
+
+  test('Ctrl-C during a --python image build: exit 130 with the report, no container left', async ({ skip }) => {
+    requireReady(skip);
+    const reports = await mkdtemp(join(tmpdir(), 'regress-container-interrupt-'));
+    // A spec no earlier run has built, so the build really runs: an exclusion that changes nothing.
+    const spec = `httpx==0.28.1 idna!=0.0.${Date.now()}`;
+    try {
+      let seen = '';
+      const child = execa(process.execPath, ['bin/regress.js', 'run', '--runtime', 'container', '--python', '3.13', '--client', spec, '--scenario', 'pool-limits', '--reports', reports], {
+        cwd: root,
+        reject: false,
+      });
+      child.stderr!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+      for (let i = 0; i < 600 && !/installing .* for Python 3\.13/.test(seen); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(seen).toMatch(/installing .* for Python 3\.13/);
+      await new Promise((r) => setTimeout(r, 1500));
+      child.kill('SIGINT');
+      const { exitCode, stderr } = await child;
+      expect(exitCode, stderr).toBe(130);
+      expect(stderr).toMatch(/interrupted/);
+      expect(stderr).not.toMatch(/^regress: *$/m);
+      const [runId] = await readdir(reports);
+      const { run } = JSON.parse(await readFile(join(reports, runId!, 'results.json'), 'utf8'));
+      expect(run.interrupted).toBe(true);
+      expect(await containersOf(child.pid!)).toBe('');
+    } finally {
+      await rm(reports, { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  test('an image that cannot start: one line, and no Created container left', async ({ skip }) => {
+    requireReady(skip);
+    // An empty file system: the container is created, but `sleep` cannot be started in it.
+    const image = 'regress/test-cannot-start:latest';
+    const dir = await mkdtemp(join(tmpdir(), 'regress-empty-image-'));
+    try {
+      await execa('tar', ['-cf', join(dir, 'empty.tar'), '-T', '/dev/null']);
+      await execa('docker', ['import', join(dir, 'empty.tar'), image]);
+      const child = execa(process.execPath, ['bin/regress.js', 'run', '--runtime', 'container', '--image', image, '--scenario', 'pool-limits', '--no-report'], {
+        cwd: root,
+        reject: false,
+      });
+      const { exitCode, stderr } = await child;
+      expect(stderr.split('\n').filter((l) => l.trim() && !l.startsWith('['))).toEqual([
+        expect.stringMatching(/^regress: cannot start a container from regress\/test-cannot-start:latest/),
+      ]);
+      expect(exitCode).toBe(2);
+      expect(await containersOf(child.pid!)).toBe('');
+    } finally {
+      await execa('docker', ['rmi', '-f', image], { reject: false });
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  test("an image whose httpx fails to import: the probe records the import error", async ({ skip }) => {
+    requireReady(skip);
+    const image = 'regress/test-import-fails:latest';
+    const cid = (await execa('docker', ['run', '-d', APP, 'sleep', '60'])).stdout.trim();
+    const pool = new ContainerPool();
+    try {
+      await execa('docker', ['exec', cid, 'sh', '-c', `sed -i '1i raise ImportError("sentinel: this build cannot import")' /usr/lib/python3/dist-packages/httpx/__init__.py`]);
+      await execa('docker', ['commit', cid, image]);
+      const ready = await imageTarget(pool, image).prepare();
+      expect(ready.installed.packages.httpx).toBe('0.23.3');
+      expect(ready.installed.importError).toBe('ImportError: sentinel: this build cannot import');
+    } finally {
+      await pool.dispose();
+      await execa('docker', ['rm', '-f', cid], { reject: false });
+      await execa('docker', ['rmi', '-f', image], { reject: false });
+    }
+  }, 120_000);
 });

@@ -26,10 +26,18 @@ describe('client specs', () => {
     expect(parseClientSpec(`httpx @ file://${import.meta.filename}`).label).toBe(spec.label);
   });
 
+  test('a local build is labelled by its file name and installed from its real path', () => {
+    const spec = parseClientSpec(`httpx@file://${import.meta.filename}`);
+    expect(spec.label).toBe('httpx @ spec.test.ts');
+    expect(spec.requirements[0]!.text).toBe(`httpx @ file://${import.meta.filename}`);
+  });
+
   test.for([
     ['httpx===', /not a valid PEP 440/],
     ['httpx==0.28.1 httpx==0.27.0', /twice/],
     ['requests==2.0', /names no client/],
+    // httpx2 does not depend on httpx: naming both would test httpx2 under a label naming httpx.
+    ['httpx==0.28.1 httpx2', /names both httpx and httpx2/],
     ['httpx@file:///no/such/httpx.whl', /no such file/],
     ['httpx@ftp://example.invalid/x.whl', /direct reference/],
     ['', /empty/],

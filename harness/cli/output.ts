@@ -24,7 +24,10 @@ export function progressPrinter(write: (line: string) => void = (l) => process.s
           .map(([k, v]) => `${k} ${v}`)
           .join(', ');
         const how = event.prepared.created ? `ready in ${(event.prepared.durationMs / 1000).toFixed(1)} s` : 'cached';
-        write(`[env] ${event.client}: ${how} (Python ${event.prepared.installed.python}; ${what})`);
+        // Metadata says a version is installed; only the import says the client can run.
+        const failed = event.prepared.installed.importError;
+        const importNote = failed ? `, but import ${event.prepared.installed.module} FAILED: ${failed}` : '';
+        write(`[env] ${event.client}: ${how}${importNote} (Python ${event.prepared.installed.python}; ${what})`);
         break;
       }
       case 'env-failed':

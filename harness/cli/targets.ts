@@ -24,10 +24,26 @@ export async function openCache(options: Pick<RuntimeOptions, 'python'>): Promis
   const requested = options.python?.[0];
   // A bare version ("3.13") names the interpreter on PATH: python3.13.
   const interpreter = requested && /^\d+\.\d+$/.test(requested) ? `python${requested}` : requested;
-  return new EnvironmentCache(await findPython(interpreter));
+  const cache = new EnvironmentCache(await findPython(interpreter));
+  // Checked before anything runs: an unwritable cache is one line, not an error per case.
+  await cache.checkWritable();
+  await cache.sweep();
+  return cache;
 }
 
-export async function clientTargets(specs: ClientSpec[], explicitClients: boolean, options: RuntimeOptions): Promise<Targets> {
+/**
+ * Labels name a local build by its file name; two different files with one name in the same run would
+ * share a label (and a column), so those keep their full path.
+ */
+function distinctLabels(specs: ClientSpec[]): ClientSpec[] {
+  return specs.map((spec) => {
+    const twin = specs.find((other) => other !== spec && other.label === spec.label && other.localFiles.join() !== spec.localFiles.join());
+    return twin ? { ...spec, label: spec.requirements.map((r) => r.text).join(' ') } : spec;
+  });
+}
+
+export async function clientTargets(given: ClientSpec[], explicitClients: boolean, options: RuntimeOptions): Promise<Targets> {
+  const specs = distinctLabels(given);
   if (options.runtime !== 'container') {
     if (options.image?.length) throw new BadInput('--image needs --runtime container');
     const cache = await openCache(options);
@@ -37,6 +53,9 @@ export async function clientTargets(specs: ClientSpec[], explicitClients: boolea
   const dispose = () => pool.dispose();
   if (options.image?.length) {
     if (explicitClients) throw new BadInput("--client and --image exclude each other: an image is tested with the client installed in it");
+    if (options.python?.length) {
+      throw new BadInput('--python and --image exclude each other: an image is tested with its own Python (name its interpreter with --image-python)');
+    }
     return { targets: options.image.map((image) => imageTarget(pool, image, options.imagePython)), dispose };
   }
   if (!options.python?.length) {

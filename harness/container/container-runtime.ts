@@ -8,14 +8,15 @@
 //
 // The project's client programs, the compat module and the run's certificates are bind-mounted read-only
 // at the same paths as on the host, so a client's input needs no path rewriting.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { StartedTestContainer } from 'testcontainers';
 import { ensureRunRoot, RUN_ROOT } from '../../certs/certificate-set.ts';
 import { cgroupOwner, type SocketOwner } from '../../fixtures/socket-owner.ts';
-import { registerCleanup } from '../runtime/cleanup.ts';
+import { ownerTag, registerCleanup } from '../runtime/cleanup.ts';
+import { isStopping, Stopped } from '../runtime/process-group.ts';
 import { COMPAT_DIR, processOutcome, sanitisedEnvironment } from '../runtime/client-process.ts';
 import { pythonTooOld } from '../package-index.ts';
 import { InstallError, installedFromProbe, PROBE } from '../runtime/python-env.ts';
@@ -23,7 +24,7 @@ import type { ClientRun, ClientTarget, PreparedClient } from '../runtime/target.
 import { SCENARIOS_DIR } from '../scenarios.ts';
 import type { ClientSpec } from '../spec.ts';
 import type { InstalledClient } from '../types.ts';
-import { ContainerError, engine, HOST_LABEL, imageExists, MANAGED_LABEL, PID_LABEL, sweepOrphans } from './engine.ts';
+import { ContainerError, engine, HOST_LABEL, imageExists, MANAGED_LABEL, PID_LABEL, START_LABEL, sweepOrphans } from './engine.ts';
 import { baseImageFor } from './images.ts';
 
 /** Bump when the way spec images are built changes. */
@@ -35,6 +36,7 @@ export class ContainerPool {
   readonly #containers = new Map<string, Promise<StartedTestContainer>>();
   readonly #unregister: () => void;
   #swept: Promise<unknown> | undefined;
+  #disposed = false;
 
   constructor() {
     this.#unregister = registerCleanup(() => this.dispose());
@@ -42,6 +44,8 @@ export class ContainerPool {
 
   /** The one container for an image, started on first use. */
   container(image: string, extraMounts: string[] = []): Promise<StartedTestContainer> {
+    // After dispose (Ctrl-C) a new container would have nobody to remove it.
+    if (this.#disposed || isStopping()) return Promise.reject(new Stopped());
     let started = this.#containers.get(image);
     if (!started) {
       started = this.#start(image, extraMounts);
@@ -64,22 +68,27 @@ export class ContainerPool {
     await ensureRunRoot();
     const { GenericContainer, Wait } = await import('testcontainers');
     const mounts = [...new Set([SCENARIOS_DIR, COMPAT_DIR, RUN_ROOT, ...extraMounts])];
+    // Names this one start attempt, so a container created but never started can be found and removed.
+    const attempt = randomUUID();
     try {
       return await new GenericContainer(image)
         .withNetworkMode('host')
         .withEntrypoint(['sleep'])
         .withCommand(['infinity'])
         .withBindMounts(mounts.map((source) => ({ source, target: source, mode: 'ro' as const })))
-        .withLabels({ [MANAGED_LABEL]: 'true', [PID_LABEL]: String(process.pid), [HOST_LABEL]: hostname() })
+        .withLabels({ [MANAGED_LABEL]: 'true', [PID_LABEL]: String(process.pid), [HOST_LABEL]: hostname(), [START_LABEL]: attempt })
         .withWaitStrategy(Wait.forListeningPorts())
         .withStartupTimeout(60_000)
         .start();
     } catch (error) {
+      // testcontainers leaves a container that was created but failed to start (`Created`): remove it.
+      await removeAttempt(attempt);
       throw new ContainerError(`cannot start a container from ${image}: ${(error as Error).message.split('\n')[0]}`);
     }
   }
 
   async dispose(): Promise<void> {
+    this.#disposed = true;
     this.#unregister();
     const started = [...this.#containers.values()];
     this.#containers.clear();
@@ -118,8 +127,21 @@ async function execWithLimit(
   }
 }
 
-async function probe(container: StartedTestContainer, python: string, image: string): Promise<Omit<InstalledClient, 'module'>> {
-  const result = await container.exec([python, '-c', PROBE]);
+/** Remove whatever one start attempt created; a failure to remove is left to the next run's sweep. */
+async function removeAttempt(attempt: string): Promise<void> {
+  try {
+    const docker = (await engine()).container.dockerode;
+    const created = await docker.listContainers({ all: true, filters: { label: [`${START_LABEL}=${attempt}`] } });
+    await Promise.all(created.map((info) => docker.getContainer(info.Id).remove({ force: true }).catch(() => undefined)));
+  } catch {
+    // the engine went away: nothing more to do here
+  }
+}
+
+async function probe(container: StartedTestContainer, python: string, image: string, module?: string): Promise<Omit<InstalledClient, 'module'>> {
+  // In the client's sanitised environment (`env -i`), so an import failure is what the client will meet.
+  const env = Object.entries(sanitisedEnvironment(module ?? '', { HOME: '/root', TMPDIR: '/tmp' })).map(([k, v]) => `${k}=${v}`);
+  const result = await container.exec(['env', '-i', ...env, python, '-c', PROBE, ...(module ? [module] : [])]);
   if (result.exitCode !== 0) {
     const text = `${result.stdout}${result.stderr}`;
     if (result.exitCode === 126 || result.exitCode === 127 || /executable file not found|no such file/i.test(text)) {
@@ -156,7 +178,8 @@ function prepared(
     run: async (run: ClientRun) => {
       // testcontainers' exec cannot feed stdin: the input goes in a file under the shared run root.
       await ensureRunRoot();
-      const dir = await mkdtemp(join(RUN_ROOT, 'input-'));
+      // The owner in the name: a later start sweeps it if this process is killed before the finally.
+      const dir = await mkdtemp(join(RUN_ROOT, `input-${ownerTag()}-`));
       const inputFile = join(dir, 'input.json');
       await writeFile(inputFile, JSON.stringify(run.input));
       try {
@@ -207,12 +230,13 @@ export function pythonTarget(pool: ContainerPool, version: string, spec: ClientS
       const envImage = `regress/env:${hash}`;
       let created = false;
       if (!(await imageExists(envImage))) {
+        if (isStopping()) throw new Stopped();
         onProgress?.(`installing ${spec.label} for Python ${version} in ${base}`);
         await buildSpecImage(base, envImage, spec, version);
         created = true;
       }
       const container = await pool.container(envImage);
-      const found = await probe(container, ENV_PYTHON, envImage);
+      const found = await probe(container, ENV_PYTHON, envImage, spec.module);
       const installed = { ...found, runtime: `container ${base} (${envImage})`, module: spec.module };
       return prepared(label, container, ENV_PYTHON, installed, created, Math.round(performance.now() - started));
     },

@@ -4,6 +4,7 @@
 // swept at the next start.
 import { hostname } from 'node:os';
 import type { ContainerRuntimeClient } from 'testcontainers';
+import { isAlive } from '../runtime/cleanup.ts';
 import { BadInput } from '../session.ts';
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
@@ -11,6 +12,8 @@ process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 export const MANAGED_LABEL = 'org.regress.managed';
 export const PID_LABEL = 'org.regress.pid';
 export const HOST_LABEL = 'org.regress.host';
+/** One start attempt: lets a container that was created but never started be removed. */
+export const START_LABEL = 'org.regress.start';
 
 export class ContainerError extends BadInput {}
 
@@ -51,13 +54,4 @@ export async function sweepOrphans(): Promise<number> {
     removed += 1;
   }
   return removed;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -222,7 +222,7 @@ class Context:
                 reply += chunk
         if not reply.startswith(b"HTTP/1.1 204"):
             raise RuntimeError("mark %r refused: %r" % (name, reply[:60]))
-        self.record("mark-" + name, started, ok=True, mark=name)
+        self.record("mark-" + name, started, ok=True, status=204, mark=name)
 
     def record(self, name, started, **fields):
         step = {"name": name, "startedAt": started, "elapsed": round(self.clock() - started, 4)}

@@ -148,17 +148,19 @@ function show(r, button) {
   servers.replaceChildren();
   const names = Object.keys(r.evidence.server);
   if (!names.length) servers.append(el('p', { text: 'no server observations' }));
-  for (const name of names) servers.append(timeline(name, r.evidence.server[name]));
+  for (const name of names) servers.append(timeline(name, r.evidence.server[name], r.evidence.marks || {}));
 }
-function timeline(name, obs) {
+function timeline(name, obs, marks) {
   const wrap = el('div');
+  const foreign = (obs.foreign || []).length;
   wrap.append(el('p', { text: name + ': ' + obs.connections.length + ' connection(s), ' + obs.requests.length +
-    ' request(s), peak ' + obs.peakConcurrentConnections + ' concurrent' + (obs.tlsFailures ? ', ' + obs.tlsFailures + ' TLS failure(s)' : '') }));
+    ' request(s), peak ' + obs.peakConcurrentConnections + ' concurrent' + (obs.tlsFailures ? ', ' + obs.tlsFailures + ' TLS failure(s)' : '') +
+    (foreign ? '; ' + foreign + ' foreign connection(s) from other processes, not judged' : '') }));
   if (!obs.connections.length) return wrap;
   const ns = 'http://www.w3.org/2000/svg';
   // The axis spans the server's activity: from the first connection to the last event.
   const start = Math.min(...obs.connections.map((c) => c.openedAt), ...obs.requests.map((q) => q.at));
-  const end = Math.max(start + 1, ...obs.connections.map((c) => c.closedAt ?? c.openedAt), ...obs.requests.map((q) => q.at));
+  const end = Math.max(start + 1, ...obs.connections.map((c) => c.closedAt ?? c.openedAt), ...obs.requests.map((q) => q.at), ...Object.values(marks));
   const width = 900, left = 60, rowH = 22, height = obs.connections.length * rowH + 24;
   const x = (t) => left + ((t - start) / (end - start)) * (width - left - 10);
   const svg = document.createElementNS(ns, 'svg');
@@ -185,13 +187,20 @@ function timeline(name, obs) {
       tick.append(Object.assign(document.createElementNS(ns, 'title'), { textContent: q.method + ' ' + q.path + ' at ' + q.at + ' ms' + (q.aborted ? ' (client left before the response)' : '') }));
     }
   });
+  // Marks the client set on the server clock (e.g. "linger": every client closed) as dashed lines.
+  for (const [mark, at] of Object.entries(marks)) {
+    if (at < start || at > end) continue;
+    add('line', { x1: x(at), x2: x(at), y1: 0, y2: height - 18, stroke: '#7c3aed', 'stroke-dasharray': '4 3' });
+    const nearRight = x(at) > width - 80;
+    add('text', { x: x(at) + (nearRight ? -3 : 3), y: height - 18, fill: '#7c3aed', 'text-anchor': nearRight ? 'end' : 'start' }, 'mark: ' + mark);
+  }
   add('text', { x: left, y: height - 4 }, Math.round(start) + ' ms');
   add('text', { x: width - 10, y: height - 4, 'text-anchor': 'end' }, Math.round(end) + ' ms (server clock)');
   wrap.append(svg);
   const list = el('ul', { class: 'mono' });
   for (const c of obs.connections) {
     list.append(el('li', { text: '#' + c.id + ' port ' + c.remotePort + ': open ' + c.openedAt + ' ms → ' +
-      (c.closedAt === undefined ? 'open' : c.closedAt + ' ms') + ', ' + c.requests + ' request(s) ' + c.paths.join(', ') +
+      (c.closedAt === undefined ? 'open' : c.closedAt + ' ms' + (c.closedBy ? ' (closed by ' + c.closedBy + ')' : '')) + ', ' + c.requests + ' request(s) ' + c.paths.join(', ') +
       (c.tls ? ' · TLS ' + c.tls.outcome + (c.tls.error ? ' (' + c.tls.error + ')' : '') +
       (c.tls.clientCertificate ? ' · client cert CN=' + c.tls.clientCertificate : '') : '') }));
   }

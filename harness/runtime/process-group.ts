@@ -3,9 +3,36 @@
 import { execa, type Result } from 'execa';
 
 const liveGroups = new Set<number>();
+let stopping = false;
 
 export function killAllGroups(signal: NodeJS.Signals = 'SIGKILL'): void {
   for (const pid of liveGroups) killGroup(pid, signal);
+}
+
+/**
+ * Ctrl-C / SIGTERM: kill every live group (clients and installers) and remember it, so work that is
+ * about to start (the next install step, a queued environment) does not, and a killed installer is
+ * not mistaken for an install failure worth a fallback.
+ */
+export function stopEverything(): void {
+  stopping = true;
+  killAllGroups();
+}
+
+export function isStopping(): boolean {
+  return stopping;
+}
+
+/** A new session in the same process starts unstopped. */
+export function resetStopping(): void {
+  stopping = false;
+}
+
+/** Thrown where work is refused or cut short because the run is being stopped. */
+export class Stopped extends Error {
+  constructor() {
+    super('stopped by an interrupt');
+  }
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -26,22 +53,26 @@ export interface GroupRun {
 }
 
 export interface GroupRunOptions {
-  input: string;
+  input?: string;
   env: Record<string, string>;
-  cwd: string;
+  cwd?: string;
   timeLimitMs: number;
   /** Called with the process id as soon as the process exists, before it runs any of its own code. */
   onSpawn?: (pid: number) => void;
+  /** Installers keep the machine's environment (certificates, index settings); clients get only `env`. */
+  extendEnv?: boolean;
 }
 
 /** Run a command in a new process group with a hard time limit; never rejects for the command's own failure. */
 export async function runInProcessGroup(file: string, args: string[], options: GroupRunOptions): Promise<GroupRun> {
   const started = performance.now();
+  // After an interrupt nothing new starts: it would outlive the kill that already happened.
+  if (stopping) return { stdout: '', stderr: 'not started: the run is stopping', exitCode: null, signal: 'SIGKILL', timedOut: false, durationMs: 0 };
   const subprocess = execa(file, args, {
-    input: options.input,
+    ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
     env: options.env,
-    extendEnv: false,
-    cwd: options.cwd,
+    extendEnv: options.extendEnv ?? false,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     detached: true,
     reject: false,
     stripFinalNewline: false,

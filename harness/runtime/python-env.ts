@@ -8,11 +8,13 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile, mkdtemp } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import type { ClientSpec } from '../spec.ts';
 import type { InstalledClient } from '../types.ts';
+import { ownerTag, sweepLeftovers } from './cleanup.ts';
 import { runClientProgram, sanitisedEnvironment } from './client-process.ts';
+import { isStopping, runInProcessGroup, Stopped } from './process-group.ts';
 import type { ClientTarget } from './target.ts';
 
 export interface PythonInterpreter {
@@ -46,10 +48,21 @@ const ENV_LAYOUT = 2;
 /** Added to the machine's environment for uv and pip: never download a Python, never prompt. */
 const INSTALLER_ENV = { UV_PYTHON_DOWNLOADS: 'never', UV_NO_PROGRESS: '1', PIP_NO_INPUT: '1' };
 
+/**
+ * The cache root, absolute. A relative REGRESS_CACHE_DIR is resolved against the directory regress was
+ * started in (client programs run elsewhere, so a relative interpreter path would not be found); an
+ * empty one means unset.
+ */
 export function defaultCacheDir(): string {
-  return process.env.REGRESS_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'regress');
+  const configured = process.env.REGRESS_CACHE_DIR;
+  if (configured) return resolve(configured);
+  return resolve(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'regress');
 }
 
+/**
+ * Prints what an environment contains, without trusting the spec: package versions from metadata, and
+ * whether the client under test (argv[1], else whichever is installed) really imports.
+ */
 export const PROBE = `
 import json, ssl, sys
 import importlib.metadata as md
@@ -60,33 +73,65 @@ for name in names:
         packages[name] = md.version(name)
     except md.PackageNotFoundError:
         packages[name] = None
-print(json.dumps({"python": sys.version.split()[0], "openssl": ssl.OPENSSL_VERSION, "packages": packages}))
+module = sys.argv[1] if len(sys.argv) > 1 else ("httpx" if packages["httpx"] else "httpx2" if packages["httpx2"] else None)
+import_error = None
+if module:
+    try:
+        __import__(module)
+    except BaseException as error:
+        import_error = "%s: %s" % (type(error).__name__, error)
+print(json.dumps({"python": sys.version.split()[0], "openssl": ssl.OPENSSL_VERSION, "packages": packages, "importError": import_error}))
 `;
 
+/** The oldest Python the client contract and uv support. */
+const MIN_PYTHON = [3, 8] as const;
+/** Written so any Python (2.7 included) answers it: executable, implementation, version. */
+const IDENTIFY = 'import sys, platform; sys.stdout.write("%s\\n%s\\n%s\\n" % (sys.executable, platform.python_implementation(), ".".join(map(str, sys.version_info[:3]))))';
+
+/** The interpreter environments are built from, checked once: it must be a real CPython >= 3.8. */
 export async function findPython(requested?: string): Promise<PythonInterpreter> {
-  const candidate = requested ?? process.env.REGRESS_PYTHON ?? 'python3';
-  try {
-    const { stdout } = await execa(candidate, ['-c', 'import sys; print(sys.executable); print(sys.version.split()[0])']);
-    const [path, version] = stdout.trim().split('\n');
-    return { path: path!, version: version! };
-  } catch {
-    throw new InstallError(`no usable Python interpreter at '${candidate}' (set --python or REGRESS_PYTHON)`, true);
+  const candidate = requested || process.env.REGRESS_PYTHON || 'python3';
+  const where = `'${candidate}'${requested ? '' : process.env.REGRESS_PYTHON ? ' (REGRESS_PYTHON)' : ''}`;
+  const result = await execa(candidate, ['-c', IDENTIFY], { reject: false, timeout: 30_000 });
+  if (result.failed && result.exitCode === undefined) {
+    throw new InstallError(`no usable Python interpreter at ${where}: ${result.code ?? result.shortMessage} (set --python or REGRESS_PYTHON)`, true);
   }
+  const [path, implementation, version] = String(result.stdout).trim().split('\n').map((l) => l.trim());
+  if (result.exitCode !== 0 || !path || !implementation || !/^\d+\.\d+\.\d+$/.test(version ?? '')) {
+    const said = `${result.stderr}`.trim().split('\n').at(-1) || (String(result.stdout).trim() ? 'unexpected output' : 'no output');
+    throw new InstallError(`${where} is not a working Python interpreter (exit ${result.exitCode}: ${said}); set --python or REGRESS_PYTHON`, true);
+  }
+  const [major, minor] = version!.split('.').map(Number) as [number, number];
+  if (implementation !== 'CPython') {
+    throw new InstallError(`${where} is ${implementation} ${version}; environments need CPython ${MIN_PYTHON.join('.')} or newer`, true);
+  }
+  if (major < MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor < MIN_PYTHON[1])) {
+    throw new InstallError(`${where} is Python ${version}; environments need Python ${MIN_PYTHON.join('.')} or newer`, true);
+  }
+  return { path, version: version! };
 }
 
 /** What PROBE printed, as recorded in results: the core packages always (null when absent), others when present. */
 export function installedFromProbe(stdout: string): Omit<InstalledClient, 'module'> {
-  const probe = JSON.parse(stdout) as { python: string; openssl: string; packages: Record<string, string | null> };
+  const probe = JSON.parse(stdout) as { python: string; openssl: string; packages: Record<string, string | null>; importError?: string | null };
   const core = new Set(['httpx', 'httpcore', 'h11', 'anyio']);
   const packages = Object.fromEntries(Object.entries(probe.packages).filter(([k, v]) => v !== null || core.has(k)));
-  return { python: probe.python, openssl: probe.openssl, packages };
+  return { python: probe.python, openssl: probe.openssl, packages, ...(probe.importError ? { importError: probe.importError } : {}) };
 }
 
 /** Probe what an interpreter's environment really contains. */
 export async function probeInstalled(python: string, module: string): Promise<InstalledClient> {
   // The same sanitised environment the client gets, so `installed` is what the client can import.
-  const { stdout } = await execa(python, ['-c', PROBE], { env: sanitisedEnvironment(module), extendEnv: false });
+  const { stdout } = await execa(python, ['-c', PROBE, module], { env: sanitisedEnvironment(module), extendEnv: false });
   return { ...installedFromProbe(stdout), module };
+}
+
+/** sha256 of each local file a spec installs, by file name: two builds with one name stay apart in reports. */
+async function localFileHashes(spec: ClientSpec): Promise<Record<string, string> | null> {
+  if (spec.localFiles.length === 0) return null;
+  const files: Record<string, string> = {};
+  for (const file of spec.localFiles) files[basename(file)] = createHash('sha256').update(await readFile(file)).digest('hex');
+  return files;
 }
 
 export class EnvironmentCache {
@@ -96,8 +141,32 @@ export class EnvironmentCache {
   #uv: Promise<string | null> | undefined;
 
   constructor(python: PythonInterpreter, root = defaultCacheDir()) {
-    this.root = root;
+    this.root = resolve(root);
     this.#python = python;
+  }
+
+  /**
+   * Checked once at start: a cache that cannot be written (read-only file system, no permission) is one
+   * clear line, not an error per case. A real write, since access(2) says yes to root on a 0555 folder.
+   */
+  async checkWritable(): Promise<void> {
+    try {
+      await mkdir(this.root, { recursive: true });
+      const probe = await mkdtemp(join(this.root, '.write-check-'));
+      await rm(probe, { recursive: true, force: true });
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      throw new InstallError(`cannot write the environment cache ${this.root}: ${e.code ?? e.message} (set REGRESS_CACHE_DIR to a writable folder)`, true);
+    }
+  }
+
+  /** Half-built environments and uv bootstraps of killed runs; a concurrent run's live build is kept. */
+  sweep(): Promise<string[][]> {
+    return Promise.all([
+      sweepLeftovers(join(this.root, 'envs'), ['.building-', '.write-check-']),
+      sweepLeftovers(join(this.root, 'tools'), ['.building-']),
+      sweepLeftovers(this.root, ['.write-check-']),
+    ]);
   }
 
   get python(): PythonInterpreter {
@@ -140,8 +209,17 @@ export class EnvironmentCache {
     const dir = join(this.root, 'envs', key);
     const cached = await readManifest(dir);
     if (cached) {
-      return { ...cached, dir, python: join(dir, 'bin', 'python'), spec, created: false, durationMs: elapsed(started) };
+      // Probed again rather than read from the manifest: whether the client imports is checked every run.
+      const python = join(dir, 'bin', 'python');
+      const probed = await probeInstalled(python, spec.module).catch((error: Error) => {
+        // Not rebuilt in place: a concurrent run may be using it. Its base Python was removed, say.
+        const why = `${(error as { stderr?: string }).stderr ?? error.message}`.trim().split('\n').at(-1);
+        throw new InstallError(`the cached environment ${dir} does not start (${why}); remove it to rebuild`, false);
+      });
+      const installed = { ...probed, ...(await this.#files(spec)) };
+      return { ...cached, installed, dir, python, spec, created: false, durationMs: elapsed(started) };
     }
+    if (isStopping()) throw new Stopped();
     await mkdir(join(this.root, 'envs'), { recursive: true });
     if (existsSync(dir)) {
       // Damaged (no manifest): move it aside, so the rebuilt one can be published.
@@ -149,7 +227,8 @@ export class EnvironmentCache {
       await rename(dir, aside).catch(() => undefined);
       await rm(aside, { recursive: true, force: true });
     }
-    const tmp = await mkdtemp(join(this.root, 'envs', `.building-${key}-`));
+    // The owner's pid in the name lets a later start sweep it if this process is killed mid-build.
+    const tmp = await mkdtemp(join(this.root, 'envs', `.building-${key}-${ownerTag()}-`));
     try {
       const uv = await this.#uvBinary(onProgress);
       const installer = uv ? 'uv' : 'pip';
@@ -165,7 +244,7 @@ export class EnvironmentCache {
         await install(this.#python.path, ['-m', 'venv', tmp], spec);
         await install(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...requirements], spec);
       }
-      const installed = await probeInstalled(python, spec.module);
+      const installed = { ...(await probeInstalled(python, spec.module)), ...(await this.#files(spec)) };
       if (!installed.packages[spec.module]) {
         throw new InstallError(`installing '${spec.label}' did not install ${spec.module}`, true);
       }
@@ -187,6 +266,11 @@ export class EnvironmentCache {
       await rm(tmp, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  async #files(spec: ClientSpec): Promise<Pick<InstalledClient, 'files'>> {
+    const files = await localFileHashes(spec);
+    return files ? { files } : {};
   }
 
   /**
@@ -230,14 +314,17 @@ export class EnvironmentCache {
       if (existsSync(uv)) return uv;
       onProgress?.('bootstrapping uv from PyPI into the harness cache');
       await mkdir(join(this.root, 'tools'), { recursive: true });
-      const tmp = await mkdtemp(join(this.root, 'tools', '.building-uv-'));
+      if (isStopping()) throw new Stopped();
+      const tmp = await mkdtemp(join(this.root, 'tools', `.building-uv-${ownerTag()}-`));
       try {
-        await execa(this.#python.path, ['-m', 'venv', tmp]);
-        await execa(join(tmp, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', 'uv']);
+        await runInstaller(this.#python.path, ['-m', 'venv', tmp]);
+        await runInstaller(join(tmp, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', 'uv']);
         await rename(tmp, toolDir).catch(async () => rm(tmp, { recursive: true, force: true }));
         return existsSync(uv) ? uv : null;
-      } catch {
+      } catch (error) {
         await rm(tmp, { recursive: true, force: true });
+        // An interrupt is not a failed bootstrap: falling back to pip would install everything anyway.
+        if (error instanceof Stopped) throw error;
         onProgress?.('could not bootstrap uv; falling back to venv + pip');
         return null;
       }
@@ -246,29 +333,59 @@ export class EnvironmentCache {
   }
 }
 
-async function install(file: string, args: string[], spec: ClientSpec): Promise<void> {
-  const result = await execa(file, args, {
-    reject: false,
-    timeout: 600_000,
+/**
+ * An installer step in its own process group, registered so an interrupt kills it (and whatever it
+ * started) at once; a step killed that way throws Stopped, never an install failure.
+ */
+async function runInstaller(file: string, args: string[]): Promise<{ exitCode: number | null; output: string }> {
+  if (isStopping()) throw new Stopped();
+  const result = await runInProcessGroup(file, args, {
+    timeLimitMs: 600_000,
     // The installer keeps the machine's own settings (certificates, index configuration); only the
     // client under test runs with a sanitised environment.
     env: INSTALLER_ENV,
+    extendEnv: true,
   });
-  if (result.exitCode === 0) return;
+  if (isStopping()) throw new Stopped();
   const output = `${result.stderr}\n${result.stdout}`;
+  if (result.exitCode !== 0 && result.timedOut) throw new InstallError(`${basename(file)} ${args[0]} ${args[1] ?? ''} took longer than 10 minutes`, false);
+  if (result.exitCode !== 0 && result.exitCode !== null) return { exitCode: result.exitCode, output };
+  if (result.exitCode === null) throw new InstallError(`${basename(file)} was killed (${result.signal})`, false);
+  return { exitCode: 0, output };
+}
+
+/** The installer's explanation, in one line: uv's `error:` plus its `cause:` lines, or pip's ERROR lines. */
+export function installerExplanation(output: string): string {
+  const lines = output
+    .split('\n')
+    .map((l) => l.replace(/^[\s×╰─▶│]+/u, '').trim())
+    .filter(Boolean);
+  const start = lines.findIndex((l) => /^(error|ERROR):/.test(l));
+  if (start === -1) return lines.at(-1) ?? '(no output)';
+  // Everything from the first error on: uv's "cause:" / "hint:" lines say which requirement failed and why.
+  const [first, ...rest] = lines
+    .slice(start)
+    .filter((l) => !/^(warning|WARNING|notice):/.test(l))
+    .map((l) => l.replace(/^(error|ERROR|cause|hint):\s*/, ''));
+  const text = rest.length ? `${first!.replace(/[.:]$/, '')}: ${rest.join(' ')}` : first!;
+  return text.replace(/\s+/g, ' ').slice(0, 1000);
+}
+
+async function install(file: string, args: string[], spec: ClientSpec): Promise<void> {
+  const result = await runInstaller(file, args);
+  if (result.exitCode === 0) return;
+  const output = result.output;
   const noSuchRelease =
     /no version of|No matching distribution|not found in the package registry|No solution found|Could not find a version/i.test(
       output,
     );
-  const detail =
-    output
-      .split('\n')
-      .map((l) => l.replace(/^[\s×╰─▶│]+/u, '').trim())
-      .find((l) => /because|no matching|not found|error:/i.test(l)) ?? output.trim().split('\n').at(-1);
+  const detail = installerExplanation(output);
   throw new InstallError(
-    noSuchRelease
-      ? `cannot install '${spec.label}': no matching release on the package index (${detail})`
-      : `cannot install '${spec.label}': ${detail}`,
+    !noSuchRelease
+      ? `cannot install '${spec.label}': ${detail}`
+      : /\bdepends on\b|conflicting dependencies|ResolutionImpossible/i.test(output)
+        ? `cannot install '${spec.label}': the requirements conflict (${detail})`
+        : `cannot install '${spec.label}': no matching release on the package index (${detail})`,
     noSuchRelease,
   );
 }
