@@ -40,12 +40,15 @@ describe('defineSentinels', () => {
 });
 
 describe("the scenarios' sentinels", () => {
-  test('every scenario declares sentinels for both client lines, and each expected case exists', async () => {
+  test('every historic scenario declares sentinels for both client lines, and each expected case exists', async () => {
     const all = await loadScenarios();
     const declared = await loadSentinels(all);
-    expect(new Set(declared.map((d) => d.scenario.meta.id))).toEqual(new Set(all.map((s) => s.meta.id)));
+    // An open-upstream failure is live in the newest httpx: it can only be put back where it is fixed.
+    for (const scenario of all.filter((s) => (s.meta.status ?? 'historic') === 'historic')) {
+      const lines = declared.filter((d) => d.scenario === scenario).flatMap((d) => d.sentinel.variants.map((v) => v.line));
+      expect(new Set(lines), scenario.meta.id).toEqual(new Set(['httpx', 'httpx2']));
+    }
     for (const { scenario, sentinel } of declared) {
-      expect(sentinel.variants.map((v) => v.line).sort(), sentinel.id).toEqual(['httpx', 'httpx2']);
       for (const v of sentinel.variants) expect(resolveExpected(v.expect ?? sentinel.expect, scenario, all, sentinel.id).length).toBeGreaterThan(0);
     }
     expect(() => resolveExpected(['no-such-case'], all[0]!, all, 'x')).toThrow(/no case of any scenario/);

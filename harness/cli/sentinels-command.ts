@@ -103,7 +103,7 @@ function report(outcome: SentinelRunOutcome, wallMs: number): string {
   lines.push(
     '',
     `sentinels: ${sentinels.filter((c) => c.ok).length}/${sentinels.length} caught; unpatched rebuilds: ` +
-      `${unpatched.filter((c) => c.ok).length}/${unpatched.length} fixed; ${outcome.stale.length} stale; ` +
+      `${unpatched.filter((c) => c.ok).length}/${unpatched.length} as expected; ${outcome.stale.length} stale; ` +
       `in ${(wallMs / 1000).toFixed(1)} s (${Object.entries(outcome.releases).map(([p, v]) => `${p} ${v}`).join(', ')})`,
   );
   return lines.join('\n');
