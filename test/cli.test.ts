@@ -12,6 +12,7 @@ describe('regress CLI', () => {
     const ids = JSON.parse(stdout).scenarios.map((s: { id: string }) => s.id);
     expect(ids).toEqual([
       'custom-ssl-context',
+      'h2-stream-slots',
       'keepalive-expiry',
       'pool-exhaustion-after-close',
       'pool-limits',
