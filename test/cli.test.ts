@@ -16,6 +16,7 @@ describe('regress CLI', () => {
       'keepalive-expiry',
       'pool-exhaustion-after-close',
       'pool-limits',
+      'pool-limits-h2',
       'slow-server-pool-timeout',
     ]);
   });
