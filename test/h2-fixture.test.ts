@@ -175,6 +175,15 @@ describe('h2 fixture', () => {
     });
   });
 
+  test('a graceful close by the client is recorded as the client\'s, with its GOAWAY', async () => {
+    await withFixture(4, async (server, session) => {
+      expect(await get(session, '/a')).toBe(200);
+      session.close();
+      const seen = await until(server, (o) => o.sessions[0]?.closedAt !== undefined);
+      expect(seen.sessions[0]).toMatchObject({ closedBy: 'client', goawayFromClient: { code: 0, name: 'NO_ERROR' }, streamsEnded: 1 });
+    });
+  });
+
   test('a stream open when the client drops the connection is neither ended nor reset; the client closed', async () => {
     await withFixture(4, async (server, session) => {
       await open(session, '/endless/left?every=20&size=64');
