@@ -43,6 +43,6 @@ export function streamsTo(server: H2Observations | undefined, prefix: string): S
 
 /** "stream 3 reset-by-client (CANCEL) on connection 1": one stream, for reasons. */
 export function describeStream(s: StreamRecord): string {
-  const code = s.outcome === 'ended' || s.outcome === 'open' ? '' : ` (${s.rstName ?? s.rstCode})`;
+  const code = s.rstName !== undefined ? ` (${s.rstName})` : '';
   return `stream ${s.stream} ${s.outcome}${code} on connection ${s.connection}`;
 }
