@@ -159,6 +159,7 @@ export async function runCase(
       return { ...base, verdict: 'error', evidence: bare(`running the client failed: ${(error as Error).message}`), durationMs: since(started) };
     }
     await settle(fixture.observe, 1000);
+    await fixture.settled();
     const server = fixture.observe();
     const marks = fixture.marks();
     const judgement = decide(job, outcome, server, marks, client, input);

@@ -121,6 +121,8 @@ export interface CaseFixture {
   admit(owner: SocketOwner | null): void;
   /** Marks the client set on the fixture clock. */
   marks(): Record<string, number>;
+  /** Resolves when the servers know who every connection belonged to (observe after it). */
+  settled(): Promise<void>;
   /** Milliseconds on the fixture clock (the clock the observations use). */
   now(): number;
   close(): Promise<void>;
