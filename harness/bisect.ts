@@ -146,7 +146,12 @@ export async function bisectReleases(
     if (i === runs.length - 1 && r.outcome === 'fixed') return;
     anomalies.push({
       ...r,
-      note: r.outcome === 'fixed' ? `fixed in ${span(r)}, then reproduced again from ${runs[i + 1]?.from}` : `reproduced again in ${span(r)}`,
+      note:
+        r.outcome === 'fixed'
+          ? `fixed in ${span(r)}, then reproduced again from ${runs[i + 1]?.from}`
+          : i > 0 && runs[i + 1]
+            ? `reproduced in ${span(r)} only: fixed before (${runs[i - 1]!.to}) and after (${runs[i + 1]!.from})`
+            : `reproduced again in ${span(r)}`,
     });
   });
   // A history that ends reproduced after a fixed run: the release that introduced the failure.

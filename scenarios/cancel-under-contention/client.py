@@ -36,8 +36,8 @@ def schedule(seed, rounds, tasks):
 
 async def barrier(ctx, probe, prefix):
     """Wait until max_connections requests with this path prefix reached the server, or until none has
-    arrived for ``barrierQuiet`` seconds (a pool that already leaked slots cannot fill them all), or
-    ``barrierTimeout``.
+    arrived for ``barrierQuiet`` seconds after the first one (a pool that already leaked slots cannot fill
+    them all), or for ``barrierFirst`` seconds when none has arrived at all, or ``barrierTimeout``.
 
     A quiet period rather than a fixed wait: on a loaded machine the holders arrive over a second or more,
     and a cancellation that lands while some are still connecting is a different case.
@@ -50,7 +50,9 @@ async def barrier(ctx, probe, prefix):
         seen = response.json()["count"]
         if seen != count:
             count, last_change = seen, ctx.clock()
-        if count >= data["maxConnections"] or ctx.clock() - last_change >= data["barrierQuiet"]:
+        # Before the first arrival a loaded machine may still be starting connections: a longer wait.
+        quiet = data["barrierQuiet"] if count > 0 else data["barrierFirst"]
+        if count >= data["maxConnections"] or ctx.clock() - last_change >= quiet:
             break
         await asyncio.sleep(0.02)
     return {"reached": count, "waited": round(ctx.clock() - started, 3)}
