@@ -3,7 +3,7 @@
 // compare each verdict with what it must be: `reproduced` for a sentinel, `fixed` for the unpatched rebuild.
 import pLimit from 'p-limit';
 import { pathToFileURL } from 'node:url';
-import type { Job } from '../runner.ts';
+import { type Job, targetFor } from '../runner.ts';
 import type { EnvironmentCache } from '../runtime/python-env.ts';
 import { venvTarget } from '../runtime/python-env.ts';
 import type { ClientTarget } from '../runtime/target.ts';
@@ -225,8 +225,13 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
   }
   if (cached) progress(`${cached} wheel(s) from the cache`);
 
+  // A scenario's required extras (httpx[http2]) are added as in any run; results keep the build's label.
   const jobs: Job[] = planned.flatMap((p) =>
-    p.expected.map(({ scenario, case: name }) => ({ scenario, case: scenario.cases.find((c) => c.name === name)!, client: p.target })),
+    p.expected.map(({ scenario, case: name }) => ({
+      scenario,
+      case: scenario.cases.find((c) => c.name === name)!,
+      client: targetFor(scenario, p.target, CLIENT_LINES[p.line].module),
+    })),
   );
   // Same order as any run: the longest unavoidable waits first.
   const ordered = [...jobs].sort((a, b) => b.case.unavoidableWaitMs - a.case.unavoidableWaitMs);
