@@ -23,6 +23,32 @@ const staleRequest = (core: string): Edit => ({
     '                    self._requests.remove(pool_request)\n',
 });
 
+/**
+ * httpcore2's pool (2.8's one-queued-request-per-released-connection assignment) no longer turns the stale
+ * queue entry into a lost slot (measured 4 of 4 runs `fixed`, 2026-11-22), so on that line the same
+ * contract is broken one layer down: a request cancelled in flight leaves its HTTP/1.1 connection ACTIVE,
+ * holding its pool slot for good, as httpcore <= 1.0.2 left pool slots to cancelled requests.
+ */
+const slotKeptOnCancel = (core: string): Edit => ({
+  file: `${core}/_async/http11.py`,
+  find:
+    '        except BaseException as exc:\n' +
+    '            with AsyncShieldCancellation():\n' +
+    '                async with Trace("response_closed", logger, request) as trace:\n' +
+    '                    await self._response_closed()\n' +
+    '            raise exc\n',
+  replace:
+    '        except BaseException as exc:\n' +
+    '            # sentinel cancel-stale-request: a request cancelled in flight keeps its connection ACTIVE\n' +
+    '            import asyncio\n' +
+    '\n' +
+    '            if not isinstance(exc, asyncio.CancelledError):\n' +
+    '                with AsyncShieldCancellation():\n' +
+    '                    async with Trace("response_closed", logger, request) as trace:\n' +
+    '                        await self._response_closed()\n' +
+    '            raise exc\n',
+});
+
 export default defineSentinels([
   {
     id: 'cancel-stale-request',
@@ -30,7 +56,7 @@ export default defineSentinels([
     expect: ['cancel'],
     variants: [
       { line: 'httpx', package: 'httpcore', edits: [staleRequest('httpcore')] },
-      { line: 'httpx2', package: 'httpcore2', edits: [staleRequest('httpcore2')] },
+      { line: 'httpx2', package: 'httpcore2', edits: [slotKeptOnCancel('httpcore2')] },
     ],
   },
 ]);
