@@ -14,6 +14,7 @@ import { BadInput, runSession } from '../session.ts';
 import { parseClientSpec, SpecError } from '../spec.ts';
 import type { ScenarioStatus } from '../types.ts';
 import { bisectCommand } from './bisect-command.ts';
+import { lockedSpecs } from './client-inputs.ts';
 import {
   checkCases,
   collect,
@@ -71,17 +72,20 @@ export function buildProgram(): Command {
       .addOption(
         new Option('-c, --client <spec>', 'client spec, e.g. "httpx==0.26.0 httpcore==1.0.2", httpx2, httpx@file:///x.whl (repeatable)').argParser(collect),
       )
+      .addOption(new Option('--requirements <file>', 'lock file whose pins make a client: a pinned requirements.txt, pylock.toml or uv.lock, or git:REF:PATH (repeatable)').argParser(collect))
       .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
       .addOption(new Option('--case <name>', 'case name (repeatable; default: all)').argParser(collect))
       .option('--known <file>', 'JSON file of accepted failures ({"known": [{"scenario", "case"?, "client"?, "why"}]}): they stay reproduced in every report but do not fail the exit code'),
-  )).action(async (options: CommonOptions & RuntimeOptions & { client?: string[]; scenario?: string[]; case?: string[]; known?: string }) => {
+  )).action(async (options: CommonOptions & RuntimeOptions & { client?: string[]; requirements?: string[]; scenario?: string[]; case?: string[]; known?: string }) => {
     const started = performance.now();
-    const specs = (options.client ?? ['httpx']).map(parseClientSpec);
+    const explicit = Boolean(options.client || options.requirements);
+    const specs = (options.client ?? (explicit ? [] : ['httpx'])).map(parseClientSpec);
     const all = await loadScenarios();
     const scenarios = selectScenarios(all, options.scenario ?? []);
     checkCases(scenarios, options.case ?? []);
     const known = options.known ? await readKnownFailures(options.known, all) : null;
-    const { targets, dispose } = await clientTargets(specs, Boolean(options.client), options);
+    specs.push(...(await lockedSpecs(options.requirements ?? [], options)));
+    const { targets, dispose } = await clientTargets(specs, explicit, options);
     const outcome = await runSession(planJobs(scenarios, targets, options.case ?? []), sessionOptions(options, dispose));
     if (options.json) process.stdout.write(`${JSON.stringify({ results: sortResults(outcome.results) }, null, 2)}\n`);
     else process.stdout.write(`\n${verdictTable(outcome.results)}\n\n${summaryLine(outcome.results, performance.now() - started)}\n`);
