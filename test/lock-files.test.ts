@@ -90,7 +90,7 @@ describe('regress run --requirements', () => {
     ['unpinned.txt', 'httpx>=0.24\nhttpcore==0.17.3\n', /^regress: \S+unpinned\.txt line 1: 'httpx>=0\.24' is not pinned/],
     ['no-client.txt', 'six==1.16.0\n', /^regress: \S+no-client\.txt pins no known client \(httpx or httpx2\)/],
     ['partial.txt', 'httpx==0.24.1\nhttpcore==0.17.3\n', /^regress: \S+partial\.txt does not pin .*(anyio|certifi).*, which httpx 0\.24\.1 needs/],
-  ] as const)('%s is bad input: one line, exit 2', async ([name, text, message]) => {
+  ] as const)('%s is bad input: one line, exit 2', { timeout: 120_000 }, async ([name, text, message]) => {
     const file = join(scratch, name);
     await writeFile(file, text);
     const { stderr, exitCode } = await regress('run', '--requirements', file, '--scenario', 'pool-limits', '--no-report');
@@ -98,7 +98,7 @@ describe('regress run --requirements', () => {
     const lines = stderr.split('\n').filter((l) => l.startsWith('regress:'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
-  }, 120_000);
+  });
 
   test('a missing file and a bad git ref are one line each', async () => {
     const missing = await regress('run', '--requirements', join(scratch, 'nope.txt'), '--no-report');
