@@ -15,6 +15,7 @@ import { parseClientSpec, SpecError } from '../spec.ts';
 import type { ScenarioStatus } from '../types.ts';
 import { bisectCommand } from './bisect-command.ts';
 import { lockedSpecs } from './client-inputs.ts';
+import { diffCommand } from './diff-command.ts';
 import {
   checkCases,
   collect,
@@ -173,6 +174,18 @@ export function buildProgram(): Command {
       .option('--include-yanked', 'include yanked releases'),
   ).action(async (options) => {
     process.exitCode = await bisectCommand(options);
+  });
+
+  withCommon(
+    program
+      .command('diff')
+      .description('run the scenarios on a base and a head client (spec, lock file or git:REF:PATH) and print what changed; exit 1 when the head brings a failure back')
+      .requiredOption('--base <side>', 'client spec, lock file (requirements.txt, pylock.toml, uv.lock) or git:REF:PATH, e.g. git:origin/main:uv.lock')
+      .requiredOption('--head <side>', 'the same forms, e.g. uv.lock')
+      .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
+      .addOption(new Option('--case <name>', 'case name (repeatable; default: all)').argParser(collect)),
+  ).action(async (options) => {
+    process.exitCode = await diffCommand(options);
   });
 
   withCommon(
