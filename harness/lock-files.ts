@@ -143,7 +143,7 @@ export async function clientsFromLock(source: LockSource, tools: Tools): Promise
       // requirements file with markers (no pyproject.toml needed with --frozen).
       const exported = await uv(
         tools,
-        ['export', '--quiet', '--frozen', '--format', 'requirements-txt', '--no-hashes', '--no-header', '--no-annotate', '--no-emit-project', '--preview-features', 'frozen-lockfile'],
+        ['export', '--quiet', '--frozen', '--format', 'requirements-txt', '--no-hashes', '--no-header', '--no-annotate', '--no-emit-workspace', '--no-emit-local', '--preview-features', 'frozen-lockfile'],
         `cannot read ${source.name} with uv export`,
         { cwd: work },
       );

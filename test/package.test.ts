@@ -3,7 +3,7 @@
 // `npx regress list` and a one-scenario gate run there.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -67,5 +67,17 @@ describe('the packed package', () => {
     const results = (JSON.parse(stdout) as { results: { case: string; verdict: string; installed: { packages: Record<string, string> } }[] }).results;
     expect(results.map((r) => [r.case, r.verdict])).toEqual([['limits', 'fixed']]);
     expect(results[0]!.installed.packages.httpx).toBe('0.28.1');
+  }, 10 * 60_000);
+
+  test('the upgrade gate: diff of two pinned requirements files in the fresh project', async () => {
+    for (const v of ['0.24.1', '0.25.2']) await copyFile(join(checkout, 'test', 'support', 'locks', `httpx-${v}`, 'requirements.txt'), join(app, `requirements-${v}.txt`));
+    const { stdout, exitCode, stderr } = await execa(
+      'npx',
+      ['regress', 'diff', '--base', 'requirements-0.24.1.txt', '--head', 'requirements-0.25.2.txt', '--scenario', 'slow-server-pool-timeout', '--concurrency', '8', '--json', '--no-report'],
+      { cwd: app, env, reject: false },
+    );
+    expect(exitCode, stderr).toBe(0);
+    const diff = JSON.parse(stdout) as { changes: { scenario: string; case: string; kind: string }[] };
+    expect(diff.changes).toContainEqual(expect.objectContaining({ scenario: 'slow-server-pool-timeout', case: 'cancel', kind: 'fixed-by-bump' }));
   }, 10 * 60_000);
 });
