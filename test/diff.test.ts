@@ -6,6 +6,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { isLockInput } from '../harness/cli/diff-command.ts';
 import { changeKind, diffResults, regressed } from '../harness/diff.ts';
 import { diffMarkdown, diffText } from '../harness/report/diff-summary.ts';
 import type { CaseResult, Verdict } from '../harness/types.ts';
@@ -62,6 +63,16 @@ describe('pairing and naming changes', () => {
     expect(text).toContain('base: httpx==0.28.1 said fixed');
     expect(text).toContain('head: httpx2 said reproduced');
     expect(diffMarkdown(diff, sides, null)).toMatch(/\| brought back \| s\/a \| ✅ fixed \| ❌ reproduced \|/);
+  });
+
+  test('a side is a lock when it names one, a spec otherwise', () => {
+    expect(isLockInput('uv.lock')).toBe(true);
+    expect(isLockInput('requirements/prod.txt')).toBe(true);
+    expect(isLockInput('git:origin/main:pylock.toml')).toBe(true);
+    expect(isLockInput('package.json')).toBe(true);
+    expect(isLockInput('httpx==0.28.1')).toBe(false);
+    expect(isLockInput('harness')).toBe(false);
+    expect(isLockInput('httpx@file:///tmp/httpx-0.28.1-py3-none-any.whl')).toBe(false);
   });
 
   test('a cell missing on one side is inconclusive, never unchanged', () => {

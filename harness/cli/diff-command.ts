@@ -3,7 +3,7 @@
 // table says what the change does: brought back, fixed by the bump, still reproduced, unchanged.
 // Exit 1 when anything is brought back or newly reproduced; 2 on error (either side) or bad input;
 // 130 interrupted; 0 otherwise.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
@@ -26,9 +26,12 @@ export interface DiffOptions extends CommonOptions {
   case?: string[];
 }
 
-/** A side that names a file (or git:REF:PATH) is a lock; anything else is a client spec. */
+/**
+ * A side that names a lock file (by its extension, or an existing regular file) or git:REF:PATH is a lock;
+ * anything else is a client spec. A folder named like a package (a vendored `httpx/`) stays a spec.
+ */
 export function isLockInput(side: string): boolean {
-  return side.startsWith('git:') || existsSync(side) || /\.(txt|toml|lock)$/.test(side);
+  return side.startsWith('git:') || /\.(txt|toml|lock)$/.test(side) || (existsSync(side) && statSync(side).isFile());
 }
 
 function sideSpecs(side: string, cache: EnvironmentCache): Promise<ClientSpec[]> {
