@@ -6,7 +6,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { isLockInput } from '../harness/cli/diff-command.ts';
+import { isLockInput } from '../harness/cli/client-inputs.ts';
 import { changeKind, diffResults, regressed } from '../harness/diff.ts';
 import { diffMarkdown, diffText } from '../harness/report/diff-summary.ts';
 import type { CaseResult, Verdict } from '../harness/types.ts';

@@ -100,6 +100,15 @@ describe('regress run --requirements', () => {
     expect(lines[0]).toMatch(message);
   });
 
+  test('verify takes locks for --broken and --fixed', async () => {
+    const { stdout, stderr, exitCode } = await regress(
+      'verify', '--scenario', 'slow-server-pool-timeout', '--case', 'cancel',
+      '--broken', 'test/support/locks/httpx-0.24.1/uv.lock', '--fixed', 'test/support/locks/httpx-0.25.2/requirements.txt', '--concurrency', '8', '--no-report',
+    );
+    expect(exitCode, stderr).toBe(0);
+    expect(stdout).toMatch(/slow-server-pool-timeout\/cancel: holds/);
+  }, 10 * 60_000);
+
   test('a missing file and a bad git ref are one line each', async () => {
     const missing = await regress('run', '--requirements', join(scratch, 'nope.txt'), '--no-report');
     expect(missing.exitCode).toBe(2);

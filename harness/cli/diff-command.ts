@@ -3,7 +3,6 @@
 // table says what the change does: brought back, fixed by the bump, still reproduced, unchanged.
 // Exit 1 when anything is brought back or newly reproduced; 2 on error (either side) or bad input;
 // 130 interrupted; 0 otherwise.
-import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
@@ -16,7 +15,7 @@ import type { ClientTarget } from '../runtime/target.ts';
 import { loadScenarios, selectScenarios } from '../scenarios.ts';
 import { BadInput, runSession } from '../session.ts';
 import { type ClientSpec, parseClientSpec } from '../spec.ts';
-import { lockSpecs } from './client-inputs.ts';
+import { isLockInput, lockSpecs } from './client-inputs.ts';
 import { checkCases, type CommonOptions, EXIT, openCache, sessionOptions } from './common.ts';
 
 export interface DiffOptions extends CommonOptions {
@@ -24,14 +23,6 @@ export interface DiffOptions extends CommonOptions {
   head: string;
   scenario?: string[];
   case?: string[];
-}
-
-/**
- * A side that names a lock file (by its extension, or an existing regular file) or git:REF:PATH is a lock;
- * anything else is a client spec. A folder named like a package (a vendored `httpx/`) stays a spec.
- */
-export function isLockInput(side: string): boolean {
-  return side.startsWith('git:') || /\.(txt|toml|lock)$/.test(side) || (existsSync(side) && statSync(side).isFile());
 }
 
 function sideSpecs(side: string, cache: EnvironmentCache): Promise<ClientSpec[]> {

@@ -14,7 +14,7 @@ import { BadInput, runSession } from '../session.ts';
 import { parseClientSpec, SpecError } from '../spec.ts';
 import type { ScenarioStatus } from '../types.ts';
 import { bisectCommand } from './bisect-command.ts';
-import { lockedSpecs } from './client-inputs.ts';
+import { lockedSpecs, singleClient } from './client-inputs.ts';
 import { diffCommand } from './diff-command.ts';
 import {
   checkCases,
@@ -109,11 +109,11 @@ export function buildProgram(): Command {
       .description('exit 0 only when --broken reproduces and --fixed is fixed, with both sides\' evidence')
       .requiredOption('-s, --scenario <id>', 'scenario id')
       .addOption(new Option('--case <name>', 'case name (repeatable; default: every case)').argParser(collect))
-      .requiredOption('--broken <spec>', 'client spec expected to reproduce the failure')
-      .requiredOption('--fixed <spec>', 'client spec expected to be fixed'),
+      .requiredOption('--broken <spec>', 'client spec (or lock file, git:REF:PATH) expected to reproduce the failure')
+      .requiredOption('--fixed <spec>', 'client spec (or lock file, git:REF:PATH) expected to be fixed'),
   )).action(async (options: CommonOptions & RuntimeOptions & { scenario: string; case?: string[]; broken: string; fixed: string }) => {
-    const broken = parseClientSpec(options.broken);
-    const fixed = parseClientSpec(options.fixed);
+    const broken = await singleClient(options.broken, options);
+    const fixed = await singleClient(options.fixed, options);
     const scenarios = selectScenarios(await loadScenarios(), [options.scenario]);
     checkCases(scenarios, options.case ?? []);
     if (options.image?.length) throw new BadInput('verify compares two client specs; --image does not apply');
