@@ -1,7 +1,9 @@
 // Release bisection with a tri-state outcome, as `git bisect` does for commits: a release is
 // reproduced (old), fixed (new), or skipped (cannot be installed, imported or run: error/not-applicable).
 //
-// 1. Endpoints: the oldest testable release must reproduce, the newest testable must be fixed.
+// 1. Endpoints. Oldest reproduces, newest fixed: search for the first fixed release. Oldest fixed, newest
+//    reproduces: a regression, search for the release that introduced it. Both fixed: the failure may have
+//    lived in a window between them (httpx 0.28.0 alone, say), so the validation sample looks for it.
 // 2. Binary search between them (about log2(N) probes), stepping around skipped releases.
 // 3. Validation: probe the neighbours of the boundary and a sample (the first and newest release of every
 //    minor series), in parallel. Any flip in that history is then narrowed to adjacent releases, so a non-monotonic
@@ -25,6 +27,10 @@ export interface BisectReport {
   /** The release after which every probed release is fixed; undefined when none could be found. */
   firstFixed?: string;
   lastBroken?: string;
+  /** A regression: the first release of the last reproduced run that follows a fixed one. */
+  introducedIn?: string;
+  /** The fixed release just before introducedIn. */
+  lastGood?: string;
   /** Probes spent on endpoints and the binary search, against the ⌈log2 N⌉ + 2 budget. */
   searchProbes: number;
   budget: number;
@@ -75,24 +81,26 @@ export async function bisectReleases(
   let lo = 0;
   while (lo < candidates.length && (await run(lo, 'endpoint')) === 'skip') lo++;
   if (lo === candidates.length) return report({ problem: 'no release in range could be tested' });
-  if (known.get(lo)!.outcome === 'fixed') {
-    return report({ problem: `the oldest testable release in range, ${candidates[lo]}, is already fixed (the failure may not exist there yet): pass a --from where it reproduces` });
-  }
   let hi = candidates.length - 1;
   while (hi > lo && (await run(hi, 'endpoint')) === 'skip') hi--;
   if (hi === lo) return report({ problem: `${candidates[lo]} is the only release in range that could be tested` });
-  if (known.get(hi)!.outcome !== 'fixed') {
+  const oldest = known.get(lo)!.outcome;
+  const newest = known.get(hi)!.outcome;
+  if (oldest === 'reproduced' && newest === 'reproduced') {
     return report({ problem: `the newest testable release in range, ${candidates[hi]}, still reproduces` });
   }
 
-  // 2. Binary search; a skipped midpoint is stepped around, nearest first.
-  while (true) {
-    const open = range(lo + 1, hi).filter((i) => known.get(i)?.outcome !== 'skip');
-    if (open.length === 0) break;
-    const middle = open[Math.floor((open.length - 1) / 2)]!;
-    const outcome = await run(middle, 'search');
-    if (outcome === 'reproduced') lo = middle;
-    else if (outcome === 'fixed') hi = middle;
+  // 2. Binary search between two releases that differ; a skipped midpoint is stepped around, nearest first.
+  // With both ends fixed there is nothing to split: the validation sample below looks for a window.
+  if (oldest !== newest) {
+    while (true) {
+      const open = range(lo + 1, hi).filter((i) => known.get(i)?.outcome !== 'skip');
+      if (open.length === 0) break;
+      const middle = open[Math.floor((open.length - 1) / 2)]!;
+      const outcome = await run(middle, 'search');
+      if (outcome === oldest) lo = middle;
+      else if (outcome === newest) hi = middle;
+    }
   }
   const searchProbes = probes.length;
 
@@ -112,6 +120,14 @@ export async function bisectReleases(
   }
 
   const ordered = [...known].filter(([, p]) => p.outcome !== 'skip').sort(([a], [b]) => a - b);
+  if (!ordered.some(([, p]) => p.outcome === 'reproduced')) {
+    return report({
+      searchProbes,
+      problem:
+        `the oldest testable release in range, ${candidates[lo]}, is already fixed, and so is every other probed release ` +
+        `(${ordered.length}): the failure was not seen in this range; pass a --from where it reproduces`,
+    });
+  }
   const lastReproduced = ordered.filter(([, p]) => p.outcome === 'reproduced').at(-1);
   const firstFixedAfter = ordered.find(([i, p]) => p.outcome === 'fixed' && (!lastReproduced || i > lastReproduced[0]));
   const anomalies: BisectReport['anomalies'] = [];
@@ -122,17 +138,30 @@ export async function bisectReleases(
     if (last && last.outcome === p.outcome) last.to = p.version;
     else runs.push({ from: p.version, to: p.version, outcome: p.outcome });
   }
+  // A clean regression (fixed, then reproduced for good) is monotonic in its own direction.
+  const cleanRegression = runs.length === 2 && runs[0]!.outcome === 'fixed';
   runs.forEach((r, i) => {
+    if (cleanRegression) return;
     if (i === 0 && r.outcome === 'reproduced') return;
     if (i === runs.length - 1 && r.outcome === 'fixed') return;
     anomalies.push({
       ...r,
-      note: r.outcome === 'fixed' ? `fixed in ${span(r)}, then reproduced again from ${runs[i + 1]?.from}` : `reproduced again in ${span(r)}`,
+      note:
+        r.outcome === 'fixed'
+          ? `fixed in ${span(r)}, then reproduced again from ${runs[i + 1]?.from}`
+          : i > 0 && runs[i + 1]
+            ? `reproduced in ${span(r)} only: fixed before (${runs[i - 1]!.to}) and after (${runs[i + 1]!.from})`
+            : `reproduced again in ${span(r)}`,
     });
   });
+  // A history that ends reproduced after a fixed run: the release that introduced the failure.
+  const lastRun = runs.at(-1);
+  const beforeLast = runs.at(-2);
+  const regression = lastRun?.outcome === 'reproduced' && beforeLast ? { introducedIn: lastRun.from, lastGood: beforeLast.to } : {};
   return {
     ...report({}),
     searchProbes,
+    ...regression,
     ...(firstFixedAfter ? { firstFixed: firstFixedAfter[1].version } : {}),
     ...(lastReproduced ? { lastBroken: lastReproduced[1].version } : {}),
     anomalies,

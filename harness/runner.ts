@@ -44,12 +44,21 @@ export interface RunOptions {
  */
 export const DEFAULT_CONCURRENCY = 24;
 
+/** The target a scenario runs against: the client itself, or with the extras the scenario requires. */
+export function targetFor(scenario: Scenario, client: ClientTarget, module?: 'httpx' | 'httpx2'): ClientTarget {
+  const extras = scenario.meta.requires?.extras;
+  if (!extras || !client.withExtras) return client;
+  const wanted = module ? extras[module] : [...new Set([...(extras.httpx ?? []), ...(extras.httpx2 ?? [])])];
+  return wanted?.length ? client.withExtras(wanted) : client;
+}
+
 export function planJobs(scenarios: Scenario[], clients: ClientTarget[], caseNames: string[] = []): Job[] {
   const jobs: Job[] = [];
   for (const client of clients) {
     for (const scenario of scenarios) {
+      const target = targetFor(scenario, client);
       for (const c of scenario.cases) {
-        if (caseNames.length === 0 || caseNames.includes(c.name)) jobs.push({ scenario, case: c, client });
+        if (caseNames.length === 0 || caseNames.includes(c.name)) jobs.push({ scenario, case: c, client: target });
       }
     }
   }
@@ -69,12 +78,12 @@ export async function prepareClients(
     clients.map((client) =>
       limit(async () => {
         try {
-          const ready = await client.prepare((message) => options.onEvent?.({ type: 'env-start', client: client.label, message }));
-          prepared.set(client.label, ready);
-          options.onEvent?.({ type: 'env-done', client: client.label, prepared: ready });
+          const ready = await client.prepare((message) => options.onEvent?.({ type: 'env-start', client: client.key ?? client.label, message }));
+          prepared.set(client.key ?? client.label, ready);
+          options.onEvent?.({ type: 'env-done', client: client.key ?? client.label, prepared: ready });
         } catch (error) {
-          prepared.set(client.label, error as Error);
-          options.onEvent?.({ type: 'env-failed', client: client.label, error: error as Error });
+          prepared.set(client.key ?? client.label, error as Error);
+          options.onEvent?.({ type: 'env-failed', client: client.key ?? client.label, error: error as Error });
         }
       }),
     ),
@@ -93,7 +102,7 @@ export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseRes
       jobs.map((job) =>
         limit(async () => {
           if (options.signal?.aborted) return;
-          const client = prepared.get(job.client.label)!;
+          const client = prepared.get(job.client.key ?? job.client.label)!;
           const result = client instanceof Error ? installFailure(job, client) : await runCase(job, client, certificates, options.signal);
           if (!result) return;
           results.push(result);
@@ -150,6 +159,7 @@ export async function runCase(
       return { ...base, verdict: 'error', evidence: bare(`running the client failed: ${(error as Error).message}`), durationMs: since(started) };
     }
     await settle(fixture.observe, 1000);
+    await fixture.settled();
     const server = fixture.observe();
     const marks = fixture.marks();
     const judgement = decide(job, outcome, server, marks, client, input);
@@ -239,7 +249,7 @@ function bare(reason: string): Evidence {
 }
 
 export function uniqueClients(jobs: Job[]): ClientTarget[] {
-  return [...new Map(jobs.map((j) => [j.client.label, j.client])).values()];
+  return [...new Map(jobs.map((j) => [j.client.key ?? j.client.label, j.client])).values()];
 }
 
 function since(started: number): number {

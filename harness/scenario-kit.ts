@@ -1,9 +1,8 @@
 // What scenario folders import: a typed identity for definitions, a one-call server setup, and small
 // readers for client steps and server observations that judges share.
-import { randomBytes } from 'node:crypto';
-import { makeClock, type ServerObservations } from '../fixtures/connection-tracker.ts';
+import { startCaseFixture } from '../fixtures/case-fixture.ts';
+import type { ServerObservations } from '../fixtures/connection-tracker.ts';
 import { type HttpFixture, type HttpFixtureOptions, startHttpFixture } from '../fixtures/http-server.ts';
-import { type MarkServer, startMarkServer } from '../fixtures/mark-server.ts';
 import type { CaseFixture, ClientReport, ClientStep, Judgement, ScenarioDefinition } from './types.ts';
 
 export function defineScenario(definition: ScenarioDefinition): ScenarioDefinition {
@@ -11,41 +10,15 @@ export function defineScenario(definition: ScenarioDefinition): ScenarioDefiniti
 }
 
 /**
- * Start named servers on one fixture clock and build the client's input from their URLs. If a later
- * server fails to start, the ones already listening are closed.
- *
- * Every case also gets, under `input.regress`, a mark URL on the same clock (fixtures/mark-server.ts)
- * and the client token its requests carry, by which the servers tell the client under test from any
- * other process that connects to them.
+ * Start named HTTP/1.1 servers on one fixture clock and build the client's input from their URLs. Every
+ * case also gets, under `input.regress`, a mark URL on the same clock and the client token its requests
+ * carry (fixtures/case-fixture.ts).
  */
-export async function serveHttp(
+export function serveHttp(
   servers: Record<string, HttpFixtureOptions>,
   input: (running: Record<string, HttpFixture>) => Record<string, unknown>,
 ): Promise<CaseFixture> {
-  const clock = makeClock();
-  const token = randomBytes(12).toString('hex');
-  const running: Record<string, HttpFixture> = {};
-  let marks: MarkServer | undefined;
-  try {
-    for (const [name, options] of Object.entries(servers)) running[name] = await startHttpFixture(clock, options);
-    marks = await startMarkServer(clock, token);
-  } catch (error) {
-    await Promise.all(Object.values(running).map((s) => s.close()));
-    throw error;
-  }
-  const markServer = marks;
-  return {
-    input: { ...input(running), regress: { markUrl: markServer.url, clientToken: token } },
-    observe: () => Object.fromEntries(Object.entries(running).map(([name, s]) => [name, s.observe()])),
-    admit: (owner) => {
-      for (const s of Object.values(running)) s.admit(owner, token);
-    },
-    marks: () => markServer.marks(),
-    now: clock,
-    close: async () => {
-      await Promise.all([...Object.values(running).map((s) => s.close()), markServer.close()]);
-    },
-  };
+  return startCaseFixture(servers, startHttpFixture, input);
 }
 
 export const fixed = (reason: string): Judgement => ({ verdict: 'fixed', reason });

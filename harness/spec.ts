@@ -66,6 +66,22 @@ export function parseClientSpec(raw: string): ClientSpec {
   };
 }
 
+/**
+ * The same spec with extras added to the client under test's requirement (a scenario that needs HTTP/2
+ * asks for `http2`): `httpx==0.28.1` becomes `httpx[http2]==0.28.1`. Installers accept an extra a release
+ * does not declare (httpx 0.10 had h2 as a plain dependency), so no release needs special casing.
+ */
+export function withClientExtras(spec: ClientSpec, extras: string[]): ClientSpec {
+  const requirements = spec.requirements.map((r) => {
+    const missing = extras.filter((e) => !r.extras.includes(e));
+    if (r.name !== spec.module || missing.length === 0) return r;
+    const all = [...r.extras, ...missing];
+    const inject = (text: string): string => text.replace(/^([^[@=<>!~\s]+)(\[[^\]]*\])?/, `$1[${all.join(',')}]`);
+    return { ...r, extras: all, text: inject(r.text), label: inject(r.label) };
+  });
+  return { ...spec, requirements, label: requirements.map((r) => r.label).join(' ') };
+}
+
 /** `name @ url` may arrive as one token or as three. */
 function joinDirectReferences(tokens: string[]): string[] {
   const joined: string[] = [];

@@ -15,6 +15,8 @@ export interface InstalledClient {
   module: string;
   /** Where the client ran: `venv`, or `container <image>`. */
   runtime?: string;
+  /** The spec that was installed, when a scenario's required extras changed it (`httpx[http2]==0.28.1`). */
+  ranAs?: string;
   /** Local files the spec installed (wheels), by file name: their sha256. */
   files?: Record<string, string>;
   /** Set when `import <module>` failed in the client's environment: `ImportError: …`. */
@@ -133,6 +135,8 @@ export interface CaseFixture {
   admit(owner: SocketOwner | null): void;
   /** Marks the client set on the fixture clock. */
   marks(): Record<string, number>;
+  /** Resolves when the servers know who every connection belonged to (observe after it). */
+  settled(): Promise<void>;
   /** Milliseconds on the fixture clock (the clock the observations use). */
   now(): number;
   close(): Promise<void>;
@@ -175,6 +179,12 @@ export interface ScenarioMeta {
   title: string;
   /** Default `historic`. */
   status?: ScenarioStatus;
+  /**
+   * What the client under test needs installed beside it for this scenario: extras added to its own
+   * requirement (e.g. `{ extras: { httpx: ['http2'], httpx2: ['http2'] } }`). Results keep the spec's own
+   * label; `installed` shows what ran.
+   */
+  requires?: { extras?: Partial<Record<'httpx' | 'httpx2', string[]>> };
   upstream: { issue: string; fix: string[] };
   seedClaim: { firstFixed: string; source: string };
   measured: { lastBroken: string; firstFixed: string; note?: string };

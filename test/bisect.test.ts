@@ -40,6 +40,22 @@ describe('bisectReleases', () => {
     expect(report.anomalies[0]).toMatchObject({ from: '0.13.0', to: '0.13.2', outcome: 'fixed' });
   });
 
+  test('finds a one-release window between fixed releases (httpx 0.28.0 alone, say)', async () => {
+    const report = await bisectReleases(versions, history((v) => (v === '0.19.0' ? 'reproduced' : 'fixed')), { sample: seriesEnds });
+    expect(report.firstFixed).toBe('0.19.1');
+    expect(report.lastBroken).toBe('0.19.0');
+    expect(report.monotonic).toBe(false);
+    expect(report.anomalies[0]).toMatchObject({ from: '0.10.0', to: '0.18.3', outcome: 'fixed' });
+  });
+
+  test('finds the release that introduced a regression (oldest fixed, newest reproduced)', async () => {
+    const report = await bisectReleases(versions, history((_, i) => (i < 23 ? 'fixed' : 'reproduced')), { sample: seriesEnds });
+    expect(report.introducedIn).toBe(versions[23]);
+    expect(report.lastGood).toBe(versions[22]);
+    expect(report.firstFixed).toBeUndefined();
+    expect(report.monotonic).toBe(true);
+  });
+
   test('says why it cannot bisect', async () => {
     expect((await bisectReleases(versions, history(() => 'fixed'))).problem).toMatch(/already fixed/);
     expect((await bisectReleases(versions, history(() => 'reproduced'))).problem).toMatch(/still reproduces/);

@@ -14,10 +14,23 @@ describe('regress CLI', () => {
     expect(exitCode).toBe(0);
     const scenarios = JSON.parse(stdout).scenarios as { id: string; status: string }[];
     expect(scenarios.map((s) => s.id)).toEqual(
-      expect.arrayContaining(['custom-ssl-context', 'keepalive-expiry', 'pool-exhaustion-after-close', 'pool-limits', 'slow-server-pool-timeout']),
+      expect.arrayContaining([
+        'cancel-under-contention',
+        'custom-ssl-context',
+        'h2-stream-slots',
+        'keepalive-accounting',
+        'keepalive-expiry',
+        'mtls-verify-false',
+        'pool-exhaustion-after-close',
+        'pool-limits',
+        'pool-limits-h2',
+        'slow-server-pool-timeout',
+        'stream-double-cancel',
+      ]),
     );
     for (const s of scenarios) expect(['historic', 'open-upstream']).toContain(s.status);
     expect(scenarios.find((s) => s.id === 'pool-limits')!.status).toBe('historic');
+    expect(scenarios.find((s) => s.id === 'stream-double-cancel')!.status).toBe('open-upstream');
   });
 
   test.for([

@@ -60,6 +60,10 @@ test('foreign connections to every fixture port change no verdict and are record
   await Promise.all(probers);
 
   expect(probed.length).toBe(clean.length);
+  const changed = probed
+    .filter((r) => verdicts(clean)[`${r.scenario}/${r.case}`] !== r.verdict)
+    .map((r) => `${r.scenario}/${r.case}: ${r.verdict}: ${r.evidence.reason}`);
+  expect(changed, changed.join('\n')).toEqual([]);
   expect(verdicts(probed)).toEqual(verdicts(clean));
   const whileClientRan: string[] = [];
   for (const r of probed) {

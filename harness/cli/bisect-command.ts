@@ -94,7 +94,7 @@ export async function bisectCommand(options: BisectOptions): Promise<number> {
   }
   if (options.json) process.stdout.write(`${JSON.stringify({ package: pkg, scenario: options.scenario, case: caseName, with: extra || null, ...report }, null, 2)}\n`);
   else process.stdout.write(`${summarise(pkg, report)}\n`);
-  return report.firstFixed ? EXIT.ok : EXIT.error;
+  return report.firstFixed || report.introducedIn ? EXIT.ok : EXIT.error;
 }
 
 function describeProbe(p: Probe): string {
@@ -109,6 +109,9 @@ export function summarise(pkg: string, report: BisectReport): string {
     lines.push(
       `first fixed: ${pkg} ${report.firstFixed} (last reproduced: ${report.lastBroken}) — search took ${report.searchProbes} probe(s), budget ${report.budget}; ${report.probes.length} probe(s) with validation`,
     );
+  }
+  if (report.introducedIn) {
+    lines.push(`regression: introduced in ${pkg} ${report.introducedIn} (last good: ${report.lastGood}); newer releases in range still reproduce`);
   }
   const skipped = report.probes.filter((p) => p.outcome === 'skip');
   if (skipped.length) lines.push(`skipped (cannot be tested): ${skipped.map((p) => `${p.version} (${p.verdict})`).join(', ')}`);

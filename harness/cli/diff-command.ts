@@ -35,7 +35,13 @@ function sideSpecs(side: string, cache: EnvironmentCache): Promise<ClientSpec[]>
  */
 function sideTarget(side: 'base' | 'head', target: ClientTarget): ClientTarget {
   const label = `${side}: ${target.label}`;
-  return { label, prepare: async (onProgress) => ({ ...(await target.prepare(onProgress)), label }) };
+  return {
+    label,
+    key: `${side}: ${target.key ?? target.label}`,
+    // A scenario's required extras (http2) apply to both sides alike.
+    ...(target.withExtras ? { withExtras: (extras: string[]) => sideTarget(side, target.withExtras!(extras)) } : {}),
+    prepare: async (onProgress) => ({ ...(await target.prepare(onProgress)), label }),
+  };
 }
 
 export async function diffCommand(options: DiffOptions): Promise<number> {

@@ -22,7 +22,7 @@ import { pythonTooOld } from '../package-index.ts';
 import { InstallError, installedFromProbe, PROBE } from '../runtime/python-env.ts';
 import type { ClientRun, ClientTarget, PreparedClient } from '../runtime/target.ts';
 import { SCENARIOS_DIR } from '../scenarios.ts';
-import type { ClientSpec } from '../spec.ts';
+import { type ClientSpec, withClientExtras } from '../spec.ts';
 import type { InstalledClient } from '../types.ts';
 import { ContainerError, engine, HOST_LABEL, imageExists, MANAGED_LABEL, PID_LABEL, START_LABEL, sweepOrphans } from './engine.ts';
 import { baseImageFor } from './images.ts';
@@ -212,10 +212,12 @@ export function imageTarget(pool: ContainerPool, image: string, python = 'python
 }
 
 /** A spec installed for a Python version inside its base image, committed once as a local image. */
-export function pythonTarget(pool: ContainerPool, version: string, spec: ClientSpec): ClientTarget {
-  const label = `${spec.label} (Python ${version}, container)`;
+export function pythonTarget(pool: ContainerPool, version: string, spec: ClientSpec, shownAs?: string): ClientTarget {
+  const label = shownAs ?? `${spec.label} (Python ${version}, container)`;
   return {
     label,
+    key: `${spec.label} (Python ${version}, container)`,
+    withExtras: (extras) => pythonTarget(pool, version, withClientExtras(spec, extras), label),
     prepare: async (onProgress) => {
       const started = performance.now();
       if (spec.localFiles.length) {

@@ -10,7 +10,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile, mkdtemp } from 'node:fs/p
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { execa } from 'execa';
-import type { ClientSpec } from '../spec.ts';
+import { type ClientSpec, withClientExtras } from '../spec.ts';
 import type { InstalledClient } from '../types.ts';
 import { ownerTag, sweepLeftovers } from './cleanup.ts';
 import { runClientProgram, sanitisedEnvironment } from './client-process.ts';
@@ -412,14 +412,25 @@ function elapsed(started: number): number {
 }
 
 /** A spec installed in a local environment: the venv runtime. */
-export function venvTarget(cache: EnvironmentCache, spec: ClientSpec): ClientTarget {
+export function venvTarget(cache: EnvironmentCache, spec: ClientSpec, label = spec.label, key = label): ClientTarget {
   return {
-    label: spec.label,
+    label,
+    // The label plus the extras, not the extras spec's own label: two clients whose specs coincide once
+    // extras are added (two lock files pinning the same closure) must stay two prepared clients, each
+    // with its own label; the cache still builds their shared environment once.
+    key,
+    // Results keep the label the user gave; the environment is the one with the extras.
+    withExtras: (extras) => venvTarget(cache, withClientExtras(spec, extras), label, `${label} +${extras.join(',')}`),
     prepare: async (onProgress) => {
       const env = await cache.ensure(spec, onProgress);
       return {
-        label: spec.label,
-        installed: { ...env.installed, runtime: 'venv', ...(spec.lock ? { lock: spec.lock } : {}) },
+        label,
+        installed: {
+          ...env.installed,
+          runtime: 'venv',
+          ...(spec.label !== label ? { ranAs: spec.label } : {}),
+          ...(spec.lock ? { lock: spec.lock } : {}),
+        },
         module: spec.module,
         created: env.created,
         durationMs: env.durationMs,

@@ -27,5 +27,12 @@ export interface PreparedClient {
 export interface ClientTarget {
   /** The `client` of every result: a spec, or what identifies an image. */
   label: string;
+  /** What tells prepared environments apart (default: the label); differs when extras were added. */
+  key?: string;
+  /**
+   * The same client with extras added to its requirement (a scenario's `requires.extras`); absent when
+   * the runtime cannot add any (an image's own client is what it is).
+   */
+  withExtras?(extras: string[]): ClientTarget;
   prepare(onProgress?: (message: string) => void): Promise<PreparedClient>;
 }

@@ -7,7 +7,7 @@
 // runs them. REGRESS_SELFTEST_SCENARIOS=id,id limits the run to some scenarios.
 import { beforeAll, describe, expect, test } from 'vitest';
 import { EnvironmentCache, findPython, venvTarget } from '../../harness/runtime/python-env.ts';
-import { type Job, runJobs } from '../../harness/runner.ts';
+import { type Job, runJobs, targetFor } from '../../harness/runner.ts';
 import { loadExpectations, loadScenarios } from '../../harness/scenarios.ts';
 import { parseClientSpec } from '../../harness/spec.ts';
 import type { CaseResult, Expectation, Scenario } from '../../harness/types.ts';
@@ -37,10 +37,10 @@ export async function defineSelfTest(bucket: number): Promise<void> {
     // An expectation naming no case of its scenario is reported by its own test below, not here.
     const jobs: Job[] = checks.flatMap((c) => {
       const definition = c.scenario.cases.find((x) => x.name === c.case);
-      return definition ? [{ scenario: c.scenario, case: definition, client: target(c.client) }] : [];
+      return definition ? [{ scenario: c.scenario, case: definition, client: targetFor(c.scenario, target(c.client)) }] : [];
     });
     for (const scenario of scenarios) {
-      for (const c of scenario.cases) jobs.push({ scenario, case: c, client: target(FORK) });
+      for (const c of scenario.cases) jobs.push({ scenario, case: c, client: targetFor(scenario, target(FORK)) });
     }
     for (const r of await runJobs(jobs, {})) {
       results.set(key(r.scenario, r.case, r.client), r);
