@@ -26,9 +26,11 @@ function versionLine(diff: VerdictDiff): string {
 }
 
 function verdictLine(diff: VerdictDiff): string {
+  const still = diff.cells.filter((c) => c.kind === 'still-reproduced').length;
+  const stillNote = still ? ` (${still} still reproduced on both sides)` : '';
   if (regressed(diff)) return 'the bump brings back a documented failure';
   const changed = diff.cells.filter((c) => c.kind !== 'unchanged' && c.kind !== 'still-reproduced').length;
-  return changed ? 'nothing brought back' : 'no verdict changed';
+  return `${changed ? 'nothing brought back' : 'no verdict changed'}${stillNote}`;
 }
 
 export function diffText(diff: VerdictDiff, sides: DiffSides): string {
