@@ -10,12 +10,13 @@ export const SCENARIOS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..',
 export class UnknownScenarioError extends Error {}
 
 /**
- * A scenario's module: scenario.ts in a checkout (Node strips the types), scenario.js in the installed
- * package (compiled into dist/, since Node does not strip types inside node_modules).
+ * A module of a scenario folder (`scenario`, `sentinels`): name.ts in a checkout (Node strips the types),
+ * name.js in the installed package (compiled into dist/, since Node does not strip types inside
+ * node_modules). Null when the folder has neither.
  */
-function scenarioModule(dir: string): string | null {
-  for (const name of ['scenario.ts', 'scenario.js']) {
-    if (existsSync(join(dir, name))) return join(dir, name);
+export function scenarioModule(dir: string, name = 'scenario'): string | null {
+  for (const file of [`${name}.ts`, `${name}.js`]) {
+    if (existsSync(join(dir, file))) return join(dir, file);
   }
   return null;
 }

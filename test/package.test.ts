@@ -57,6 +57,14 @@ describe('the packed package', () => {
     expect(ids).toEqual(expect.arrayContaining(['pool-limits', 'slow-server-pool-timeout', 'keepalive-expiry']));
   });
 
+  test('sentinels are found in the package as in the checkout', async () => {
+    const installed = await execa('npx', ['regress', 'sentinels', '--list'], { cwd: app, env, reject: false });
+    const checkedOut = await execa(process.execPath, ['bin/regress.js', 'sentinels', '--list'], { cwd: checkout, reject: false });
+    expect(installed.exitCode, installed.stderr).toBe(checkedOut.exitCode);
+    expect(installed.stdout).toMatch(/pool-limits/);
+    expect(installed.stdout).toBe(checkedOut.stdout);
+  });
+
   test('a one-scenario gate passes in the fresh project', async () => {
     const { stdout, exitCode, stderr } = await execa(
       'npx',

@@ -16,6 +16,7 @@ import type { ScenarioStatus } from '../types.ts';
 import { bisectCommand } from './bisect-command.ts';
 import { lockedSpecs, singleClient } from './client-inputs.ts';
 import { diffCommand } from './diff-command.ts';
+import { sentinelsCommand } from './sentinels-command.ts';
 import {
   checkCases,
   collect,
@@ -197,6 +198,18 @@ export function buildProgram(): Command {
       .option('--write', 'replace the generated table in each scenario README'),
   ).action(async (options) => {
     process.exitCode = await tablesCommand(options);
+  });
+
+  withCommon(
+    program
+      .command('sentinels')
+      .description('run each scenario\'s sentinels (its failure patched back into the newest wheels): every one must be reproduced, the unpatched rebuild fixed')
+      .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
+      .addOption(new Option('--line <line>', 'client line: httpx or httpx2 (repeatable; default: both)').argParser(collect))
+      .addOption(new Option('--release <name==version>', 'patch this release instead of the newest (repeatable)').argParser(collect))
+      .option('--list', 'explain the sentinels without running them'),
+  ).action(async (options) => {
+    process.exitCode = await sentinelsCommand(options);
   });
 
   return program;

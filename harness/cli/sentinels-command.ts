@@ -1,0 +1,122 @@
+// `regress sentinels`: prove each scenario still catches its failure in today's code. Every sentinel (a
+// small patch in scenarios/<id>/sentinels.ts that puts a documented failure back into the newest httpx,
+// httpcore, httpx2 or httpcore2 wheel) must come out `reproduced`, and the unpatched rebuild `fixed`.
+// Exit: 0 all held; 1 a sentinel not caught or an unpatched rebuild not fixed; 2 stale sentinels, errors,
+// bad input; 130 interrupted.
+import { loadScenarios, selectScenarios } from '../scenarios.ts';
+import { BadInput } from '../session.ts';
+import { loadSentinels } from '../sentinels/load.ts';
+import { CLIENT_LINES, type ClientLine } from '../sentinels/lines.ts';
+import { runSentinels, sentinelExitCode, SentinelsInterrupted, type SentinelCheck, type SentinelRunOutcome } from '../sentinels/run-sentinels.ts';
+import { SentinelWheels } from '../sentinels/wheel-builder.ts';
+import { normaliseName } from '../spec.ts';
+import { valid } from '@renovatebot/pep440';
+import { type CommonOptions, EXIT, openCache, sessionOptions } from './common.ts';
+import { paint } from './output.ts';
+
+export interface SentinelsOptions extends CommonOptions {
+  scenario?: string[];
+  line?: string[];
+  release?: string[];
+  list?: boolean;
+}
+
+export async function sentinelsCommand(options: SentinelsOptions): Promise<number> {
+  const started = performance.now();
+  const all = await loadScenarios();
+  const selected = selectScenarios(all, options.scenario ?? []);
+  const lines = parseLines(options.line);
+  const releases = parseReleases(options.release);
+  if (options.list) {
+    for (const { scenario, sentinel } of await loadSentinels(selected)) process.stdout.write(`${scenario.meta.id}  ${sentinel.explain()}\n`);
+    return EXIT.ok;
+  }
+  const cache = await openCache(options);
+  const wheels = new SentinelWheels(cache.python.path, cache.root);
+  let outcome: SentinelRunOutcome;
+  try {
+    outcome = await runSentinels({
+      all,
+      selected,
+      ...(lines ? { lines } : {}),
+      releases,
+      cache,
+      wheels,
+      onProgress: (line) => process.stderr.write(`[sentinels] ${line}\n`),
+      session: sessionOptions(options),
+    });
+  } catch (error) {
+    if (!(error instanceof SentinelsInterrupted)) throw error;
+    process.stderr.write(`\nregress: ${error.message}\n`);
+    return EXIT.interrupted;
+  }
+  if (options.json) {
+    const { checks, stale, unguarded, releases: used } = outcome;
+    process.stdout.write(`${JSON.stringify({ releases: used, checks, stale, unguarded, exitCode: sentinelExitCode(outcome) }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`\n${report(outcome, performance.now() - started)}\n`);
+  }
+  if (outcome.reportDir) process.stderr.write(`report: ${outcome.reportDir}/report.html\n`);
+  return outcome.interrupted ? EXIT.interrupted : sentinelExitCode(outcome);
+}
+
+function parseLines(values: string[] | undefined): ClientLine[] | undefined {
+  if (!values?.length) return undefined;
+  const known = Object.keys(CLIENT_LINES);
+  const unknown = values.find((v) => !known.includes(v));
+  if (unknown) throw new BadInput(`unknown client line '${unknown}' (known: ${known.join(', ')})`);
+  return values as ClientLine[];
+}
+
+/** `--release httpx==0.27.2`: patch that release instead of the newest. */
+function parseReleases(values: string[] | undefined): Record<string, string> {
+  const known = Object.values(CLIENT_LINES).flatMap((l) => l.packages);
+  const releases: Record<string, string> = {};
+  for (const value of values ?? []) {
+    const match = /^([A-Za-z0-9._-]+)==([^=\s]+)$/.exec(value.trim());
+    if (!match || !valid(match[2]!)) throw new BadInput(`--release '${value}': expected NAME==VERSION, e.g. httpx==0.28.1`);
+    const name = normaliseName(match[1]!);
+    if (!known.includes(name)) throw new BadInput(`--release '${value}': sentinels patch only ${known.join(', ')}`);
+    releases[name] = match[2]!;
+  }
+  return releases;
+}
+
+function report(outcome: SentinelRunOutcome, wallMs: number): string {
+  const rows = outcome.checks.map((c) => [
+    c.declaredIn,
+    c.sentinel,
+    c.build,
+    `${c.scenario === c.declaredIn ? c.case : `${c.scenario}/${c.case}`}: ${c.verdict ? paint(c.verdict) : 'did not finish'}`,
+    status(c),
+  ]);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => visible(r[i]!).length), 0));
+  const lines = rows.map((r, i) => {
+    const cells = r.map((cell, j) => (j < 4 ? cell + ' '.repeat(widths[j]! - visible(cell).length) : cell)).join('  ');
+    const c = outcome.checks[i]!;
+    return c.ok ? cells : `${cells}\n    ${c.reason}`;
+  });
+  for (const id of outcome.unguarded) lines.push(`NO SENTINELS: ${id} declares none (add scenarios/${id}/sentinels.ts)`);
+  for (const s of outcome.stale) lines.push(`STALE: ${s.message} (sentinel ${s.sentinel} of ${s.declaredIn}, ${s.line} line)`);
+  const sentinels = outcome.checks.filter((c) => c.role === 'sentinel');
+  const unpatched = outcome.checks.filter((c) => c.role === 'unpatched');
+  lines.push(
+    '',
+    `sentinels: ${sentinels.filter((c) => c.ok).length}/${sentinels.length} caught; unpatched rebuilds: ` +
+      `${unpatched.filter((c) => c.ok).length}/${unpatched.length} as expected; ${outcome.stale.length} stale; ` +
+      `in ${(wallMs / 1000).toFixed(1)} s (${Object.entries(outcome.releases).map(([p, v]) => `${p} ${v}`).join(', ')})`,
+  );
+  return lines.join('\n');
+}
+
+function status(c: SentinelCheck): string {
+  if (c.ok) return 'OK';
+  if (c.verdict === null) return 'DID NOT FINISH';
+  if (c.wrongBuild) return 'ERROR';
+  if (c.verdict === 'error') return 'ERROR';
+  return c.role === 'sentinel' ? 'NOT CAUGHT' : 'FALSE ALARM';
+}
+
+function visible(text: string): string {
+  return text.replace(/\u001b\[[0-9;]*m/g, '');
+}

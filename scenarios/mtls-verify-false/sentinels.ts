@@ -1,0 +1,27 @@
+// httpx #3441 put back: as in httpx 0.28.0, create_ssl_context returns the verify=False context before
+// cert= is loaded, so the client certificate never reaches the handshake.
+import { defineSentinels, type Edit } from '../../harness/sentinels/definition.ts';
+
+const VERIFY_FALSE =
+  '    elif verify is False:\n' +
+  '        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\n' +
+  '        ctx.check_hostname = False\n' +
+  '        ctx.verify_mode = ssl.CERT_NONE\n';
+
+const returnsEarly = (client: string): Edit => ({
+  file: `${client}/_config.py`,
+  find: VERIFY_FALSE,
+  replace: `${VERIFY_FALSE}        return ctx  # sentinel verify-false-drops-cert: cert= is never loaded (httpx 0.28.0)\n`,
+});
+
+export default defineSentinels([
+  {
+    id: 'verify-false-drops-cert',
+    summary: 'verify=False returns its context before cert= is loaded, so no client certificate is presented (httpx 0.28.0)',
+    expect: ['verify-false'],
+    variants: [
+      { line: 'httpx', package: 'httpx', edits: [returnsEarly('httpx')] },
+      { line: 'httpx2', package: 'httpx2', edits: [returnsEarly('httpx2')] },
+    ],
+  },
+]);
