@@ -11,7 +11,10 @@ function handshakes(server: ServerObservations | undefined): string {
   return all.length ? all.join(', ') : 'no connection';
 }
 
-type StepVerdict = 'presented' | 'withheld' | 'other';
+/** The client refused the server's certificate although verification is off in both forms. */
+const VERIFIED_ANYWAY = /certificate verify failed|CERTIFICATE_VERIFY_FAILED|self[- ]signed|unknown ca|local issuer/i;
+
+type StepVerdict = 'presented' | 'withheld' | 'verified-anyway' | 'other';
 
 export function judgeVerifyFalse({ client, server }: JudgeInput): Judgement {
   const forms = [
@@ -28,6 +31,9 @@ export function judgeVerifyFalse({ client, server }: JudgeInput): Judgement {
       verdict = 'presented';
     } else if (!ok200(step) && connections.length > 0 && connections.every((c) => c.tls?.outcome === 'failed' && NO_CERTIFICATE.test(c.tls.error ?? ''))) {
       verdict = 'withheld';
+    } else if (!ok200(step) && VERIFIED_ANYWAY.test(`${step?.error?.message ?? ''} ${(step?.error?.chain ?? []).join(' ')}`) && !connections.some((c) => c.tls?.outcome === 'established')) {
+      // Verification off, yet the client refused the server: its settings were not the ones used.
+      verdict = 'verified-anyway';
     }
     const deprecation = client.facts[`${f.step}_deprecation`] ? ' (DeprecationWarning)' : '';
     return { ...f, verdict, text: `${f.label}${deprecation}: ${outcomeOf(step)}${step?.error ? ` ${step.error.message}` : ''}; server handshake: ${handshakes(f.server)}` };
@@ -35,6 +41,9 @@ export function judgeVerifyFalse({ client, server }: JudgeInput): Judgement {
   const summary = judged.map((j) => j.text).join('; ');
   if (judged.some((j) => j.verdict === 'withheld')) {
     return reproduced(`the client certificate was not presented with verification off: ${summary}`);
+  }
+  if (judged.some((j) => j.verdict === 'verified-anyway')) {
+    return reproduced(`the client verified the server's certificate although verification was turned off: ${summary}`);
   }
   if (judged.every((j) => j.verdict === 'presented')) {
     return fixed(`the server verified the client certificate with verification off: ${summary}`);

@@ -74,6 +74,14 @@ def make_client(ctx, max_connections):
     )
 
 
+async def closed_mark(ctx):
+    """Every client is closed: let the loop send the FINs, mark the moment on the server's clock, and
+    linger, so a socket still open at the mark was left open by the client, not closed by its exit."""
+    await asyncio.sleep(ctx.input["settle"])
+    await ctx.mark("closed")
+    await asyncio.sleep(ctx.input["linger"])
+
+
 async def reported(ctx):
     """The reproducer of encode/httpcore#1116: one yield between the cancels, max_connections=3, 4 rounds."""
     data = ctx.input
@@ -83,8 +91,7 @@ async def reported(ctx):
             url = "%s/stream/double-cancel-%d?every=%d" % (data["url"], n, data["chunkEveryMs"])
             await double_cancel(ctx, client, url, "stream-%d" % n, data["gap"])
             ctx.fact("pool_after_round_%d" % n, pool_repr(client))
-        # Sockets the client closed reach the server as a FIN well before the process exits.
-        await asyncio.sleep(data["linger"])
+    await closed_mark(ctx)
 
 
 async def sweep(ctx):
@@ -98,7 +105,7 @@ async def sweep(ctx):
                 url = "%s/stream/sweep-%d-%d?every=%d" % (data["url"], gap, n, data["chunkEveryMs"])
                 await double_cancel(ctx, client, url, "gap-%d-stream-%d" % (gap, n), gap)
             ctx.fact("pool_gap_%d" % gap, pool_repr(client))
-    await asyncio.sleep(data["linger"])
+    await closed_mark(ctx)
 
 
 async def scenario(ctx):

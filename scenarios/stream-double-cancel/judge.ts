@@ -7,7 +7,25 @@ function opened(step: ClientStep | undefined): boolean {
   return Boolean(step?.cancelled && step.status === 200);
 }
 
-export function judgeDoubleCancel({ client, server, input, clientExitedAt }: JudgeInput): Judgement {
+/**
+ * When every client had been closed, on the server's clock (the client's `closed` mark); the process
+ * exit time would come after the kernel closed whatever the client left open.
+ */
+function closedMark(marks: Record<string, number>, clientExitedAt: number): number {
+  return marks.closed ?? clientExitedAt;
+}
+
+/** Still open (no FIN from the client) when every client had been closed. */
+function openAt(c: ConnectionRecord | undefined, at: number): boolean {
+  return Boolean(c && (c.clientFinAt ?? c.closedAt ?? Number.POSITIVE_INFINITY) > at);
+}
+
+/** The last stream waited for a connection past its pool timeout and never reached the server. */
+function waitedPastPoolTimeout(step: ClientStep | undefined, reached: boolean, poolTimeout: number): boolean {
+  return Boolean(step && !reached && step.cancelled && step.elapsed > poolTimeout + 2);
+}
+
+export function judgeDoubleCancel({ client, server, input, clientExitedAt, marks }: JudgeInput): Judgement {
   const app = server.app;
   const rounds = Number(input.rounds);
   const max = Number(input.maxConnections);
@@ -20,12 +38,12 @@ export function judgeDoubleCancel({ client, server, input, clientExitedAt }: Jud
     const request = requestsTo(app, `/stream/double-cancel-${n}?`)[0];
     return app?.connections.find((c) => c.id === request?.connection);
   };
-  const leftOpen = (c: ConnectionRecord | undefined): boolean =>
-    Boolean(c && (c.closedAt === undefined || c.closedAt > clientExitedAt));
+  const closed = closedMark(marks, clientExitedAt);
+  const leftOpen = (c: ConnectionRecord | undefined): boolean => openAt(c, closed);
   const describe = (n: number): string => {
     const c = streamConnection(n);
     if (!c) return `round ${n}: never reached the server`;
-    if (leftOpen(c)) return `round ${n}: connection ${c.id} left open until the client exited`;
+    if (leftOpen(c)) return `round ${n}: connection ${c.id} still open after the client was closed`;
     // Still open when a later round's stream arrived: the cancelled stream's socket was not closed by its cancellation.
     const later = Array.from({ length: rounds - n }, (_, i) => n + i + 1).filter((m) => {
       const at = requestsTo(app, `/stream/double-cancel-${m}?`)[0]?.at;
@@ -49,6 +67,12 @@ export function judgeDoubleCancel({ client, server, input, clientExitedAt }: Jud
         `reached the server; server saw ${serverSaw}` + (pool ? `; the client's pool after round ${max}: ${String(pool)}` : ''),
     );
   }
+  if (waitedPastPoolTimeout(last, lastReached, Number(input.poolTimeout))) {
+    return reproduced(
+      `stream ${rounds} waited ${outcomeOf(last)} for a connection without PoolTimeout (pool timeout ${input.poolTimeout} s) ` +
+        `and never reached the server; server saw ${serverSaw}`,
+    );
+  }
   const leaked = Array.from({ length: rounds }, (_, i) => i + 1).filter((n) => leftOpen(streamConnection(n)));
   if (opened(last) && lastReached) {
     if (leaked.length) {
@@ -60,7 +84,7 @@ export function judgeDoubleCancel({ client, server, input, clientExitedAt }: Jud
   return unrecognised(`stream ${rounds}: ${outcomeOf(last)}; server saw ${serverSaw}`);
 }
 
-export function judgeYieldSweep({ client, server, input, clientExitedAt }: JudgeInput): Judgement {
+export function judgeYieldSweep({ client, server, input, clientExitedAt, marks }: JudgeInput): Judgement {
   const app = server.app;
   const gaps = Array.from({ length: Number(input.gaps) + 1 }, (_, g) => g);
   const leaked: string[] = [];
@@ -70,18 +94,18 @@ export function judgeYieldSweep({ client, server, input, clientExitedAt }: Judge
     const second = client.steps.find((s) => s.name === `gap-${gap}-stream-2`);
     if (!opened(first)) return unrecognised(`gap ${gap}: the first stream did not open and get cancelled: ${outcomeOf(first)}`);
     const secondReached = requestsTo(app, `/stream/sweep-${gap}-2?`).length > 0;
-    if (second?.error?.kind === 'pool-timeout' && !secondReached) {
+    if ((second?.error?.kind === 'pool-timeout' || waitedPastPoolTimeout(second, secondReached, Number(input.poolTimeout))) && !secondReached) {
       leaked.push(`${gap} (${outcomeOf(second)})`);
       continue;
     }
     if (!(opened(second) && secondReached)) return unrecognised(`gap ${gap}: second stream ${outcomeOf(second)}`);
     const firstConnection = app?.connections.find((c) => c.id === requestsTo(app, `/stream/sweep-${gap}-1?`)[0]?.connection);
-    if (firstConnection && (firstConnection.closedAt === undefined || firstConnection.closedAt > clientExitedAt)) socketsLeft.push(gap);
+    if (openAt(firstConnection, closedMark(marks, clientExitedAt))) socketsLeft.push(gap);
   }
   const tried = `gaps of ${gaps[0]}-${gaps.at(-1)} yields between the two cancels, max_connections=1`;
   if (leaked.length) {
     return reproduced(
-      `${tried}: after a double cancel the next stream raised PoolTimeout and never reached the server at gap(s) ${leaked.join(', ')}; ` +
+      `${tried}: after a double cancel the next stream got no connection (PoolTimeout, or a wait past the pool timeout) and never reached the server at gap(s) ${leaked.join(', ')}; ` +
         `the second stream opened at gap(s) ${gaps.filter((g) => !leaked.some((l) => l.startsWith(`${g} `))).join(', ') || 'none'}`,
     );
   }
