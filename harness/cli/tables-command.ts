@@ -2,7 +2,8 @@
 // of each httpx minor series, every release of the newest series (0.28.0 broke what 0.28.1 mended), and
 // the newest release of each httpx2 minor series. `--write` puts it into each scenario README between the
 // markers below, stamped with the date, Python and platform.
-import { compare, valid } from '@renovatebot/pep440';
+import { compare, satisfies, valid } from '@renovatebot/pep440';
+import { CLIENTS } from '../clients.ts';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
@@ -35,7 +36,8 @@ export async function tablesCommand(options: TablesOptions): Promise<number> {
   const released = selectReleases(await listReleases('httpx'), { from: options.from });
   const newestSeries = released.filter((v) => minorOf(v) === minorOf(released.at(-1) ?? ''));
   const httpx = [...new Set([...latestPerMinor(released), ...newestSeries])].sort(compare);
-  const forks = latestPerMinor(selectReleases(await listReleases('httpx2'), {}));
+  // Only releases inside the client contract: httpx2 0.0.0 is a name-holding placeholder.
+  const forks = latestPerMinor(selectReleases(await listReleases('httpx2'), {}).filter((v) => satisfies(v, CLIENTS.httpx2.supported)));
   const specs = [...httpx.map((v) => `httpx==${v}`), ...forks.map((v) => `httpx2==${v}`)].map(parseClientSpec);
   process.stderr.write(`[tables] ${specs.length} releases × ${scenarios.reduce((n, s) => n + s.cases.length, 0)} cases\n`);
   const cache = await openCache(options);

@@ -25,6 +25,7 @@ API eras, detected by feature (signatures), never by version number:
 
 import asyncio
 import importlib
+import importlib.util
 import inspect
 import json
 import os
@@ -112,6 +113,25 @@ class Api:
         return self.module.Timeout(
             **{"connect" + suffix: connect, "read" + suffix: read, "write" + suffix: write, "pool" + suffix: pool}
         )
+
+    def require_http2(self):
+        """Raise NotApplicable unless this release can speak HTTP/2 here: an http2= switch on AsyncClient and the
+        h2 package beside it (a scenario's requires.extras installs it; an image may lack it)."""
+        if "http2" not in self.client_params:
+            raise NotApplicable("%s.AsyncClient has no http2= parameter: this release cannot express HTTP/2" % self.module.__name__)
+        if importlib.util.find_spec("h2") is None:
+            raise NotApplicable(
+                "the h2 package is not installed, so %s cannot speak HTTP/2: run the spec with the http2 extra "
+                "(e.g. %s[http2]==<version>)" % (self.module.__name__, self.module.__name__)
+            )
+
+    @staticmethod
+    def http2_context(cafile):
+        """A context trusting cafile that offers h2 by ALPN: httpx <= 0.12 sets ALPN only on contexts it builds
+        itself; later releases (httpcore) set it on a given context too."""
+        context = ssl.create_default_context(cafile=cafile)
+        context.set_alpn_protocols(["h2", "http/1.1"])
+        return context
 
     def async_client(self, **kwargs):
         """An AsyncClient whose requests carry the run's client token (a default header, public API)."""

@@ -1,29 +1,13 @@
 """httpx #787 over HTTP/2: max_connections and the pool timeout when one connection carries several streams."""
 import asyncio
-import importlib.util
-import ssl
 
 import regress_compat as rc
 
 
-def require_http2(ctx):
-    """HTTP/2 needs an http2= switch on the client and the h2 package (the http2 extra) beside it."""
-    api = ctx.api
-    if "http2" not in api.client_params:
-        raise rc.NotApplicable("%s.AsyncClient has no http2= parameter: this release cannot express HTTP/2" % api.module.__name__)
-    if importlib.util.find_spec("h2") is None:
-        raise rc.NotApplicable(
-            "the h2 package is not installed, so %s cannot speak HTTP/2: run the spec with the http2 extra "
-            "(e.g. %s[http2]==<version>)" % (api.module.__name__, api.module.__name__)
-        )
-
-
 async def scenario(ctx):
     data, api = ctx.input, ctx.api
-    require_http2(ctx)
-    context = ssl.create_default_context(cafile=data["caFile"])
-    # httpx <= 0.12 offers h2 by ALPN only on contexts it builds itself.
-    context.set_alpn_protocols(["h2", "http/1.1"])
+    api.require_http2()
+    context = api.http2_context(data["caFile"])
     client = api.async_client(
         http2=True,
         verify=context,
