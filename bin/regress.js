@@ -1,10 +1,15 @@
 #!/usr/bin/env node
-// Entry point for `npx regress`. The harness is TypeScript run by Node's own type stripping (Node >= 22.18);
-// npm and npx put the project's Node 24 (devDependency `node`) first on PATH.
+// Entry point for `npx regress`. In a checkout the harness is TypeScript run by Node's own type stripping
+// (Node >= 22.18; npm and npx put the project's Node 24, a devDependency, first on PATH). An installed
+// package runs the JavaScript compiled into dist/ (`npm run build`, run by `npm pack`): Node does not strip
+// types inside node_modules, and the package ships no TypeScript.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
   process.stderr.write(
-    `regress: Node ${process.versions.node} is too old (needs >= 22.18); run it through npx or npm so the project's Node 24 is used\n`,
+    `regress: Node ${process.versions.node} is too old (needs >= 22.18, see "engines"); run it through npx or npm with a newer Node first on PATH\n`,
   );
   process.exit(2);
 }
@@ -26,5 +31,8 @@ if (parent > 1) {
   }, 250);
   watch.unref();
 }
-const { main } = await import('../harness/cli/main.ts');
+// Sources win in a checkout even when dist/ exists: a dist/ left by `npm pack` would otherwise run stale code.
+const sources = new URL('../harness/cli/main.ts', import.meta.url);
+const inCheckout = existsSync(fileURLToPath(sources)) && !fileURLToPath(sources).includes('/node_modules/');
+const { main } = await import(inCheckout ? sources.href : new URL('../dist/harness/cli/main.js', import.meta.url).href);
 process.exitCode = await main(process.argv.slice(2));

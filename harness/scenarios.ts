@@ -1,7 +1,7 @@
 // Scenarios are discovered from their folders: adding one touches only scenarios/<id>/.
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Expectation, Scenario, ScenarioDefinition } from './types.ts';
 
@@ -9,16 +9,31 @@ export const SCENARIOS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..',
 
 export class UnknownScenarioError extends Error {}
 
+/**
+ * A module of a scenario folder (`scenario`, `sentinels`): name.ts in a checkout (Node strips the types),
+ * name.js in the installed package (compiled into dist/, since Node does not strip types inside
+ * node_modules). Null when the folder has neither.
+ */
+export function scenarioModule(dir: string, name = 'scenario'): string | null {
+  for (const file of [`${name}.ts`, `${name}.js`]) {
+    if (existsSync(join(dir, file))) return join(dir, file);
+  }
+  return null;
+}
+
 export async function loadScenarios(root = SCENARIOS_DIR): Promise<Scenario[]> {
   const entries = await readdir(root, { withFileTypes: true });
-  const dirs = entries.filter((e) => e.isDirectory() && existsSync(join(root, e.name, 'scenario.ts')));
+  const dirs = entries.flatMap((e) => {
+    const file = e.isDirectory() ? scenarioModule(join(root, e.name)) : null;
+    return file ? [{ entry: e, file }] : [];
+  });
   const scenarios = await Promise.all(
-    dirs.map(async (entry) => {
+    dirs.map(async ({ entry, file }) => {
       const dir = join(root, entry.name);
-      const module = (await import(pathToFileURL(join(dir, 'scenario.ts')).href)) as { default: ScenarioDefinition };
+      const module = (await import(pathToFileURL(file).href)) as { default: ScenarioDefinition };
       const definition = module.default;
       if (definition.meta.id !== entry.name) {
-        throw new Error(`scenarios/${entry.name}/scenario.ts declares id '${definition.meta.id}'; the folder name is the id`);
+        throw new Error(`scenarios/${entry.name}/${basename(file)} declares id '${definition.meta.id}'; the folder name is the id`);
       }
       return { ...definition, dir, clientProgram: join(dir, 'client.py') };
     }),

@@ -5,6 +5,7 @@ import { validRange } from '@renovatebot/pep440';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LockInfo } from './types.ts';
 
 export class SpecError extends Error {}
 
@@ -30,6 +31,8 @@ export interface ClientSpec {
   pinned: boolean;
   /** Local files the spec points at; their content is part of the environment's identity. */
   localFiles: string[];
+  /** Set when the spec was read from a lock file: every requirement is one of its pins. */
+  lock?: LockInfo;
 }
 
 const NAME = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)(\[[A-Za-z0-9._,\s-]*\])?(.*)$/s;

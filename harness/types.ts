@@ -21,6 +21,20 @@ export interface InstalledClient {
   files?: Record<string, string>;
   /** Set when `import <module>` failed in the client's environment: `ImportError: …`. */
   importError?: string;
+  /** Set when the environment was installed from a lock file (`--requirements`): the file and its pins. */
+  lock?: LockInfo;
+}
+
+/** A lock file a client was installed from (harness/lock-files.ts reads it through uv). */
+export interface LockInfo {
+  /** As given: a path, or git:REF:PATH. */
+  file: string;
+  format: 'requirements.txt' | 'pylock.toml' | 'uv.lock';
+  sha256: string;
+  /** Every version the file pins for the interpreter under test (markers evaluated by uv). */
+  pins: Record<string, string>;
+  /** The client's dependency closure, installed from those pins. */
+  closure: Record<string, string>;
 }
 
 /** One operation the client program performed, as it reports it. */

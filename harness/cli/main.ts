@@ -14,6 +14,8 @@ import { BadInput, runSession } from '../session.ts';
 import { parseClientSpec, SpecError } from '../spec.ts';
 import type { ScenarioStatus } from '../types.ts';
 import { bisectCommand } from './bisect-command.ts';
+import { lockedSpecs, singleClient } from './client-inputs.ts';
+import { diffCommand } from './diff-command.ts';
 import { sentinelsCommand } from './sentinels-command.ts';
 import {
   checkCases,
@@ -72,17 +74,20 @@ export function buildProgram(): Command {
       .addOption(
         new Option('-c, --client <spec>', 'client spec, e.g. "httpx==0.26.0 httpcore==1.0.2", httpx2, httpx@file:///x.whl (repeatable)').argParser(collect),
       )
+      .addOption(new Option('--requirements <file>', 'lock file whose pins make a client: a pinned requirements.txt, pylock.toml or uv.lock, or git:REF:PATH (repeatable)').argParser(collect))
       .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
       .addOption(new Option('--case <name>', 'case name (repeatable; default: all)').argParser(collect))
       .option('--known <file>', 'JSON file of accepted failures ({"known": [{"scenario", "case"?, "client"?, "why"}]}): they stay reproduced in every report but do not fail the exit code'),
-  )).action(async (options: CommonOptions & RuntimeOptions & { client?: string[]; scenario?: string[]; case?: string[]; known?: string }) => {
+  )).action(async (options: CommonOptions & RuntimeOptions & { client?: string[]; requirements?: string[]; scenario?: string[]; case?: string[]; known?: string }) => {
     const started = performance.now();
-    const specs = (options.client ?? ['httpx']).map(parseClientSpec);
+    const explicit = Boolean(options.client || options.requirements);
+    const specs = (options.client ?? (explicit ? [] : ['httpx'])).map(parseClientSpec);
     const all = await loadScenarios();
     const scenarios = selectScenarios(all, options.scenario ?? []);
     checkCases(scenarios, options.case ?? []);
     const known = options.known ? await readKnownFailures(options.known, all) : null;
-    const { targets, dispose } = await clientTargets(specs, Boolean(options.client), options);
+    specs.push(...(await lockedSpecs(options.requirements ?? [], options)));
+    const { targets, dispose } = await clientTargets(specs, explicit, options);
     const outcome = await runSession(planJobs(scenarios, targets, options.case ?? []), sessionOptions(options, dispose));
     if (options.json) process.stdout.write(`${JSON.stringify({ results: sortResults(outcome.results) }, null, 2)}\n`);
     else process.stdout.write(`\n${verdictTable(outcome.results)}\n\n${summaryLine(outcome.results, performance.now() - started)}\n`);
@@ -105,11 +110,11 @@ export function buildProgram(): Command {
       .description('exit 0 only when --broken reproduces and --fixed is fixed, with both sides\' evidence')
       .requiredOption('-s, --scenario <id>', 'scenario id')
       .addOption(new Option('--case <name>', 'case name (repeatable; default: every case)').argParser(collect))
-      .requiredOption('--broken <spec>', 'client spec expected to reproduce the failure')
-      .requiredOption('--fixed <spec>', 'client spec expected to be fixed'),
+      .requiredOption('--broken <spec>', 'client spec (or lock file, git:REF:PATH) expected to reproduce the failure')
+      .requiredOption('--fixed <spec>', 'client spec (or lock file, git:REF:PATH) expected to be fixed'),
   )).action(async (options: CommonOptions & RuntimeOptions & { scenario: string; case?: string[]; broken: string; fixed: string }) => {
-    const broken = parseClientSpec(options.broken);
-    const fixed = parseClientSpec(options.fixed);
+    const broken = await singleClient(options.broken, options);
+    const fixed = await singleClient(options.fixed, options);
     const scenarios = selectScenarios(await loadScenarios(), [options.scenario]);
     checkCases(scenarios, options.case ?? []);
     if (options.image?.length) throw new BadInput('verify compares two client specs; --image does not apply');
@@ -170,6 +175,18 @@ export function buildProgram(): Command {
       .option('--include-yanked', 'include yanked releases'),
   ).action(async (options) => {
     process.exitCode = await bisectCommand(options);
+  });
+
+  withCommon(
+    program
+      .command('diff')
+      .description('run the scenarios on a base and a head client (spec, lock file or git:REF:PATH) and print what changed; exit 1 when the head brings a failure back')
+      .requiredOption('--base <side>', 'client spec, lock file (requirements.txt, pylock.toml, uv.lock) or git:REF:PATH, e.g. git:origin/main:uv.lock')
+      .requiredOption('--head <side>', 'the same forms, e.g. uv.lock')
+      .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
+      .addOption(new Option('--case <name>', 'case name (repeatable; default: all)').argParser(collect)),
+  ).action(async (options) => {
+    process.exitCode = await diffCommand(options);
   });
 
   withCommon(

@@ -188,7 +188,9 @@ export class EnvironmentCache {
   async #key(spec: ClientSpec): Promise<string> {
     const identity: Record<string, unknown> = {
       layout: ENV_LAYOUT,
-      spec: spec.label,
+      // A lock's label names its file; the environment is the pins it installs, shared by every file
+      // (and every side of a diff) that pins the same closure.
+      spec: spec.lock ? spec.requirements.map((r) => r.text).join(' ') : spec.label,
       python: this.#python.path,
       pythonVersion: this.#python.version,
       installer: process.env.REGRESS_INSTALLER ?? 'auto',
@@ -200,7 +202,7 @@ export class EnvironmentCache {
       identity[file] = createHash('sha256').update(content).digest('hex');
     }
     const hash = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 12);
-    const slug = spec.label.replace(/[^A-Za-z0-9.=-]+/g, '_').replace(/=+/g, '-').slice(0, 60);
+    const slug = (spec.lock ? `${spec.requirements[0]!.text}-locked` : spec.label).replace(/[^A-Za-z0-9.=-]+/g, '_').replace(/=+/g, '-').slice(0, 60);
     return `${slug}-py${this.#python.version}-${hash}`;
   }
 
@@ -296,6 +298,11 @@ export class EnvironmentCache {
     }
     // Anything else (the index unreachable, say) must not quietly shrink a bisection's candidates.
     throw new InstallError(`cannot ask the resolver about '${spec.label}': ${output.trim().split('\n').at(-1)}`, false);
+  }
+
+  /** The uv this cache installs with (null: venv + pip); lock files are read through it. */
+  uv(): Promise<string | null> {
+    return this.#uvBinary();
   }
 
   /** uv from PATH, else bootstrapped from PyPI into the cache; null means fall back to venv + pip. */
@@ -405,17 +412,25 @@ function elapsed(started: number): number {
 }
 
 /** A spec installed in a local environment: the venv runtime. */
-export function venvTarget(cache: EnvironmentCache, spec: ClientSpec, label = spec.label): ClientTarget {
+export function venvTarget(cache: EnvironmentCache, spec: ClientSpec, label = spec.label, key = label): ClientTarget {
   return {
     label,
-    key: spec.label,
+    // The label plus the extras, not the extras spec's own label: two clients whose specs coincide once
+    // extras are added (two lock files pinning the same closure) must stay two prepared clients, each
+    // with its own label; the cache still builds their shared environment once.
+    key,
     // Results keep the label the user gave; the environment is the one with the extras.
-    withExtras: (extras) => venvTarget(cache, withClientExtras(spec, extras), label),
+    withExtras: (extras) => venvTarget(cache, withClientExtras(spec, extras), label, `${label} +${extras.join(',')}`),
     prepare: async (onProgress) => {
       const env = await cache.ensure(spec, onProgress);
       return {
         label,
-        installed: { ...env.installed, runtime: 'venv', ...(spec.label !== label ? { ranAs: spec.label } : {}) },
+        installed: {
+          ...env.installed,
+          runtime: 'venv',
+          ...(spec.label !== label ? { ranAs: spec.label } : {}),
+          ...(spec.lock ? { lock: spec.lock } : {}),
+        },
         module: spec.module,
         created: env.created,
         durationMs: env.durationMs,

@@ -1,7 +1,6 @@
 // Sentinels are discovered like scenarios: scenarios/<id>/sentinels.ts, when present, exports them.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { scenarioModule } from '../scenarios.ts';
 import type { Scenario } from '../types.ts';
 import type { Sentinel } from './definition.ts';
 
@@ -22,8 +21,9 @@ export class SentinelDefinitionError extends Error {}
 export async function loadSentinels(scenarios: Scenario[]): Promise<ScenarioSentinel[]> {
   const loaded = await Promise.all(
     scenarios.map(async (scenario) => {
-      const file = join(scenario.dir, 'sentinels.ts');
-      if (!existsSync(file)) return [];
+      // sentinels.ts in a checkout, sentinels.js in the installed package.
+      const file = scenarioModule(scenario.dir, 'sentinels');
+      if (!file) return [];
       const module = (await import(pathToFileURL(file).href)) as { default?: Sentinel[] };
       if (!Array.isArray(module.default)) {
         throw new SentinelDefinitionError(`scenarios/${scenario.meta.id}/sentinels.ts must export default defineSentinels([...])`);

@@ -1,0 +1,82 @@
+// `regress diff --base X --head Y`: each side a client spec, a lock file, or git:REF:PATH (the lock at a
+// git ref, e.g. the pull request's target branch). Both sides run in one session, concurrently, and one
+// table says what the change does: brought back, fixed by the bump, still reproduced, unchanged.
+// Exit 1 when anything is brought back or newly reproduced; 2 on error (either side) or bad input;
+// 130 interrupted; 0 otherwise.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { diffResults, inconclusive, regressed } from '../diff.ts';
+import { diffJson, diffMarkdown, diffText, type DiffSides } from '../report/diff-summary.ts';
+import type { RunReport } from '../report/formats.ts';
+import { planJobs } from '../runner.ts';
+import { venvTarget, type EnvironmentCache } from '../runtime/python-env.ts';
+import type { ClientTarget } from '../runtime/target.ts';
+import { loadScenarios, selectScenarios } from '../scenarios.ts';
+import { BadInput, runSession } from '../session.ts';
+import { type ClientSpec, parseClientSpec } from '../spec.ts';
+import { isLockInput, lockSpecs } from './client-inputs.ts';
+import { checkCases, type CommonOptions, EXIT, openCache, sessionOptions } from './common.ts';
+
+export interface DiffOptions extends CommonOptions {
+  base: string;
+  head: string;
+  scenario?: string[];
+  case?: string[];
+}
+
+function sideSpecs(side: string, cache: EnvironmentCache): Promise<ClientSpec[]> {
+  return isLockInput(side) ? lockSpecs(side, cache) : Promise.resolve([parseClientSpec(side)]);
+}
+
+/**
+ * A side's target: labelled with its side, so identical inputs stay two columns (a diff of a lock with
+ * itself runs both sides for real); the environment itself is shared through the cache.
+ */
+function sideTarget(side: 'base' | 'head', target: ClientTarget): ClientTarget {
+  const label = `${side}: ${target.label}`;
+  return {
+    label,
+    key: `${side}: ${target.key ?? target.label}`,
+    // A scenario's required extras (http2) apply to both sides alike.
+    ...(target.withExtras ? { withExtras: (extras: string[]) => sideTarget(side, target.withExtras!(extras)) } : {}),
+    prepare: async (onProgress) => ({ ...(await target.prepare(onProgress)), label }),
+  };
+}
+
+export async function diffCommand(options: DiffOptions): Promise<number> {
+  if (options.base.trim() === '' || options.head.trim() === '') throw new BadInput('--base and --head each need a client spec or a lock file');
+  const scenarios = selectScenarios(await loadScenarios(), options.scenario ?? []);
+  checkCases(scenarios, options.case ?? []);
+  const cache = await openCache({ python: options.python });
+  const [baseSpecs, headSpecs] = await Promise.all([sideSpecs(options.base, cache), sideSpecs(options.head, cache)]);
+  const base = baseSpecs.map((s) => sideTarget('base', venvTarget(cache, s)));
+  const head = headSpecs.map((s) => sideTarget('head', venvTarget(cache, s)));
+
+  const outcome = await runSession(planJobs(scenarios, [...base, ...head], options.case ?? []), sessionOptions(options));
+  const onSide = (targets: ClientTarget[]) => outcome.results.filter((r) => targets.some((t) => t.label === r.client));
+  const diff = diffResults(onSide(base), onSide(head));
+  const sides: DiffSides = {
+    base: { input: options.base, clients: base.map((t) => t.label) },
+    head: { input: options.head, clients: head.map((t) => t.label) },
+  };
+  const code = regressed(diff)
+    ? EXIT.reproduced
+    : outcome.interrupted
+      ? EXIT.interrupted
+      : inconclusive(diff)
+        ? EXIT.error
+        : EXIT.ok;
+
+  if (options.json) process.stdout.write(diffJson(diff, sides, code));
+  else process.stdout.write(`\n${diffText(diff, sides)}\n`);
+  if (outcome.reportDir) {
+    // The run's own report (results.json, junit.xml, report.html) stays; summary.md becomes the diff,
+    // with the run's verdict matrix folded in, ready for a pull-request comment.
+    const run = JSON.parse(await readFile(join(outcome.reportDir, 'results.json'), 'utf8')) as RunReport;
+    await writeFileAtomic(join(outcome.reportDir, 'summary.md'), diffMarkdown(diff, sides, run));
+    await writeFileAtomic(join(outcome.reportDir, 'diff.json'), diffJson(diff, sides, code));
+    process.stderr.write(`report: ${outcome.reportDir}/summary.md\n`);
+  }
+  return code;
+}

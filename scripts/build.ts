@@ -1,0 +1,27 @@
+// `npm run build` (run by `npm pack` through prepack): compile the harness, fixtures, certificates and
+// scenarios into dist/, then copy beside them what is not TypeScript but is read at run time: each
+// scenario's client.py, expectations.json and README.md, and the Python client contract (harness/python).
+import { execa } from 'execa';
+import { cp, readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+
+// From scratch: a scenario removed from the sources must not linger in the package.
+await rm(dist, { recursive: true, force: true });
+await execa('tsc', ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit', preferLocal: true });
+
+const ASSETS = /\.(py|json|md)$/;
+for (const scenario of await readdir(join(root, 'scenarios'), { withFileTypes: true })) {
+  if (!scenario.isDirectory()) continue;
+  for (const file of await readdir(join(root, 'scenarios', scenario.name))) {
+    if (ASSETS.test(file)) await cp(join(root, 'scenarios', scenario.name, file), join(dist, 'scenarios', scenario.name, file));
+  }
+}
+await cp(join(root, 'harness', 'python'), join(dist, 'harness', 'python'), {
+  recursive: true,
+  filter: (source) => !source.includes('__pycache__'),
+});
+process.stdout.write(`built ${dist}\n`);

@@ -1,0 +1,142 @@
+// regress diff: how cells pair and what each change is called, then the command for real on the two
+// httpx releases either side of the cancellation fix (httpcore 0.17 → 1.0), in both directions, from lock
+// files read from disk and from a git ref.
+import { execa } from 'execa';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { isLockInput } from '../harness/cli/client-inputs.ts';
+import { changeKind, diffResults, regressed } from '../harness/diff.ts';
+import { diffMarkdown, diffText } from '../harness/report/diff-summary.ts';
+import type { CaseResult, Verdict } from '../harness/types.ts';
+
+const root = join(import.meta.dirname, '..');
+const locks = 'test/support/locks';
+const regress = (...args: string[]) => execa(process.execPath, ['bin/regress.js', ...args], { reject: false, cwd: root });
+let reports: string;
+
+beforeAll(async () => {
+  reports = await mkdtemp(join(tmpdir(), 'regress-diff-'));
+});
+afterAll(async () => {
+  await rm(reports, { recursive: true, force: true });
+});
+
+function result(scenario: string, caseName: string, client: string, verdict: Verdict, packages: Record<string, string> = {}, module = 'httpx'): CaseResult {
+  return {
+    scenario,
+    case: caseName,
+    client,
+    verdict,
+    installed: { python: '3.11.7', packages, module },
+    evidence: { reason: `${client} said ${verdict}`, client: { steps: [] }, server: {} } as unknown as CaseResult['evidence'],
+    durationMs: 1,
+  };
+}
+
+describe('pairing and naming changes', () => {
+  test.for([
+    ['fixed', 'reproduced', 'brought-back'],
+    ['not-applicable', 'reproduced', 'newly-reproduced'],
+    ['error', 'reproduced', 'newly-reproduced'],
+    ['reproduced', 'fixed', 'fixed-by-bump'],
+    ['reproduced', 'reproduced', 'still-reproduced'],
+    ['fixed', 'fixed', 'unchanged'],
+    ['fixed', 'error', 'changed'],
+    ['reproduced', 'not-applicable', 'changed'],
+  ] as const)('%s → %s is %s', ([base, head, kind]) => {
+    expect(changeKind(base, head)).toBe(kind);
+  });
+
+  test('cells pair by scenario/case across different clients; versions that changed are listed', () => {
+    const diff = diffResults(
+      [result('s', 'a', 'base: httpx==0.28.1', 'fixed', { httpx: '0.28.1', h11: '0.16.0' }), result('s', 'b', 'base: httpx==0.28.1', 'reproduced', { httpx: '0.28.1', h11: '0.16.0' })],
+      [result('s', 'a', 'head: httpx2', 'reproduced', { httpx2: '2.1.0', h11: '0.16.0' }, 'httpx2'), result('s', 'b', 'head: httpx2', 'fixed', { httpx2: '2.1.0', h11: '0.16.0' }, 'httpx2')],
+    );
+    expect(diff.cells.map((c) => [c.case, c.kind])).toEqual([['a', 'brought-back'], ['b', 'fixed-by-bump']]);
+    expect(diff.versions).toEqual([{ package: 'httpx', base: '0.28.1', head: null }, { package: 'httpx2', base: null, head: '2.1.0' }]);
+    expect(regressed(diff)).toBe(true);
+    const sides = { base: { input: 'httpx==0.28.1', clients: [] }, head: { input: 'httpx2', clients: [] } };
+    const text = diffText(diff, sides);
+    expect(text).toMatch(/brought back\s+s\/a\s+fixed\s+reproduced/);
+    expect(text).toContain('base: httpx==0.28.1 said fixed');
+    expect(text).toContain('head: httpx2 said reproduced');
+    expect(diffMarkdown(diff, sides, null)).toMatch(/\| brought back \| s\/a \| ✅ fixed \| ❌ reproduced \|/);
+  });
+
+  test('a side is a lock when it names one, a spec otherwise', () => {
+    expect(isLockInput('uv.lock')).toBe(true);
+    expect(isLockInput('requirements/prod.txt')).toBe(true);
+    expect(isLockInput('git:origin/main:pylock.toml')).toBe(true);
+    expect(isLockInput('package.json')).toBe(true);
+    expect(isLockInput('httpx==0.28.1')).toBe(false);
+    expect(isLockInput('harness')).toBe(false);
+    expect(isLockInput('httpx@file:///tmp/httpx-0.28.1-py3-none-any.whl')).toBe(false);
+  });
+
+  test('a cell missing on one side is inconclusive, never unchanged', () => {
+    const diff = diffResults([result('s', 'a', 'base', 'fixed')], []);
+    expect(diff.cells[0]!.kind).toBe('changed');
+    expect(diff.cells[0]!.head.verdict).toBe('missing');
+  });
+});
+
+interface DiffJson {
+  changes: { scenario: string; case: string; kind: string; base: { verdict: string; reason: string }; head: { verdict: string; reason: string } }[];
+  stillReproduced: unknown[];
+  versions: { package: string; base: string | null; head: string | null }[];
+  unchanged: number;
+  exitCode: number;
+}
+
+const cancel = ['--scenario', 'slow-server-pool-timeout', '--concurrency', '8'];
+
+describe('regress diff', () => {
+  test('0.24.1 → 0.25.2 from requirements files: cancel fixed by the bump, exit 0, summary.md for the pull request', async () => {
+    const { stdout, stderr, exitCode } = await regress(
+      'diff', '--base', `${locks}/httpx-0.24.1/requirements.txt`, '--head', `${locks}/httpx-0.25.2/requirements.txt`, ...cancel, '--json', '--reports', reports,
+    );
+    expect(exitCode, stderr).toBe(0);
+    const diff = JSON.parse(stdout) as DiffJson;
+    expect(diff.exitCode).toBe(0);
+    const c = diff.changes.find((x) => x.case === 'cancel')!;
+    expect(c.kind).toBe('fixed-by-bump');
+    expect(c.base.reason).toMatch(/PoolTimeout/);
+    expect(c.head.reason).toMatch(/got 200/);
+    expect(diff.versions).toEqual(expect.arrayContaining([{ package: 'httpx', base: '0.24.1', head: '0.25.2' }, { package: 'httpcore', base: '0.17.3', head: '1.0.9' }]));
+    const [run] = await readdir(reports);
+    const summary = await readFile(join(reports, run!, 'summary.md'), 'utf8');
+    expect(summary).toMatch(/\| fixed by the bump \| slow-server-pool-timeout\/cancel \| ❌ reproduced \| ✅ fixed \|/);
+    expect(summary).toContain('`httpx` 0.24.1 → 0.25.2');
+    expect(JSON.parse(await readFile(join(reports, run!, 'diff.json'), 'utf8')).changes).toEqual(diff.changes);
+  }, 10 * 60_000);
+
+  test('the swapped direction, the base read from a git ref: cancel brought back, exit 1', async () => {
+    const { stdout, stderr, exitCode } = await regress(
+      'diff', '--base', `git:HEAD:${locks}/httpx-0.25.2/uv.lock`, '--head', `${locks}/httpx-0.24.1/pylock.toml`, ...cancel, '--json', '--no-report',
+    );
+    expect(exitCode, stderr).toBe(1);
+    const diff = JSON.parse(stdout) as DiffJson;
+    expect(diff.changes.find((x) => x.case === 'cancel')?.kind).toBe('brought-back');
+    expect(diff.exitCode).toBe(1);
+  }, 10 * 60_000);
+
+  test('identical sides: nothing changed, exit 0', async () => {
+    const { stdout, stderr, exitCode } = await regress('diff', '--base', 'httpx==0.28.1', '--head', 'httpx==0.28.1', '--scenario', 'pool-limits', '--concurrency', '8', '--no-report');
+    expect(exitCode, stderr).toBe(0);
+    expect(stdout).not.toMatch(/brought back|fixed by the bump/);
+    expect(stdout).toMatch(/1 cell\(s\) unchanged; no verdict changed/);
+  }, 10 * 60_000);
+
+  test.for([
+    [['diff', '--base', 'httpx==0.28.1'], /required option '--head <side>'/],
+    [['diff', '--base', 'no-such-lock.txt', '--head', 'httpx'], /^regress: cannot read lock file no-such-lock\.txt: ENOENT$/m],
+    [['diff', '--base', 'httpx=>1', '--head', 'httpx'], /^regress: 'httpx=>1'/m],
+    [['diff', '--base', 'httpx', '--head', 'httpx', '--scenario', 'nope'], /^regress: unknown scenario 'nope'/m],
+  ] as const)('bad input %j exits 2 with one line', async ([args, message]) => {
+    const { stderr, exitCode } = await regress(...args, '--no-report');
+    expect(exitCode).toBe(2);
+    expect(stderr).toMatch(message);
+  });
+});

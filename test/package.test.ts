@@ -1,0 +1,91 @@
+// regress as a project adds it: `npm pack` builds the tarball (prepack compiles dist/), a fresh temporary
+// project installs it with `npm install <tarball>` (no clone, only regress's runtime dependencies), and
+// `npx regress list` and a one-scenario gate run there.
+import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+const checkout = join(import.meta.dirname, '..');
+// The Node running this test (the project's Node 24) first on PATH, as `npx` in a project with it would.
+const env = { PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}`, CI: process.env.CI ?? '' };
+let work: string;
+let app: string;
+let packed: string[];
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'regress-package-'));
+  const pack = await execa('npm', ['pack', '--json', '--pack-destination', work], { cwd: checkout, env });
+  const [info] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as [{ filename: string; files: { path: string }[] }];
+  packed = info.files.map((f) => f.path);
+  app = join(work, 'app');
+  await execa('mkdir', ['-p', app]);
+  await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+  // The shared npm cache (the default one): the registry is reachable, the cache makes it quick.
+  await execa('npm', ['install', '--no-audit', '--no-fund', '--save-dev', join(work, info.filename)], { cwd: app, env });
+}, 15 * 60_000);
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('the packed package', () => {
+  test('ships compiled JavaScript, the scenario catalogue and the Python contract, and no TypeScript', () => {
+    expect(packed).toContain('dist/harness/cli/main.js');
+    expect(packed).toContain('dist/harness/python/regress_compat.py');
+    for (const file of ['scenario.js', 'judge.js', 'client.py', 'expectations.json', 'README.md']) {
+      expect(packed).toContain(`dist/scenarios/pool-limits/${file}`);
+    }
+    expect(packed.filter((f) => f.endsWith('.ts'))).toEqual([]);
+    expect(packed.filter((f) => f.startsWith('test/') || f.startsWith('scripts/'))).toEqual([]);
+  });
+
+  test('installs without regress\'s devDependencies', async () => {
+    const modules = await readdir(join(app, 'node_modules'));
+    expect(modules).toContain('regress');
+    for (const dev of ['typescript', 'vitest', 'playwright-core', 'node']) expect(modules).not.toContain(dev);
+    expect(existsSync(join(app, 'node_modules', 'regress', 'dist', 'scenarios', 'pool-limits', 'scenario.js'))).toBe(true);
+  });
+
+  test('npx regress list finds the catalogue', async () => {
+    const { stdout, exitCode, stderr } = await execa('npx', ['regress', 'list', '--json'], { cwd: app, env, reject: false });
+    expect(stderr).not.toMatch(/internal error/);
+    expect(exitCode).toBe(0);
+    const ids = (JSON.parse(stdout) as { scenarios: { id: string }[] }).scenarios.map((s) => s.id);
+    expect(ids).toEqual(expect.arrayContaining(['pool-limits', 'slow-server-pool-timeout', 'keepalive-expiry']));
+  });
+
+  test('sentinels are found in the package as in the checkout', async () => {
+    const installed = await execa('npx', ['regress', 'sentinels', '--list'], { cwd: app, env, reject: false });
+    const checkedOut = await execa(process.execPath, ['bin/regress.js', 'sentinels', '--list'], { cwd: checkout, reject: false });
+    expect(installed.exitCode, installed.stderr).toBe(checkedOut.exitCode);
+    expect(installed.stdout).toMatch(/pool-limits/);
+    expect(installed.stdout).toBe(checkedOut.stdout);
+  });
+
+  test('a one-scenario gate passes in the fresh project', async () => {
+    const { stdout, exitCode, stderr } = await execa(
+      'npx',
+      ['regress', 'run', '--client', 'httpx==0.28.1', '--scenario', 'pool-limits', '--concurrency', '8', '--json', '--no-report'],
+      { cwd: app, env, reject: false },
+    );
+    expect(exitCode, stderr).toBe(0);
+    const results = (JSON.parse(stdout) as { results: { case: string; verdict: string; installed: { packages: Record<string, string> } }[] }).results;
+    expect(results.map((r) => [r.case, r.verdict])).toEqual([['limits', 'fixed']]);
+    expect(results[0]!.installed.packages.httpx).toBe('0.28.1');
+  }, 10 * 60_000);
+
+  test('the upgrade gate: diff of two pinned requirements files in the fresh project', async () => {
+    for (const v of ['0.24.1', '0.25.2']) await copyFile(join(checkout, 'test', 'support', 'locks', `httpx-${v}`, 'requirements.txt'), join(app, `requirements-${v}.txt`));
+    const { stdout, exitCode, stderr } = await execa(
+      'npx',
+      ['regress', 'diff', '--base', 'requirements-0.24.1.txt', '--head', 'requirements-0.25.2.txt', '--scenario', 'slow-server-pool-timeout', '--concurrency', '8', '--json', '--no-report'],
+      { cwd: app, env, reject: false },
+    );
+    expect(exitCode, stderr).toBe(0);
+    const diff = JSON.parse(stdout) as { changes: { scenario: string; case: string; kind: string }[] };
+    expect(diff.changes).toContainEqual(expect.objectContaining({ scenario: 'slow-server-pool-timeout', case: 'cancel', kind: 'fixed-by-bump' }));
+  }, 10 * 60_000);
+});
