@@ -31,10 +31,14 @@ export async function readKnownFailures(path: string, scenarios: Scenario[]): Pr
   const list = (parsed as { known?: unknown })?.known;
   if (!Array.isArray(list)) throw new KnownFileError(`${path}: expected {"known": [ ... ]}`);
   return list.map((entry, i) => {
-    const e = entry as Partial<KnownFailure>;
     const where = `${path}: known[${i}]`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new KnownFileError(`${where} is not an object`);
+    const e = entry as Partial<KnownFailure>;
     if (typeof e.scenario !== 'string' || typeof e.why !== 'string' || !e.why.trim()) {
       throw new KnownFileError(`${where} needs "scenario" and a non-empty "why"`);
+    }
+    for (const field of ['case', 'client'] as const) {
+      if (e[field] !== undefined && typeof e[field] !== 'string') throw new KnownFileError(`${where}: "${field}" must be a string`);
     }
     const scenario = scenarios.find((s) => s.meta.id === e.scenario);
     if (!scenario) throw new KnownFileError(`${where} names unknown scenario '${e.scenario}'`);

@@ -50,14 +50,17 @@ export async function sentinelsCommand(options: SentinelsOptions): Promise<numbe
     process.stderr.write(`\nregress: ${error.message}\n`);
     return EXIT.interrupted;
   }
+  // A sentinel not caught (1) shows even when the run was interrupted; one code for JSON and the process.
+  const judged = sentinelExitCode(outcome);
+  const exitCode = judged === EXIT.reproduced ? judged : outcome.interrupted ? EXIT.interrupted : judged;
   if (options.json) {
     const { checks, stale, unguarded, releases: used } = outcome;
-    process.stdout.write(`${JSON.stringify({ releases: used, checks, stale, unguarded, exitCode: sentinelExitCode(outcome) }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ releases: used, checks, stale, unguarded, exitCode }, null, 2)}\n`);
   } else {
     process.stdout.write(`\n${report(outcome, performance.now() - started)}\n`);
   }
   if (outcome.reportDir) process.stderr.write(`report: ${outcome.reportDir}/report.html\n`);
-  return outcome.interrupted ? EXIT.interrupted : sentinelExitCode(outcome);
+  return exitCode;
 }
 
 function parseLines(values: string[] | undefined): ClientLine[] | undefined {

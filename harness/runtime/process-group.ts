@@ -82,12 +82,17 @@ export async function runInProcessGroup(file: string, args: string[], options: G
   let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
   if (pid !== undefined) {
-    options.onSpawn?.(pid);
     liveGroups.add(pid);
     timer = setTimeout(() => {
       timedOut = true;
       killGroup(pid, 'SIGKILL');
     }, options.timeLimitMs);
+    // After the group is registered and timed: a throwing callback must not leave an unbounded client.
+    try {
+      options.onSpawn?.(pid);
+    } catch {
+      // the caller's bookkeeping failed; the client still runs under its limit
+    }
   }
   let result: Result;
   try {

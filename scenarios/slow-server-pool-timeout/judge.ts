@@ -28,6 +28,13 @@ export function judgeGather({ client, server, input }: JudgeInput): Judgement {
   const peak = app?.peakConcurrentConnections ?? 0;
   if (peak > max) return reproduced(`${peak} connections open at once for max_connections=${max}; ${saw}`);
   const poolTimeouts = steps.filter((s) => s.error?.kind === 'pool-timeout');
+  // The verdict assumes the server freed a slot well within the pool timeout; a fixture too stalled to
+  // answer in time says nothing about the client.
+  const firstArrival = Math.min(...served.map((r) => r.at));
+  const firstAnswer = Math.min(...served.flatMap((r) => (r.respondedAt !== undefined ? [r.respondedAt] : [])));
+  if (poolTimeouts.length && served.length && firstAnswer - firstArrival > (Number(input.poolTimeout) - 1) * 1000) {
+    return unrecognised(`the server answered its first request only ${((firstAnswer - firstArrival) / 1000).toFixed(2)} s after it arrived (machine stall); ${saw}`);
+  }
   if (poolTimeouts.length) {
     return reproduced(
       `${poolTimeouts.length} of ${tasks} requests raised ${outcomeOf(poolTimeouts[0])} although the server answers in ` +

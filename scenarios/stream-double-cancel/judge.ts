@@ -26,6 +26,7 @@ function waitedPastPoolTimeout(step: ClientStep | undefined, reached: boolean, p
 }
 
 export function judgeDoubleCancel({ client, server, input, clientExitedAt, marks }: JudgeInput): Judgement {
+  if (marks.closed === undefined) return unrecognised('the client set no closed mark, so a left-open socket cannot be judged');
   const app = server.app;
   const rounds = Number(input.rounds);
   const max = Number(input.maxConnections);
@@ -85,6 +86,7 @@ export function judgeDoubleCancel({ client, server, input, clientExitedAt, marks
 }
 
 export function judgeYieldSweep({ client, server, input, clientExitedAt, marks }: JudgeInput): Judgement {
+  if (marks.closed === undefined) return unrecognised('the client set no closed mark, so a left-open socket cannot be judged');
   const app = server.app;
   const gaps = Array.from({ length: Number(input.gaps) + 1 }, (_, g) => g);
   const leaked: string[] = [];
