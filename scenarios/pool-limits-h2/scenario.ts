@@ -22,9 +22,9 @@ export default defineScenario({
   cases: [
     {
       name: 'h2-limits',
-      summary: `6 concurrent requests, max_connections=2, server SETTINGS_MAX_CONCURRENT_STREAMS=${MAX_CONCURRENT_STREAMS}, delay 2 s, pool timeout 1 s`,
+      summary: `6 concurrent requests, max_connections=2, server SETTINGS_MAX_CONCURRENT_STREAMS=${MAX_CONCURRENT_STREAMS}, delay 1.5 s, pool timeout 1 s`,
       timeLimitMs: 30_000,
-      unavoidableWaitMs: 6000,
+      unavoidableWaitMs: 4500,
       setup: async ({ certs }) => {
         const set = await certs();
         return serveH2({ h2: { tls: set.trusted, maxConcurrentStreams: MAX_CONCURRENT_STREAMS } }, ({ h2 }) => ({
@@ -33,10 +33,12 @@ export default defineScenario({
           tasks: 6,
           maxConnections: 2,
           maxConcurrentStreams: MAX_CONCURRENT_STREAMS,
-          delayMs: 2000,
+          // 1.5 s: past the 1 s pool timeout with room to spare, and short enough that the queued case
+          // (3 rounds of 2 streams, 4.5 s) stays under the gate's 6 s keep-alive floor.
+          delayMs: 1500,
           poolTimeout: 1.0,
           readTimeout: 10.0,
-          // Past every expected completion: 6 requests, 2 streams at a time, 2 s each = 6 s when queued.
+          // Past every expected completion: 6 requests, 2 streams at a time, 1.5 s each = 4.5 s when queued.
           deadline: 15.0,
         }));
       },
