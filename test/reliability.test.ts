@@ -241,6 +241,11 @@ describe('leftovers of SIGKILLed runs are swept at the next start', () => {
     } finally {
       process.kill(-child.pid!, 'SIGKILL');
       await child;
+      // The whole run dies, as when CI kills a job's process tree: installers run in their own process
+      // group (so Ctrl-C can stop them), and one left running would keep writing its folder while the next
+      // run sweeps it.
+      const cache = env.REGRESS_CACHE_DIR;
+      if (cache) await execa('pkill', ['-KILL', '-f', cache], { reject: false });
     }
   }
 
