@@ -7,7 +7,7 @@
 //   { "known": [ { "scenario": "stream-double-cancel", "case": "double-cancel", "client": "httpx==0.28.1",
 //                  "why": "encode/httpx#3782, open upstream" } ] }
 // `case` and `client` are optional (any case / any client); `client` is matched against the result's
-// client label as printed in the verdict table.
+// client label as printed in the verdict table, or against the release really installed (`httpx==0.28.1`).
 import { readFile } from 'node:fs/promises';
 import type { CaseResult, Scenario } from './types.ts';
 
@@ -49,9 +49,20 @@ export async function readKnownFailures(path: string, scenarios: Scenario[]): Pr
   });
 }
 
+/**
+ * `client` matches the result's label, or the release that was really installed: `httpx==0.28.1` also
+ * accepts a run of the unpinned `httpx` that resolved to 0.28.1 (and stops accepting it once a newer
+ * release is out, which is when a team should look again).
+ */
 export function knownEntryFor(result: CaseResult, known: KnownFailure[]): KnownFailure | undefined {
+  const module = result.installed?.module;
+  const version = module ? result.installed?.packages[module] : undefined;
+  const release = module && version ? `${module}==${version}` : undefined;
   return known.find(
-    (k) => k.scenario === result.scenario && (k.case === undefined || k.case === result.case) && (k.client === undefined || k.client === result.client),
+    (k) =>
+      k.scenario === result.scenario &&
+      (k.case === undefined || k.case === result.case) &&
+      (k.client === undefined || k.client === result.client || k.client === release),
   );
 }
 
