@@ -1,7 +1,7 @@
 // What scenario folders import: a typed identity for definitions, a one-call server setup, and small
 // readers for client steps and server observations that judges share.
 import { startCaseFixture } from '../fixtures/case-fixture.ts';
-import type { ServerObservations } from '../fixtures/connection-tracker.ts';
+import { clientEndedAt, type ConnectionRecord, type ServerObservations } from '../fixtures/connection-tracker.ts';
 import { type HttpFixture, type HttpFixtureOptions, startHttpFixture } from '../fixtures/http-server.ts';
 import type { CaseFixture, ClientReport, ClientStep, Judgement, ScenarioDefinition } from './types.ts';
 
@@ -49,6 +49,11 @@ export function requestsTo(server: ServerObservations | undefined, prefix: strin
 /** Distinct connection ids that carried a request whose path starts with prefix. */
 export function connectionsCarrying(server: ServerObservations | undefined, prefix: string): number[] {
   return [...new Set(requestsTo(server, prefix).map((r) => r.connection))];
+}
+
+/** Still open for the client at `at` (fixture clock): no FIN from it and not closed by then. */
+export function openAt(connection: ConnectionRecord | undefined, at: number): boolean {
+  return connection !== undefined && (clientEndedAt(connection) ?? Number.POSITIVE_INFINITY) > at;
 }
 
 export function ok200(step: ClientStep | undefined): boolean {

@@ -1,6 +1,7 @@
 import {
   fixed,
   ok200,
+  openAt,
   outcomeOf,
   reproduced,
   requestsTo,
@@ -51,7 +52,7 @@ export function judgeCycles({ client, server, input, marks }: JudgeInput): Judge
   const linger = marks.linger;
   if (linger === undefined) return unrecognised(`the client set no linger mark; ${serverSaw(app)}`);
   // Still open at the mark: the client left `async with` without closing the connection.
-  const lingering = connections.filter((c) => (c.clientFinAt ?? c.closedAt ?? Number.POSITIVE_INFINITY) > linger);
+  const lingering = connections.filter((c) => openAt(c, linger));
   if (lingering.length) {
     const when = lingering.map((c) => (c.closedAt === undefined ? 'never closed' : `closed ${((c.closedAt - linger) / 1000).toFixed(2)} s after`)).join(', ');
     return reproduced(

@@ -1,5 +1,5 @@
 import type { ConnectionRecord } from '../../fixtures/connection-tracker.ts';
-import { fixed, outcomeOf, reproduced, requestsTo, unrecognised } from '../../harness/scenario-kit.ts';
+import { fixed, openAt, outcomeOf, reproduced, requestsTo, unrecognised } from '../../harness/scenario-kit.ts';
 import type { ClientStep, JudgeInput, Judgement } from '../../harness/types.ts';
 
 /** A round's stream got its 200 and a first chunk before it was cancelled. */
@@ -7,25 +7,12 @@ function opened(step: ClientStep | undefined): boolean {
   return Boolean(step?.cancelled && step.status === 200);
 }
 
-/**
- * When every client had been closed, on the server's clock (the client's `closed` mark); the process
- * exit time would come after the kernel closed whatever the client left open.
- */
-function closedMark(marks: Record<string, number>, clientExitedAt: number): number {
-  return marks.closed ?? clientExitedAt;
-}
-
-/** Still open (no FIN from the client) when every client had been closed. */
-function openAt(c: ConnectionRecord | undefined, at: number): boolean {
-  return Boolean(c && (c.clientFinAt ?? c.closedAt ?? Number.POSITIVE_INFINITY) > at);
-}
-
 /** The last stream waited for a connection past its pool timeout and never reached the server. */
 function waitedPastPoolTimeout(step: ClientStep | undefined, reached: boolean, poolTimeout: number): boolean {
   return Boolean(step && !reached && step.cancelled && step.elapsed > poolTimeout + 2);
 }
 
-export function judgeDoubleCancel({ client, server, input, clientExitedAt, marks }: JudgeInput): Judgement {
+export function judgeDoubleCancel({ client, server, input, marks }: JudgeInput): Judgement {
   if (marks.closed === undefined) return unrecognised('the client set no closed mark, so a left-open socket cannot be judged');
   const app = server.app;
   const rounds = Number(input.rounds);
@@ -39,7 +26,8 @@ export function judgeDoubleCancel({ client, server, input, clientExitedAt, marks
     const request = requestsTo(app, `/stream/double-cancel-${n}?`)[0];
     return app?.connections.find((c) => c.id === request?.connection);
   };
-  const closed = closedMark(marks, clientExitedAt);
+  // Every client closed, on the server's clock (the client's `closed` mark; checked above).
+  const closed = marks.closed;
   const leftOpen = (c: ConnectionRecord | undefined): boolean => openAt(c, closed);
   const describe = (n: number): string => {
     const c = streamConnection(n);
@@ -85,7 +73,7 @@ export function judgeDoubleCancel({ client, server, input, clientExitedAt, marks
   return unrecognised(`stream ${rounds}: ${outcomeOf(last)}; server saw ${serverSaw}`);
 }
 
-export function judgeYieldSweep({ client, server, input, clientExitedAt, marks }: JudgeInput): Judgement {
+export function judgeYieldSweep({ client, server, input, marks }: JudgeInput): Judgement {
   if (marks.closed === undefined) return unrecognised('the client set no closed mark, so a left-open socket cannot be judged');
   const app = server.app;
   const gaps = Array.from({ length: Number(input.gaps) + 1 }, (_, g) => g);
@@ -102,7 +90,7 @@ export function judgeYieldSweep({ client, server, input, clientExitedAt, marks }
     }
     if (!(opened(second) && secondReached)) return unrecognised(`gap ${gap}: second stream ${outcomeOf(second)}`);
     const firstConnection = app?.connections.find((c) => c.id === requestsTo(app, `/stream/sweep-${gap}-1?`)[0]?.connection);
-    if (openAt(firstConnection, closedMark(marks, clientExitedAt))) socketsLeft.push(gap);
+    if (openAt(firstConnection, marks.closed)) socketsLeft.push(gap);
   }
   const tried = `gaps of ${gaps[0]}-${gaps.at(-1)} yields between the two cancels, max_connections=1`;
   if (leaked.length) {
