@@ -1,13 +1,26 @@
-// Scenarios are discovered from their folders: adding one touches only scenarios/<id>/.
+// Scenarios are discovered from their folders: adding one touches only scenarios/<id>/. Besides regress's
+// own catalogue, a project keeps its scenarios in its own repository (`--scenarios DIR`,
+// regress.config.json); `loadCatalogue` is the one loader every command calls, with those folders.
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolveKitToThisRegress } from './kit-resolution.ts';
 import type { Expectation, Scenario, ScenarioDefinition } from './types.ts';
 
 export const SCENARIOS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'scenarios');
 
 export class UnknownScenarioError extends Error {}
+
+/** A project's scenario folder that cannot be used (missing, empty, a broken module, a clashing id): bad input. */
+export class ScenarioSourceError extends Error {}
+
+/** Scenario folders of the project loaded in this process (the container runtime mounts them too). */
+const projectScenarioDirs = new Set<string>();
+
+export function loadedProjectScenarioDirs(): string[] {
+  return [...projectScenarioDirs];
+}
 
 /**
  * A module of a scenario folder (`scenario`, `sentinels`): name.ts in a checkout (Node strips the types),
@@ -21,25 +34,80 @@ export function scenarioModule(dir: string, name = 'scenario'): string | null {
   return null;
 }
 
+/** regress's own catalogue (or the scenario folders directly under `root`). */
 export async function loadScenarios(root = SCENARIOS_DIR): Promise<Scenario[]> {
-  const entries = await readdir(root, { withFileTypes: true });
-  const dirs = entries.flatMap((e) => {
-    const file = e.isDirectory() ? scenarioModule(join(root, e.name)) : null;
-    return file ? [{ entry: e, file }] : [];
-  });
-  const scenarios = await Promise.all(
-    dirs.map(async ({ entry, file }) => {
-      const dir = join(root, entry.name);
-      const module = (await import(pathToFileURL(file).href)) as { default: ScenarioDefinition };
-      const definition = module.default;
-      if (definition.meta.id !== entry.name) {
-        throw new Error(`scenarios/${entry.name}/${basename(file)} declares id '${definition.meta.id}'; the folder name is the id`);
-      }
-      return { ...definition, dir, clientProgram: join(dir, 'client.py') };
-    }),
-  );
-  return scenarios.sort((a, b) => a.meta.id.localeCompare(b.meta.id));
+  const scenarios = await Promise.all((await scenarioFolders(root)).map((dir) => loadScenario(dir)));
+  return scenarios.sort(byId);
 }
+
+/**
+ * Every scenario a command sees: regress's catalogue plus the project's folders. Each folder holds
+ * scenario folders (`DIR/<id>/scenario.ts`) or is one itself. A folder that does not exist or holds no
+ * scenario, a module that does not load, and an id used twice are bad input (ScenarioSourceError).
+ */
+export async function loadCatalogue(projectDirs: readonly string[] = []): Promise<Scenario[]> {
+  const builtIn = await loadScenarios();
+  const roots = [...new Set(projectDirs.map((d) => resolve(d)))];
+  // A project's scenario imports `regress/kit`: it must get this regress's kit, installed or checked out.
+  if (roots.length) resolveKitToThisRegress();
+  const project: Scenario[] = [];
+  for (const root of roots) {
+    const dirs = await projectFolders(root);
+    for (const dir of dirs) project.push(await loadScenario(dir, root));
+  }
+  const seen = new Map(builtIn.map((s) => [s.meta.id, s]));
+  for (const scenario of project) {
+    const other = seen.get(scenario.meta.id);
+    if (other && !other.origin) {
+      throw new ScenarioSourceError(`scenario id '${scenario.meta.id}' of ${scenario.dir} clashes with regress's built-in scenario of that id: rename the folder (the folder name is the id)`);
+    }
+    if (other) throw new ScenarioSourceError(`scenario id '${scenario.meta.id}' is defined twice: ${other.dir} and ${scenario.dir}`);
+    seen.set(scenario.meta.id, scenario);
+  }
+  for (const s of project) projectScenarioDirs.add(s.dir);
+  return [...builtIn, ...project].sort(byId);
+}
+
+/** The scenario folders of a project's folder: itself when it is one, else its subfolders that are. */
+async function projectFolders(root: string): Promise<string[]> {
+  const info = await stat(root).catch(() => null);
+  if (!info) throw new ScenarioSourceError(`scenario folder ${root} does not exist`);
+  if (!info.isDirectory()) throw new ScenarioSourceError(`scenario folder ${root} is not a folder`);
+  if (scenarioModule(root)) return [root];
+  const dirs = await scenarioFolders(root);
+  if (!dirs.length) throw new ScenarioSourceError(`scenario folder ${root} holds no scenario (no <id>/scenario.ts in it)`);
+  return dirs;
+}
+
+async function scenarioFolders(root: string): Promise<string[]> {
+  const entries = await readdir(root, { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory() && scenarioModule(join(root, e.name))).map((e) => join(root, e.name));
+}
+
+/** Load one scenario folder; `origin` is the project folder it came from (none for the catalogue). */
+async function loadScenario(dir: string, origin?: string): Promise<Scenario> {
+  const file = scenarioModule(dir)!;
+  const id = basename(dir);
+  // The catalogue's own mistakes are internal errors; a project's are its input, reported in one line.
+  const Failure = origin ? ScenarioSourceError : Error;
+  let definition: ScenarioDefinition | undefined;
+  try {
+    definition = ((await import(pathToFileURL(file).href)) as { default?: ScenarioDefinition }).default;
+  } catch (error) {
+    if (!origin) throw error;
+    const message = String((error as Error).message ?? error).split('\n')[0];
+    throw new ScenarioSourceError(`cannot load ${file}: ${message}`);
+  }
+  if (!definition?.meta || !Array.isArray(definition.cases)) {
+    throw new Failure(`${file} must export default defineScenario({ meta, cases })`);
+  }
+  if (definition.meta.id !== id) {
+    throw new Failure(`${file} declares id '${definition.meta.id}'; the folder name is the id ('${id}')`);
+  }
+  return { ...definition, dir, clientProgram: join(dir, 'client.py'), ...(origin ? { origin } : {}) };
+}
+
+const byId = (a: Scenario, b: Scenario): number => a.meta.id.localeCompare(b.meta.id);
 
 /** Keep the named scenarios (all when none are named); an unknown id is bad input. */
 export function selectScenarios(all: Scenario[], ids: string[]): Scenario[] {

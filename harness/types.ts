@@ -200,6 +200,11 @@ export interface ScenarioDefinition {
 export interface Scenario extends ScenarioDefinition {
   dir: string;
   clientProgram: string;
+  /**
+   * The project's scenario folder it came from (`--scenarios DIR`, regress.config.json); absent for
+   * regress's own catalogue. Commands never write into such a folder: it belongs to the project.
+   */
+  origin?: string;
 }
 
 export interface Expectation {

@@ -1,5 +1,6 @@
 // `regress`: list scenarios, run them against client specs, verify a broken/fixed pair, bisect releases,
-// regenerate the scenario READMEs' version tables.
+// regenerate the scenario READMEs' version tables, scaffold a project's own scenario (`new`). Every command
+// that loads scenarios takes the project's folders (--scenarios, regress.config.json).
 // Exit codes: 0 every verdict fixed or not-applicable (verify: the pair holds; bisect: boundary found);
 // 1 any reproduced, whatever else happened: nothing may hide a reproduction (verify: the pair does not
 // hold); 2 any error with nothing reproduced, or bad input (one line on stderr); 130 interrupted.
@@ -9,7 +10,8 @@ import { IndexError } from '../package-index.ts';
 import { KnownFileError, readKnownFailures, splitKnown } from '../known-failures.ts';
 import { InstallError } from '../runtime/python-env.ts';
 import { planJobs } from '../runner.ts';
-import { loadScenarios, selectScenarios, UnknownScenarioError } from '../scenarios.ts';
+import { ConfigError } from '../project-config.ts';
+import { ScenarioSourceError, selectScenarios, UnknownScenarioError } from '../scenarios.ts';
 import { BadInput, runSession } from '../session.ts';
 import { parseClientSpec, SpecError } from '../spec.ts';
 import type { ScenarioStatus } from '../types.ts';
@@ -27,8 +29,11 @@ import {
   sortResults,
   withCommon,
   withRuntime,
+  withScenarioFolders,
 } from './common.ts';
 import { summaryLine, verdictTable } from './output.ts';
+import { newCommand } from './new-command.ts';
+import { scenariosFor } from './scenario-folders.ts';
 import { evidenceLines, sideBySide } from './side-by-side.ts';
 import { tablesCommand } from './tables-command.ts';
 import { clientTargets, type RuntimeOptions } from './targets.ts';
@@ -39,33 +44,35 @@ export function buildProgram(): Command {
     .description('Reproduce documented HTTP client failures against local servers and judge real releases.')
     .exitOverride();
 
-  program
-    .command('list')
-    .description('list scenarios and their cases')
-    .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }) => {
-      const scenarios = await loadScenarios();
-      if (options.json) {
-        const list = scenarios.map((s) => ({ ...s.meta, status: s.meta.status ?? 'historic', cases: s.cases.map((c) => ({ name: c.name, summary: c.summary })) }));
-        process.stdout.write(`${JSON.stringify({ scenarios: list }, null, 2)}\n`);
-        return;
+  withScenarioFolders(
+    program
+      .command('list')
+      .description('list scenarios and their cases')
+      .option('--json', 'print JSON'),
+  ).action(async (options: { json?: boolean; scenarios?: string[] }) => {
+    const scenarios = await scenariosFor(options);
+    if (options.json) {
+      // `origin`: the project's folder a scenario came from; absent for the built-in catalogue.
+      const list = scenarios.map((s) => ({ ...s.meta, status: s.meta.status ?? 'historic', ...(s.origin ? { origin: s.origin } : {}), cases: s.cases.map((c) => ({ name: c.name, summary: c.summary })) }));
+      process.stdout.write(`${JSON.stringify({ scenarios: list }, null, 2)}\n`);
+      return;
+    }
+    // Grouped, so the gate's policy is explicit: a historic failure reproducing is a regression; an
+    // open-upstream one is still live in the newest httpx (accept it per release with run --known).
+    const groups: [ScenarioStatus, string][] = [
+      ['historic', 'historic (fixed upstream; a reproduction is a regression)'],
+      ['open-upstream', 'open upstream (the newest httpx still fails; record accepted ones with run --known)'],
+    ];
+    for (const [status, heading] of groups) {
+      const members = scenarios.filter((s) => (s.meta.status ?? 'historic') === status);
+      if (!members.length) continue;
+      process.stdout.write(`${heading}\n`);
+      for (const s of members) {
+        process.stdout.write(`  ${s.meta.id}  ${s.meta.title}${s.origin ? `  [${s.dir}]` : ''}\n    ${s.meta.upstream.issue}\n`);
+        for (const c of s.cases) process.stdout.write(`      ${c.name.padEnd(14)} ${c.summary}\n`);
       }
-      // Grouped, so the gate's policy is explicit: a historic failure reproducing is a regression; an
-      // open-upstream one is still live in the newest httpx (accept it per release with run --known).
-      const groups: [ScenarioStatus, string][] = [
-        ['historic', 'historic (fixed upstream; a reproduction is a regression)'],
-        ['open-upstream', 'open upstream (the newest httpx still fails; record accepted ones with run --known)'],
-      ];
-      for (const [status, heading] of groups) {
-        const members = scenarios.filter((s) => (s.meta.status ?? 'historic') === status);
-        if (!members.length) continue;
-        process.stdout.write(`${heading}\n`);
-        for (const s of members) {
-          process.stdout.write(`  ${s.meta.id}  ${s.meta.title}\n    ${s.meta.upstream.issue}\n`);
-          for (const c of s.cases) process.stdout.write(`      ${c.name.padEnd(14)} ${c.summary}\n`);
-        }
-      }
-    });
+    }
+  });
 
   withRuntime(withCommon(
     program
@@ -82,7 +89,7 @@ export function buildProgram(): Command {
     const started = performance.now();
     const explicit = Boolean(options.client || options.requirements);
     const specs = (options.client ?? (explicit ? [] : ['httpx'])).map(parseClientSpec);
-    const all = await loadScenarios();
+    const all = await scenariosFor(options);
     const scenarios = selectScenarios(all, options.scenario ?? []);
     checkCases(scenarios, options.case ?? []);
     const known = options.known ? await readKnownFailures(options.known, all) : null;
@@ -115,7 +122,7 @@ export function buildProgram(): Command {
   )).action(async (options: CommonOptions & RuntimeOptions & { scenario: string; case?: string[]; broken: string; fixed: string }) => {
     const broken = await singleClient(options.broken, options);
     const fixed = await singleClient(options.fixed, options);
-    const scenarios = selectScenarios(await loadScenarios(), [options.scenario]);
+    const scenarios = selectScenarios(await scenariosFor(options), [options.scenario]);
     checkCases(scenarios, options.case ?? []);
     if (options.image?.length) throw new BadInput('verify compares two client specs; --image does not apply');
     if ((options.python?.length ?? 0) > 1) throw new BadInput('verify takes one --python: run it once per Python version');
@@ -212,6 +219,15 @@ export function buildProgram(): Command {
     process.exitCode = await sentinelsCommand(options);
   });
 
+  program
+    .command('new')
+    .description('scaffold a scenario folder that runs green against the latest httpx, and print the three places to edit')
+    .argument('<id>', 'the scenario id and folder name, kebab-case (e.g. my-hang)')
+    .option('--dir <folder>', 'where the scenario folder is made (default: the first "scenarios" folder of regress.config.json, else ./scenarios)')
+    .action(async (id: string, options: { dir?: string }) => {
+      process.exitCode = await newCommand(id, options);
+    });
+
   return program;
 }
 
@@ -231,7 +247,9 @@ export async function main(argv: string[]): Promise<number> {
       error instanceof UnknownScenarioError ||
       error instanceof InstallError ||
       error instanceof IndexError ||
-      error instanceof KnownFileError
+      error instanceof KnownFileError ||
+      error instanceof ScenarioSourceError ||
+      error instanceof ConfigError
     ) {
       process.stderr.write(`regress: ${error.message}\n`);
       return EXIT.error;

@@ -3,7 +3,8 @@
 // httpcore, httpx2 or httpcore2 wheel) must come out `reproduced`, and the unpatched rebuild `fixed`.
 // Exit: 0 all held; 1 a sentinel not caught or an unpatched rebuild not fixed; 2 stale sentinels, errors,
 // bad input; 130 interrupted.
-import { loadScenarios, selectScenarios } from '../scenarios.ts';
+import { selectScenarios } from '../scenarios.ts';
+import { scenariosFor } from './scenario-folders.ts';
 import { BadInput } from '../session.ts';
 import { loadSentinels } from '../sentinels/load.ts';
 import { CLIENT_LINES, type ClientLine } from '../sentinels/lines.ts';
@@ -23,7 +24,7 @@ export interface SentinelsOptions extends CommonOptions {
 
 export async function sentinelsCommand(options: SentinelsOptions): Promise<number> {
   const started = performance.now();
-  const all = await loadScenarios();
+  const all = await scenariosFor(options);
   const selected = selectScenarios(all, options.scenario ?? []);
   const lines = parseLines(options.line);
   const releases = parseReleases(options.release);

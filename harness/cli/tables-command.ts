@@ -1,7 +1,8 @@
 // `regress tables`: the measured version table of every scenario, from a real run of the newest release
 // of each httpx minor series, every release of the newest series (0.28.0 broke what 0.28.1 mended), and
 // the newest release of each httpx2 minor series. `--write` puts it into each scenario README between the
-// markers below, stamped with the date, Python and platform.
+// markers below, stamped with the date, Python and platform; a project's own scenarios (--scenarios,
+// regress.config.json) are run and printed but never written: their folders belong to the project.
 import { compare, satisfies, valid } from '@renovatebot/pep440';
 import { CLIENTS } from '../clients.ts';
 import { readFile } from 'node:fs/promises';
@@ -9,7 +10,8 @@ import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { latestPerMinor, listReleases, selectReleases } from '../package-index.ts';
 import { planJobs } from '../runner.ts';
-import { loadScenarios, SCENARIOS_DIR, selectScenarios } from '../scenarios.ts';
+import { SCENARIOS_DIR, selectScenarios } from '../scenarios.ts';
+import { scenariosFor } from './scenario-folders.ts';
 import { SYMBOL } from '../report/formats.ts';
 import { BadInput, runSession } from '../session.ts';
 import { parseClientSpec } from '../spec.ts';
@@ -31,7 +33,7 @@ interface TablesOptions extends CommonOptions {
 }
 
 export async function tablesCommand(options: TablesOptions): Promise<number> {
-  const scenarios = selectScenarios(await loadScenarios(), options.scenario ?? []);
+  const scenarios = selectScenarios(await scenariosFor(options), options.scenario ?? []);
   if (!valid(options.from)) throw new BadInput(`'${options.from}' is not a PEP 440 version`);
   const released = selectReleases(await listReleases('httpx'), { from: options.from });
   const newestSeries = released.filter((v) => minorOf(v) === minorOf(released.at(-1) ?? ''));
@@ -47,9 +49,14 @@ export async function tablesCommand(options: TablesOptions): Promise<number> {
   for (const scenario of scenarios) {
     const table = versionTable(scenario, outcome.results.filter((r) => r.scenario === scenario.meta.id), specs.map((s) => s.label));
     tables[scenario.meta.id] = table;
-    if (options.write) {
+    if (options.write && !scenario.origin) {
       await writeTable(scenario, table);
       process.stderr.write(`[tables] wrote ${join('scenarios', scenario.meta.id, 'README.md')}\n`);
+    } else if (options.write) {
+      // A project's scenario folder and its README belong to the project: --write writes only into
+      // regress's own catalogue, and prints the project's tables for its authors to paste or ignore.
+      process.stderr.write(`[tables] ${scenario.meta.id} is the project's (${scenario.dir}): its table is printed, not written\n`);
+      if (!options.json) process.stdout.write(`\n### ${scenario.meta.id}\n\n${table}\n`);
     } else if (!options.json) {
       process.stdout.write(`\n### ${scenario.meta.id}\n\n${table}\n`);
     }
@@ -58,7 +65,9 @@ export async function tablesCommand(options: TablesOptions): Promise<number> {
   const newest = [specs.filter((s) => s.module === 'httpx').at(-1), specs.filter((s) => s.module === 'httpx2').at(-1)].flatMap((s) => (s ? [s.label] : []));
   const catalogue = catalogueTable(scenarios, outcome.results, newest);
   if (options.write && !options.scenario?.length) {
-    await writeBetween(ROOT_README, CATALOGUE_START, CATALOGUE_END, catalogue, '## Scenarios');
+    // regress's README lists regress's catalogue only, whatever project folders this run also had.
+    const own = catalogueTable(scenarios.filter((s) => !s.origin), outcome.results, newest);
+    await writeBetween(ROOT_README, CATALOGUE_START, CATALOGUE_END, own, '## Scenarios');
     process.stderr.write('[tables] wrote README.md (scenario catalogue)\n');
   } else if (!options.json) {
     process.stdout.write(`\n### catalogue\n\n${catalogue}\n`);

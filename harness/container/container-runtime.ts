@@ -21,7 +21,7 @@ import { COMPAT_DIR, processOutcome, sanitisedEnvironment } from '../runtime/cli
 import { pythonTooOld } from '../package-index.ts';
 import { InstallError, installedFromProbe, PROBE } from '../runtime/python-env.ts';
 import type { ClientRun, ClientTarget, PreparedClient } from '../runtime/target.ts';
-import { SCENARIOS_DIR } from '../scenarios.ts';
+import { loadedProjectScenarioDirs, SCENARIOS_DIR } from '../scenarios.ts';
 import { type ClientSpec, withClientExtras } from '../spec.ts';
 import type { InstalledClient } from '../types.ts';
 import { ContainerError, engine, HOST_LABEL, imageExists, MANAGED_LABEL, PID_LABEL, START_LABEL, sweepOrphans } from './engine.ts';
@@ -67,7 +67,8 @@ export class ContainerPool {
     }
     await ensureRunRoot();
     const { GenericContainer, Wait } = await import('testcontainers');
-    const mounts = [...new Set([SCENARIOS_DIR, COMPAT_DIR, RUN_ROOT, ...extraMounts])];
+    // A project's scenario folders (--scenarios) hold their client programs too.
+    const mounts = [...new Set([SCENARIOS_DIR, ...loadedProjectScenarioDirs(), COMPAT_DIR, RUN_ROOT, ...extraMounts])];
     // Names this one start attempt, so a container created but never started can be found and removed.
     const attempt = randomUUID();
     try {
