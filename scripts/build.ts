@@ -1,6 +1,7 @@
 // `npm run build` (run by `npm pack` through prepack): compile the harness, fixtures, certificates and
-// scenarios into dist/, then copy beside them what is not TypeScript but is read at run time: each
-// scenario's client.py, expectations.json and README.md, and the Python client contract (harness/python).
+// scenarios into dist/ (with declarations for `regress/kit`), then copy beside them what is not TypeScript
+// but is read at run time: each scenario's client.py, expectations.json and README.md, and the Python
+// client contract (harness/python).
 import { execa } from 'execa';
 import { cp, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -12,6 +13,9 @@ const dist = join(root, 'dist');
 // From scratch: a scenario removed from the sources must not linger in the package.
 await rm(dist, { recursive: true, force: true });
 await execa('tsc', ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit', preferLocal: true });
+// `regress/kit` (package.json "exports") with its declarations, so a project's TypeScript scenario
+// type-checks against the installed package; only the kit and what its types name get a .d.ts.
+await execa('tsc', ['-p', 'tsconfig.kit.json'], { cwd: root, stdio: 'inherit', preferLocal: true });
 
 const ASSETS = /\.(py|json|md)$/;
 for (const scenario of await readdir(join(root, 'scenarios'), { withFileTypes: true })) {
