@@ -1,9 +1,11 @@
 // regress as a project adds it: `npm pack` builds the tarball (prepack compiles dist/), a fresh temporary
 // project installs it with `npm install <tarball>` (no clone, only regress's runtime dependencies), and
-// `npx regress list` and a one-scenario gate run there.
+// `npx regress list` and a one-scenario gate run there; the project scaffolds its own scenario with
+// `npx regress new`, which imports `regress/kit` from the installed package, type-checks against its
+// declarations, runs green and fails once its assertion is broken.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -38,7 +40,9 @@ describe('the packed package', () => {
     for (const file of ['scenario.js', 'judge.js', 'client.py', 'expectations.json', 'README.md']) {
       expect(packed).toContain(`dist/scenarios/pool-limits/${file}`);
     }
-    expect(packed.filter((f) => f.endsWith('.ts'))).toEqual([]);
+    // JavaScript only, plus the declarations of `regress/kit` (package.json "exports").
+    expect(packed.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    expect(packed).toEqual(expect.arrayContaining(['dist/harness/kit.js', 'dist/harness/kit.d.ts', 'dist/harness/types.d.ts']));
     expect(packed.filter((f) => f.startsWith('test/') || f.startsWith('scripts/'))).toEqual([]);
   });
 
@@ -76,6 +80,62 @@ describe('the packed package', () => {
     expect(results.map((r) => [r.case, r.verdict])).toEqual([['limits', 'fixed']]);
     expect(results[0]!.installed.packages.httpx).toBe('0.28.1');
   }, 10 * 60_000);
+
+  test('regress/kit resolves from the project through package.json exports', async () => {
+    const probe = "const k = await import('regress/kit'); console.log([k.defineScenario, k.serveHttp, k.serveH2, k.defineSentinels, k.fixed].map((f) => typeof f).join(' '))";
+    const { stdout, exitCode, stderr } = await execa(process.execPath, ['--input-type=module', '-e', probe], { cwd: app, env, reject: false });
+    expect(exitCode, stderr).toBe(0);
+    expect(stdout.trim()).toBe('function function function function function');
+  });
+
+  test('npx regress new my-hang: fixed at once (exit 0), reproduced once its assertion is broken (exit 1)', async () => {
+    const made = await execa('npx', ['regress', 'new', 'my-hang'], { cwd: app, env, reject: false });
+    expect(made.exitCode, made.stderr).toBe(0);
+    expect(made.stdout).toMatch(/scenarios\/my-hang\/judge\.ts/);
+    const run = (): Promise<{ exitCode?: number; stdout: string; stderr: string }> =>
+      execa('npx', ['regress', 'run', '--scenarios', 'scenarios', '--scenario', 'my-hang', '--concurrency', '8', '--json', '--no-report'], { cwd: app, env, reject: false });
+    const verdicts = (stdout: string): string[][] => (JSON.parse(stdout) as { results: { scenario: string; verdict: string }[] }).results.map((r) => [r.scenario, r.verdict]);
+
+    const green = await run();
+    expect(green.exitCode, green.stderr).toBe(0);
+    expect(verdicts(green.stdout)).toEqual([['my-hang', 'fixed']]);
+
+    const judge = join(app, 'scenarios', 'my-hang', 'judge.ts');
+    const original = await readFile(judge, 'utf8');
+    await writeFile(judge, original.replace('export const MAX_CONNECTIONS = 1;', 'export const MAX_CONNECTIONS = 0;'));
+    try {
+      const red = await run();
+      expect(red.exitCode, red.stderr).toBe(1);
+      expect(verdicts(red.stdout)).toEqual([['my-hang', 'reproduced']]);
+    } finally {
+      await writeFile(judge, original);
+    }
+  }, 10 * 60_000);
+
+  test("the scaffolded TypeScript type-checks against the package's declarations, which are real types", async () => {
+    expect(existsSync(join(app, 'scenarios', 'my-hang', 'scenario.ts'))).toBe(true);
+    // The project's own TypeScript setup, as a user would have it (regress ships no compiler).
+    await writeFile(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2024', strict: true, noEmit: true, allowImportingTsExtensions: true, skipLibCheck: true, types: [] },
+        include: ['scenarios'],
+      }),
+    );
+    const tsc = join(checkout, 'node_modules', '.bin', 'tsc');
+    const clean = await execa(tsc, ['-p', '.'], { cwd: app, env, reject: false });
+    expect(clean.exitCode, clean.stdout).toBe(0);
+    const judge = join(app, 'scenarios', 'my-hang', 'judge.ts');
+    const original = await readFile(judge, 'utf8');
+    await writeFile(judge, `${original}\nexport const wrong: import('regress/kit').Verdict = 'passed';\n`);
+    try {
+      const typed = await execa(tsc, ['-p', '.'], { cwd: app, env, reject: false });
+      expect(typed.exitCode).not.toBe(0);
+      expect(typed.stdout).toMatch(/judge\.ts.*'"passed"' is not assignable to type 'Verdict'/);
+    } finally {
+      await writeFile(judge, original);
+    }
+  }, 5 * 60_000);
 
   test('the upgrade gate: diff of two pinned requirements files in the fresh project', async () => {
     for (const v of ['0.24.1', '0.25.2']) await copyFile(join(checkout, 'test', 'support', 'locks', `httpx-${v}`, 'requirements.txt'), join(app, `requirements-${v}.txt`));
