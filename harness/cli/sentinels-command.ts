@@ -14,6 +14,8 @@ import { normaliseName } from '../spec.ts';
 import { valid } from '@renovatebot/pep440';
 import { type CommonOptions, EXIT, openCache, sessionOptions } from './common.ts';
 import { paint } from './output.ts';
+import type { Scenario } from '../types.ts';
+import { join } from 'node:path';
 
 export interface SentinelsOptions extends CommonOptions {
   scenario?: string[];
@@ -58,7 +60,7 @@ export async function sentinelsCommand(options: SentinelsOptions): Promise<numbe
     const { checks, stale, unguarded, releases: used } = outcome;
     process.stdout.write(`${JSON.stringify({ releases: used, checks, stale, unguarded, exitCode }, null, 2)}\n`);
   } else {
-    process.stdout.write(`\n${report(outcome, performance.now() - started)}\n`);
+    process.stdout.write(`\n${report(outcome, performance.now() - started, selected)}\n`);
   }
   if (outcome.reportDir) process.stderr.write(`report: ${outcome.reportDir}/report.html\n`);
   return exitCode;
@@ -86,7 +88,7 @@ function parseReleases(values: string[] | undefined): Record<string, string> {
   return releases;
 }
 
-function report(outcome: SentinelRunOutcome, wallMs: number): string {
+function report(outcome: SentinelRunOutcome, wallMs: number, scenarios: Scenario[]): string {
   const rows = outcome.checks.map((c) => [
     c.declaredIn,
     c.sentinel,
@@ -100,7 +102,11 @@ function report(outcome: SentinelRunOutcome, wallMs: number): string {
     const c = outcome.checks[i]!;
     return c.ok ? cells : `${cells}\n    ${c.reason}`;
   });
-  for (const id of outcome.unguarded) lines.push(`NO SENTINELS: ${id} declares none (add scenarios/${id}/sentinels.ts)`);
+  for (const id of outcome.unguarded) {
+    // A project's scenario is guarded in its own folder; the catalogue's in scenarios/<id>/.
+    const project = scenarios.find((s) => s.meta.id === id && s.origin);
+    lines.push(`NO SENTINELS: ${id} declares none (add ${project ? join(project.dir, 'sentinels.ts') : `scenarios/${id}/sentinels.ts`})`);
+  }
   for (const s of outcome.stale) lines.push(`STALE: ${s.message} (sentinel ${s.sentinel} of ${s.declaredIn}, ${s.line} line)`);
   const sentinels = outcome.checks.filter((c) => c.role === 'sentinel');
   const unpatched = outcome.checks.filter((c) => c.role === 'unpatched');
