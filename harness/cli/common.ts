@@ -51,15 +51,14 @@ export function withRuntime(command: Command): Command {
 }
 
 /** A project's scenario folders beside the catalogue (every command that loads scenarios takes it). */
-export function withScenarioFolders(command: Command): Command {
-  return command.addOption(
-    new Option('--scenarios <dir>', "a project's scenario folder, run beside the built-in ones (repeatable; default: the \"scenarios\" of the nearest regress.config.json)").argParser(collect),
-  );
+export function scenarioFoldersOption(): Option {
+  return new Option('--scenarios <dir>', "a project's scenario folder, run beside the built-in ones (repeatable; default: the \"scenarios\" of the nearest regress.config.json)").argParser(collect);
 }
 
 /** Options every running command shares. */
 export function withCommon(command: Command): Command {
-  return withScenarioFolders(command)
+  return command
+    .addOption(scenarioFoldersOption())
     .option('--json', 'print JSON on stdout')
     .addOption(
       new Option('--python <path|version>', 'venv: the interpreter environments are built from (default python3 or $REGRESS_PYTHON); container: a Python version such as 3.13 (repeatable)').argParser(collect),

@@ -29,7 +29,7 @@ import {
   sortResults,
   withCommon,
   withRuntime,
-  withScenarioFolders,
+  scenarioFoldersOption,
 } from './common.ts';
 import { summaryLine, verdictTable } from './output.ts';
 import { newCommand } from './new-command.ts';
@@ -44,35 +44,35 @@ export function buildProgram(): Command {
     .description('Reproduce documented HTTP client failures against local servers and judge real releases.')
     .exitOverride();
 
-  withScenarioFolders(
-    program
-      .command('list')
-      .description('list scenarios and their cases')
-      .option('--json', 'print JSON'),
-  ).action(async (options: { json?: boolean; scenarios?: string[] }) => {
-    const scenarios = await scenariosFor(options);
-    if (options.json) {
-      // `origin`: the project's folder a scenario came from; absent for the built-in catalogue.
-      const list = scenarios.map((s) => ({ ...s.meta, status: s.meta.status ?? 'historic', ...(s.origin ? { origin: s.origin } : {}), cases: s.cases.map((c) => ({ name: c.name, summary: c.summary })) }));
-      process.stdout.write(`${JSON.stringify({ scenarios: list }, null, 2)}\n`);
-      return;
-    }
-    // Grouped, so the gate's policy is explicit: a historic failure reproducing is a regression; an
-    // open-upstream one is still live in the newest httpx (accept it per release with run --known).
-    const groups: [ScenarioStatus, string][] = [
-      ['historic', 'historic (fixed upstream; a reproduction is a regression)'],
-      ['open-upstream', 'open upstream (the newest httpx still fails; record accepted ones with run --known)'],
-    ];
-    for (const [status, heading] of groups) {
-      const members = scenarios.filter((s) => (s.meta.status ?? 'historic') === status);
-      if (!members.length) continue;
-      process.stdout.write(`${heading}\n`);
-      for (const s of members) {
-        process.stdout.write(`  ${s.meta.id}  ${s.meta.title}${s.origin ? `  [${s.dir}]` : ''}\n    ${s.meta.upstream.issue}\n`);
-        for (const c of s.cases) process.stdout.write(`      ${c.name.padEnd(14)} ${c.summary}\n`);
+  program
+    .command('list')
+    .description('list scenarios and their cases')
+    .option('--json', 'print JSON')
+    .addOption(scenarioFoldersOption())
+    .action(async (options: { json?: boolean; scenarios?: string[] }) => {
+      const scenarios = await scenariosFor(options);
+      if (options.json) {
+        // `origin`: the project's folder a scenario came from; absent for the built-in catalogue.
+        const list = scenarios.map((s) => ({ ...s.meta, status: s.meta.status ?? 'historic', ...(s.origin ? { origin: s.origin } : {}), cases: s.cases.map((c) => ({ name: c.name, summary: c.summary })) }));
+        process.stdout.write(`${JSON.stringify({ scenarios: list }, null, 2)}\n`);
+        return;
       }
-    }
-  });
+      // Grouped, so the gate's policy is explicit: a historic failure reproducing is a regression; an
+      // open-upstream one is still live in the newest httpx (accept it per release with run --known).
+      const groups: [ScenarioStatus, string][] = [
+        ['historic', 'historic (fixed upstream; a reproduction is a regression)'],
+        ['open-upstream', 'open upstream (the newest httpx still fails; record accepted ones with run --known)'],
+      ];
+      for (const [status, heading] of groups) {
+        const members = scenarios.filter((s) => (s.meta.status ?? 'historic') === status);
+        if (!members.length) continue;
+        process.stdout.write(`${heading}\n`);
+        for (const s of members) {
+          process.stdout.write(`  ${s.meta.id}  ${s.meta.title}${s.origin ? `  [${s.dir}]` : ''}\n    ${s.meta.upstream.issue}\n`);
+          for (const c of s.cases) process.stdout.write(`      ${c.name.padEnd(14)} ${c.summary}\n`);
+        }
+      }
+    });
 
   withRuntime(withCommon(
     program
