@@ -66,6 +66,8 @@ export type MetricName = 'fds' | 'tcp' | 'unclosed' | 'serverOpen' | 'poolConnec
 
 export interface MetricInfo {
   label: string;
+  /** For a chart panel's title. */
+  short: string;
   unit: string;
   /**
    * Whether growth of this metric makes a leak. RSS does not: CPython keeps freed memory in its arenas and
@@ -86,17 +88,18 @@ export interface MetricInfo {
 const SOCKET_SLOPE = 0.08;
 
 export const METRICS: Record<MetricName, MetricInfo> = {
-  fds: { label: 'open file descriptors', unit: '', judged: true, minGrowth: 3, minSlope: SOCKET_SLOPE },
-  tcp: { label: 'TCP sockets held by the client', unit: '', judged: true, minGrowth: 3, minSlope: SOCKET_SLOPE },
+  fds: { label: 'open file descriptors', short: 'descriptors', unit: '', judged: true, minGrowth: 3, minSlope: SOCKET_SLOPE },
+  tcp: { label: 'TCP sockets held by the client', short: 'TCP sockets (client)', unit: '', judged: true, minGrowth: 3, minSlope: SOCKET_SLOPE },
   // Cumulative: a client that leaves one socket per iteration to the garbage collector grows by one per
   // iteration, however promptly the collector then closes it.
-  unclosed: { label: 'sockets the client never closed (closed by the garbage collector), cumulative', unit: '', judged: true, minGrowth: 3, minSlope: SOCKET_SLOPE },
-  serverOpen: { label: "client connections open at the server", unit: '', judged: true, minGrowth: 3, minSlope: SOCKET_SLOPE },
-  poolConnections: { label: "connections in the client's pools", unit: '', judged: true, minGrowth: 3, minSlope: SOCKET_SLOPE },
-  // A leaked connection is a dozen or more objects (connection, protocol state, stream, transport); a
-  // flat run after gc.collect() moves by a few at most (measured: see README).
-  objects: { label: "live objects of the client's packages", unit: '', judged: true, minGrowth: 30, minSlope: 1 },
-  rssKb: { label: 'resident memory', unit: 'kB', judged: false, minGrowth: Number.POSITIVE_INFINITY, minSlope: Number.POSITIVE_INFINITY },
+  unclosed: { label: 'sockets the client never closed (closed by the garbage collector), cumulative', short: 'unclosed sockets, cumulative', unit: '', judged: true, minGrowth: 3, minSlope: SOCKET_SLOPE },
+  serverOpen: { label: "client connections open at the server", short: 'open at the server', unit: '', judged: true, minGrowth: 3, minSlope: SOCKET_SLOPE },
+  poolConnections: { label: "connections in the client's pools", short: 'pool connections', unit: '', judged: true, minGrowth: 3, minSlope: SOCKET_SLOPE },
+  // A leaked connection is about 7 objects of these packages (connection, h11 state, stream, protocol,
+  // transport: httpx 0.20.0 leaking 4 connections per iteration grew by 28); counted after gc.collect(),
+  // every historic scenario on httpx 0.28.1 stayed at exactly the same count over 10-200 iterations.
+  objects: { label: "live objects of the client's packages", short: 'client objects (gc)', unit: '', judged: true, minGrowth: 30, minSlope: 1 },
+  rssKb: { label: 'resident memory', short: 'RSS', unit: 'kB', judged: false, minGrowth: Number.POSITIVE_INFINITY, minSlope: Number.POSITIVE_INFINITY },
 };
 
 export type Series = Partial<Record<MetricName, (number | null)[]>>;

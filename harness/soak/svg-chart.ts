@@ -38,11 +38,12 @@ export function metricPanel(metric: MetricName, points: SoakPoint[], warmup: num
   const colour = trend?.grows ? '#c62828' : '#1565c0';
   const path = values.map((p, i) => `${i ? 'L' : 'M'}${round(sx(p.x))},${round(sy(p.y))}`).join(' ');
   const info = METRICS[metric];
-  const title = `${info.label}${info.unit ? ` (${info.unit})` : ''}`;
+  const title = `${info.short}${info.unit ? ` (${info.unit})` : ''}`;
   const slope = trend ? ` · ${trend.slope >= 0 ? '+' : ''}${trend.slope.toFixed(2)}/it${trend.grows ? ' · GROWS' : ''}${info.judged ? '' : ' · not judged'}` : '';
   const warmX = sx(Math.min(warmup, maxX));
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" class="soak-chart" data-metric="${metric}" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeXml(title)}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="soak-chart" data-metric="${metric}" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeXml(info.label)}">`,
+    `<title>${escapeXml(info.label)}</title>`,
     `<rect x="${PAD.left}" y="${PAD.top}" width="${round(Math.max(0, warmX - PAD.left))}" height="${plotH}" fill="#eeeeee"><title>warm-up: ${warmup} iteration(s), not judged</title></rect>`,
     `<line x1="${PAD.left}" y1="${PAD.top + plotH}" x2="${WIDTH - PAD.right}" y2="${PAD.top + plotH}" stroke="#888"/>`,
     `<line x1="${PAD.left}" y1="${PAD.top}" x2="${PAD.left}" y2="${PAD.top + plotH}" stroke="#888"/>`,
