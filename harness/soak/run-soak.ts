@@ -199,7 +199,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       const why = outcome.timedOut
         ? `killed after the ${timeLimitMs / 1000} s time limit before the first iteration finished`
         : outcome.report?.reason ?? outcome.outputProblem ?? `exit code ${outcome.exitCode}`;
-      return { ...bare('error', `the soak driver produced no sample: ${why}`), ...(outcome.stderrTail ? {} : {}) };
+      const stderr = outcome.stderrTail.trim().split('\n').at(-1);
+      return bare('error', `the soak driver produced no sample: ${why}${stderr ? `; stderr: ${stderr}` : ''}`);
     }
 
     const iterationVerdicts: Partial<Record<Verdict, number>> = {};
