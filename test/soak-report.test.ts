@@ -24,7 +24,6 @@ const judged = soakVerdict({
   records: points.map((p) => ({ iteration: p.iteration, status: 'ok' as const, steps: [], facts: {}, sample: {} as never })),
   iterationVerdicts: { reproduced: 12 },
   firstOf: { reproduced: { iteration: 1, reason: 'stream 4 <raised> PoolTimeout' } },
-  planned: 12,
 });
 const result: SoakResult = {
   scenario: 'stream-double-cancel',

@@ -34,7 +34,6 @@ const judge = (ps: SoakPoint[]) =>
     records: ps.map((p) => ({ iteration: p.iteration, status: 'ok' as const, steps: [], facts: {}, sample: {} as never })),
     iterationVerdicts: { fixed: ps.length },
     firstOf: {},
-    planned: ps.length,
   });
 
 describe('the trend rule', () => {
@@ -60,6 +59,20 @@ describe('the trend rule', () => {
 
   test('a step during the warm-up that stays flat is not a leak (a cache filled once)', () => {
     expect(judge(points(12, (i) => ({ objects: i <= 2 ? 336 : 420 }))).verdict).toBe('fixed');
+  });
+
+  test('a crashed iteration or a judge error is an error, unless the samples already show a leak', () => {
+    const ps = points(10, () => ({}));
+    const records = ps.map((p) => ({ iteration: p.iteration, status: 'ok' as const, steps: [], facts: {}, sample: {} as never }));
+    const crashed = [...records.slice(0, 9), { ...records[9]!, status: 'crashed' as const, reason: 'OSError: too many open files' }];
+    expect(soakVerdict({ points: ps, records: crashed, iterationVerdicts: { fixed: 9, error: 1 }, firstOf: {} }).verdict).toBe('error');
+    const leaking = points(10, (i) => ({ fds: 8 + i }));
+    const leak = soakVerdict({ points: leaking, records: crashed, iterationVerdicts: { fixed: 9, error: 1 }, firstOf: {} });
+    expect(leak.verdict).toBe('leak');
+    expect(leak.reason).toMatch(/iteration 10 then crashed \(OSError: too many open files\)/);
+    const judgeError = soakVerdict({ points: ps, records, iterationVerdicts: { fixed: 9, error: 1 }, firstOf: { error: { iteration: 4, reason: 'unrecognised outcome' } } });
+    expect(judgeError.verdict).toBe('error');
+    expect(judgeError.reason).toMatch(/iteration 4/);
   });
 
   test('too few iterations cannot be judged', () => {

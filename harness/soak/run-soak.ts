@@ -82,7 +82,6 @@ export function soakVerdict(input: {
   records: IterationRecord[];
   iterationVerdicts: Partial<Record<Verdict, number>>;
   firstOf: SoakResult['firstOf'];
-  planned: number;
 }): { verdict: SoakVerdict; reason: string; trends: Trend[]; warmup: number } {
   const { points, records } = input;
   const n = points.length;
@@ -214,7 +213,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       const end = windowOf(marks, record.iteration)?.end ?? null;
       return pointOf(record, judgement.verdict, end === null ? null : openConnectionsAt(server, end), unclosed);
     });
-    const judged = soakVerdict({ points, records, iterationVerdicts, firstOf, planned: options.iterations ?? 0 });
+    const judged = soakVerdict({ points, records, iterationVerdicts, firstOf });
     let { verdict, reason } = judged;
     if (outcome.timedOut && verdict !== 'leak') {
       verdict = 'error';
