@@ -19,6 +19,7 @@ import { bisectCommand } from './bisect-command.ts';
 import { lockedSpecs, singleClient } from './client-inputs.ts';
 import { diffCommand } from './diff-command.ts';
 import { sentinelsCommand } from './sentinels-command.ts';
+import { addSoakCommand } from './soak-command.ts';
 import {
   checkCases,
   collect,
@@ -227,6 +228,7 @@ export function buildProgram(): Command {
     .action(async (id: string, options: { dir?: string }) => {
       process.exitCode = await newCommand(id, options);
     });
+  addSoakCommand(program);
 
   return program;
 }

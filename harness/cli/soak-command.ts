@@ -1,0 +1,174 @@
+// `regress soak`: repeat one case's call path inside one client process and judge whether descriptors,
+// sockets, pooled connections or objects grow with the iterations (harness/soak/).
+// Exit: 0 flat (fixed) or not-applicable; 1 leak, or any iteration the case's own judge found reproduced
+// (nothing may hide a reproduction); 2 error or bad input; 130 interrupted with no leak found.
+import { Command, Option } from 'commander';
+import { targetFor } from '../runner.ts';
+import { venvTarget } from '../runtime/python-env.ts';
+import { resetStopping, stopEverything } from '../runtime/process-group.ts';
+import { newRunId } from '../report/writer.ts';
+import { loadScenarios, selectScenarios } from '../scenarios.ts';
+import { BadInput } from '../session.ts';
+import { SentinelWheels } from '../sentinels/wheel-builder.ts';
+import { LeakBuildError, sentinelSpec } from '../soak/leak-builds.ts';
+import { writeSoakReport } from '../soak/report.ts';
+import { runSoak, type SoakResult } from '../soak/run-soak.ts';
+import { MIN_ITERATIONS } from '../soak/trend.ts';
+import { parseClientSpec } from '../spec.ts';
+import { collect, EXIT, openCache, positiveInt } from './common.ts';
+import { lockedSpecs, isLockInput } from './client-inputs.ts';
+
+export interface SoakOptions {
+  scenario: string;
+  case?: string;
+  client?: string;
+  sentinel?: string;
+  release?: string[];
+  iterations?: number;
+  duration?: string;
+  python?: string[];
+  reports: string;
+  report: boolean;
+  json?: boolean;
+}
+
+/** `90`, `90s`, `1.5m`, `2h`, `500ms` → seconds; anything else is bad input. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  const seconds = match ? Number(match[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h'] : NaN;
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new BadInput(`--duration '${text}' is not a duration (e.g. 60s, 5m, 1h)`);
+  return seconds;
+}
+
+export function soakExitCode(result: SoakResult, interrupted: boolean): number {
+  if (result.verdict === 'leak' || (result.iterationVerdicts.reproduced ?? 0) > 0) return EXIT.reproduced;
+  if (interrupted) return EXIT.interrupted;
+  return result.verdict === 'error' ? EXIT.error : EXIT.ok;
+}
+
+export function addSoakCommand(program: Command): void {
+  program
+    .command('soak')
+    .description("repeat one case's call path inside one client process; `leak` when descriptors, sockets, pooled connections or objects grow with the iterations")
+    .requiredOption('-s, --scenario <id>', 'scenario id')
+    .option('--case <name>', 'case name (required when the scenario has several)')
+    .addOption(new Option('--iterations <n>', `iterations (at least ${MIN_ITERATIONS})`).argParser(positiveInt))
+    .option('--duration <time>', 'soak for this long instead, e.g. 60s, 5m (whole iterations; at least the time one takes)')
+    .option('-c, --client <spec>', 'client spec or lock file (default: the latest httpx)')
+    .option('--sentinel <scenario/id>', "soak a sentinel build instead (a scenario's sentinel patched into the release), e.g. pool-exhaustion-after-close/close-leak")
+    .addOption(new Option('--release <name==version>', 'with --sentinel: build from this release instead of the newest (repeatable)').argParser(collect))
+    .option('--json', 'print the soak result as JSON on stdout')
+    .addOption(new Option('--python <path|version>', 'the interpreter environments are built from (default python3 or $REGRESS_PYTHON)').argParser(collect))
+    .option('--reports <dir>', 'where reports/<run-id>/ is written', 'reports')
+    .option('--no-report', 'write no report files')
+    .action(async (options: SoakOptions) => {
+      process.exitCode = await soakCommand(options);
+    });
+}
+
+export async function soakCommand(options: SoakOptions): Promise<number> {
+  // Bad input first, before anything is installed or started.
+  if (options.iterations === undefined && options.duration === undefined) throw new BadInput('soak needs --iterations N or --duration TIME');
+  if (options.iterations !== undefined && options.duration !== undefined) throw new BadInput('--iterations and --duration exclude each other');
+  if (options.iterations !== undefined && options.iterations < MIN_ITERATIONS) {
+    throw new BadInput(`--iterations ${options.iterations} is too few: at least ${MIN_ITERATIONS} tell a trend from the warm-up`);
+  }
+  const durationS = options.duration !== undefined ? parseDuration(options.duration) : undefined;
+  if (options.client && options.sentinel) throw new BadInput('--client and --sentinel exclude each other: a sentinel build is its own client');
+  if (options.release && !options.sentinel) throw new BadInput('--release applies only with --sentinel');
+  const all = await loadScenarios();
+  const [scenario] = selectScenarios(all, [options.scenario]);
+  const names = scenario!.cases.map((c) => c.name);
+  if (!options.case && names.length > 1) throw new BadInput(`${options.scenario} has several cases: name one with --case (${names.join(', ')})`);
+  const chosen = scenario!.cases.find((c) => c.name === (options.case ?? names[0]));
+  if (!chosen) throw new BadInput(`unknown case '${options.case}' (known: ${names.join(', ')})`);
+
+  const cache = await openCache({ ...(options.python ? { python: options.python } : {}) });
+  let spec;
+  if (options.sentinel) {
+    const releases: Record<string, string> = {};
+    for (const r of options.release ?? []) {
+      const [name, version] = r.split('==');
+      if (!name || !version) throw new BadInput(`--release '${r}' must be NAME==VERSION`);
+      releases[name.toLowerCase()] = version;
+    }
+    try {
+      const built = await sentinelSpec({ sentinel: options.sentinel, line: 'httpx', releases }, all, new SentinelWheels(cache.python.path, cache.root));
+      process.stderr.write(`[soak] sentinel build: ${built.version}\n`);
+      spec = parseClientSpec(built.spec);
+    } catch (error) {
+      if (error instanceof LeakBuildError) throw new BadInput(error.message);
+      throw error;
+    }
+  } else if (options.client && isLockInput(options.client)) {
+    const specs = await lockedSpecs([options.client], { runtime: 'venv', ...(options.python ? { python: options.python } : {}) });
+    if (specs.length !== 1) throw new BadInput(`${options.client} pins ${specs.length} clients: soak one at a time (a spec)`);
+    spec = specs[0]!;
+  } else {
+    spec = parseClientSpec(options.client ?? 'httpx');
+  }
+  const target = targetFor(scenario!, venvTarget(cache, spec));
+  process.stderr.write(`[soak] preparing ${target.label}…\n`);
+  const prepared = await target.prepare((m) => process.stderr.write(`[env] ${m}…\n`));
+
+  const stop = new AbortController();
+  resetStopping();
+  const onSignal = (): void => {
+    if (stop.signal.aborted) return;
+    process.stderr.write('\nregress: interrupted; stopping the client and keeping what finished (Ctrl-C again to quit now)\n');
+    stop.abort();
+    stopEverything();
+    process.once('SIGINT', () => process.exit(EXIT.interrupted));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const startedAt = new Date().toISOString();
+  const what = options.iterations ? `${options.iterations} iterations` : `${durationS} s`;
+  process.stderr.write(`[soak] ${scenario!.meta.id}/${chosen.name} × ${prepared.label}: ${what} in one client process\n`);
+  let result: SoakResult;
+  try {
+    result = await runSoak({
+      scenario: scenario!,
+      case: chosen,
+      client: prepared,
+      ...(options.iterations ? { iterations: options.iterations } : {}),
+      ...(durationS ? { durationS } : {}),
+      signal: stop.signal,
+      onProgress: (done, p) =>
+        process.stderr.write(
+          `[soak] ${done}${options.iterations ? `/${options.iterations}` : ''} iterations, ${p.t.toFixed(0)} s: fds ${p.fds}, TCP ${p.tcp}, unclosed ${p.unclosed}, ` +
+            `objects ${p.objects}, RSS ${p.rssKb === null ? '?' : `${(p.rssKb / 1024).toFixed(1)} MB`}\n`,
+        ),
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const interrupted = stop.signal.aborted || result.interrupted;
+  let reportDir: string | null = null;
+  if (options.report) {
+    reportDir = await writeSoakReport(options.reports, {
+      run: {
+        id: newRunId(),
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        interrupted,
+        planned: 1,
+        command: `regress ${process.argv.slice(2).join(' ')}`,
+        host: { platform: `${process.platform}-${process.arch}`, node: process.version },
+      },
+      result,
+    });
+  }
+  const exitCode = soakExitCode(result, interrupted);
+  if (options.json) process.stdout.write(`${JSON.stringify({ soak: result, exitCode }, null, 2)}\n`);
+  else {
+    const per = Object.entries(result.iterationVerdicts).map(([v, n]) => `${v} ${n}/${result.iterations}`).join(', ') || '—';
+    process.stdout.write(
+      `\n${result.scenario}/${result.case} × ${result.client}: ${result.verdict} after ${result.iterations} iteration(s) in ${(result.durationMs / 1000).toFixed(1)} s\n` +
+        `  ${result.reason}\n  per iteration (the case's own judge): ${per}\n`,
+    );
+  }
+  if (reportDir) process.stderr.write(`report: ${reportDir}/report.html\n`);
+  return exitCode;
+}
