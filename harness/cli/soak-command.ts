@@ -7,7 +7,7 @@ import { targetFor } from '../runner.ts';
 import { venvTarget } from '../runtime/python-env.ts';
 import { resetStopping, stopEverything } from '../runtime/process-group.ts';
 import { newRunId } from '../report/writer.ts';
-import { loadScenarios, selectScenarios } from '../scenarios.ts';
+import { selectScenarios } from '../scenarios.ts';
 import { BadInput } from '../session.ts';
 import { SentinelWheels } from '../sentinels/wheel-builder.ts';
 import { LeakBuildError, sentinelSpec } from '../soak/leak-builds.ts';
@@ -15,12 +15,14 @@ import { writeSoakReport } from '../soak/report.ts';
 import { runSoak, type SoakResult } from '../soak/run-soak.ts';
 import { MIN_ITERATIONS } from '../soak/trend.ts';
 import { parseClientSpec } from '../spec.ts';
-import { collect, EXIT, openCache, positiveInt } from './common.ts';
+import { collect, EXIT, openCache, positiveInt, scenarioFoldersOption } from './common.ts';
+import { scenariosFor } from './scenario-folders.ts';
 import { lockedSpecs, isLockInput } from './client-inputs.ts';
 
 export interface SoakOptions {
   scenario: string;
   case?: string;
+  scenarios?: string[];
   client?: string;
   sentinel?: string;
   release?: string[];
@@ -57,6 +59,7 @@ export function addSoakCommand(program: Command): void {
     .option('-c, --client <spec>', 'client spec or lock file (default: the latest httpx)')
     .option('--sentinel <scenario/id>', "soak a sentinel build instead (a scenario's sentinel patched into the release), e.g. pool-exhaustion-after-close/close-leak")
     .addOption(new Option('--release <name==version>', 'with --sentinel: build from this release instead of the newest (repeatable)').argParser(collect))
+    .addOption(scenarioFoldersOption())
     .option('--json', 'print the soak result as JSON on stdout')
     .addOption(new Option('--python <path|version>', 'the interpreter environments are built from (default python3 or $REGRESS_PYTHON)').argParser(collect))
     .option('--reports <dir>', 'where reports/<run-id>/ is written', 'reports')
@@ -76,7 +79,7 @@ export async function soakCommand(options: SoakOptions): Promise<number> {
   const durationS = options.duration !== undefined ? parseDuration(options.duration) : undefined;
   if (options.client && options.sentinel) throw new BadInput('--client and --sentinel exclude each other: a sentinel build is its own client');
   if (options.release && !options.sentinel) throw new BadInput('--release applies only with --sentinel');
-  const all = await loadScenarios();
+  const all = await scenariosFor(options);
   const [scenario] = selectScenarios(all, [options.scenario]);
   const names = scenario!.cases.map((c) => c.name);
   if (!options.case && names.length > 1) throw new BadInput(`${options.scenario} has several cases: name one with --case (${names.join(', ')})`);
