@@ -17,6 +17,7 @@ import { bisectCommand } from './bisect-command.ts';
 import { lockedSpecs, singleClient } from './client-inputs.ts';
 import { diffCommand } from './diff-command.ts';
 import { sentinelsCommand } from './sentinels-command.ts';
+import { registerServe } from './serve-command.ts';
 import {
   checkCases,
   collect,
@@ -212,6 +213,7 @@ export function buildProgram(): Command {
     process.exitCode = await sentinelsCommand(options);
   });
 
+  registerServe(program);
   return program;
 }
 
