@@ -100,7 +100,12 @@ test('serve logs connections, faults and closes live, and stops on Ctrl-C with a
     expect(await refused(port)).toBe('ECONNREFUSED');
     console.log(`serve: startup ${(startupMs / 1000).toFixed(1)} s, total ${((performance.now() - started) / 1000).toFixed(1)} s`);
   } finally {
-    if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+    // A failed assertion must not leave the server running: kill its group if it is still there.
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
   }
 });
 
