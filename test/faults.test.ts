@@ -216,6 +216,7 @@ describe('idle-close (own timer, not Node keepAliveTimeout + 1 s)', () => {
       expect(out.finAt).toBeDefined();
       expect(out.error).toBeUndefined();
       const idle = (out.finAt! - lastResponseAt) / 1000;
+      console.log(`idle-close 2 s: FIN ${idle.toFixed(3)} s after the last response byte`);
       expect(idle).toBeGreaterThanOrEqual(2 - 0.05);
       expect(idle).toBeLessThanOrEqual(2 + 1.0);
       await settle();
@@ -238,6 +239,7 @@ describe('idle-close (own timer, not Node keepAliveTimeout + 1 s)', () => {
       const out = await wire.watch(8000);
       expect(out.finAt).toBeDefined();
       const idle = (out.finAt! - lastResponseAt) / 1000;
+      console.log(`idle-close 1.5 s after a second request: FIN ${idle.toFixed(3)} s after the last response byte`);
       expect(idle).toBeGreaterThanOrEqual(1.5 - 0.05);
       expect(idle).toBeLessThanOrEqual(1.5 + 1.0);
       expect(server.observe().connections[0]!.requests).toBe(2);
