@@ -326,6 +326,36 @@ describe('TLS handshake faults', () => {
     });
   });
 
+  test('idle-close over TLS: the server closes the idle HTTPS connection N s after its last response', async () => {
+    await withHttp({ tls: tls(), keepAliveTimeoutMs: 300, faults: { connection: [idleClose(1500)] } }, async (server) => {
+      const client = tlsConnect({ host: '127.0.0.1', port: server.port, ca: certs.ca.cert, servername: 'localhost' });
+      const started = performance.now();
+      let lastDataAt = 0;
+      let endAt: number | undefined;
+      let error: string | undefined;
+      await new Promise<void>((resolve) => client.once('secureConnect', () => resolve()));
+      const localPort = client.localPort ?? 0;
+      client.on('data', () => (lastDataAt = performance.now() - started));
+      client.on('end', () => (endAt = performance.now() - started));
+      client.on('error', (e: NodeJS.ErrnoException) => (error = e.code));
+      const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+      client.write(get('/a'));
+      await Promise.race([closed, settle(8000)]);
+      expect(error).toBeUndefined();
+      expect(endAt).toBeDefined();
+      const idle = (endAt! - lastDataAt) / 1000;
+      console.log(`idle-close 1.5 s over TLS: FIN ${idle.toFixed(3)} s after the last response byte`);
+      // The server's timer starts when the response is handed to the kernel; the client sees the bytes
+      // only after decrypting them in this same (loaded) process, so its "last byte" can lag a little.
+      expect(idle).toBeGreaterThanOrEqual(1.5 - 0.1);
+      expect(idle).toBeLessThanOrEqual(1.5 + 1.0);
+      const seen = server.observe();
+      expect(faultsOn(seen, localPort)).toEqual([expect.objectContaining({ kind: 'idle-close' })]);
+      expect(seen.connections[0]!.requests).toBe(1);
+      client.destroy();
+    });
+  });
+
   test('no fault: the same server options without faults complete a handshake (the control)', async () => {
     await withHttp({ tls: tls() }, async (server) => {
       const ok = await new Promise<boolean>((resolve) => {
