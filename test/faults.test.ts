@@ -185,6 +185,24 @@ describe('HTTP/1.1 route faults', () => {
     });
   });
 
+  test('fail-first counts only the client under test: another process cannot use up the failures', async () => {
+    await withHttp({ faults: { routes: { '/flaky': failFirst(1, 503) } } }, async (server) => {
+      server.admit(null, 'the-token');
+      const status = async (headers: string): Promise<string> => {
+        const wire = await openWire(server.port);
+        wire.socket.write(`GET /flaky HTTP/1.1\r\nhost: 127.0.0.1\r\n${headers}\r\n`);
+        const out = await wire.bytesAtLeast(12, 5000);
+        wire.socket.destroy();
+        return /^HTTP\/1\.1 (\d+)/.exec(out.bytes.toString())?.[1] ?? 'none';
+      };
+      expect(await status('')).toBe('200'); // a foreign probe: served, not counted
+      expect(await status('x-regress-client: the-token\r\n')).toBe('503');
+      expect(await status('x-regress-client: the-token\r\n')).toBe('200');
+      await settle();
+      expect(server.observe().faults).toHaveLength(1);
+    });
+  });
+
   test('fail-first with a reset: the first connection is reset, the next is served', async () => {
     await withHttp({ faults: { routes: { '/flaky': failFirst(1, 'reset') } } }, async (server) => {
       const first = await openWire(server.port);
