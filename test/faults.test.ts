@@ -453,6 +453,21 @@ describe('HTTP/2 stream faults', () => {
     });
   });
 
+  test('h2 delay-body and drip: HEADERS at once, DATA later or spread over the duration', async () => {
+    await withH2({ routes: { '/late': delayBody(800), '/drip': drip(4, 900) } }, async (url, observe) => {
+      const late = await stream(url, '/late');
+      expect(late.status).toBe(200);
+      expect(late.headersAt!).toBeLessThan(600);
+      expect(late.closedAt).toBeGreaterThanOrEqual(790);
+      expect(late.body).toBe('{"path":"/late","fault":"delay-body"}');
+      const dripped = await stream(url, '/drip');
+      expect(dripped.body).toBe('drip\n'.repeat(4));
+      expect(dripped.closedAt - dripped.headersAt!).toBeGreaterThanOrEqual(850);
+      await settle();
+      expect(observe().faults.map((f) => f.kind)).toEqual(['delay-body', 'drip']);
+    });
+  });
+
   test('h2 delay and fail-first: HEADERS only after the delay; the first stream reset, the second served', async () => {
     await withH2({ routes: { '/slow': delay(800), '/flaky': failFirst(1, 'reset') } }, async (url, observe) => {
       const slow = await stream(url, '/slow');
