@@ -1,9 +1,34 @@
 // What scenario folders import: a typed identity for definitions, a one-call server setup, and small
 // readers for client steps and server observations that judges share.
 import { startCaseFixture } from '../fixtures/case-fixture.ts';
-import { clientEndedAt, type ConnectionRecord, type ServerObservations } from '../fixtures/connection-tracker.ts';
+import { clientEndedAt, type ConnectionRecord, type FaultRecord, type ServerObservations } from '../fixtures/connection-tracker.ts';
 import { type HttpFixture, type HttpFixtureOptions, startHttpFixture } from '../fixtures/http-server.ts';
 import type { CaseFixture, ClientReport, ClientStep, Judgement, ScenarioDefinition } from './types.ts';
+
+// The fault vocabulary (fixtures/faults/vocabulary.ts): a scenario names faults in serveHttp's (or
+// serveH2's) server options, `faults: {routes: {'/slow': delay(1000)}, connection: [idleClose(5000)]}`,
+// and reads what they hit from the server's observations (`faults`, see faultsOf).
+export {
+  closeAfterBytes,
+  type ConnectionFault,
+  delay,
+  delayBody,
+  drip,
+  failFirst,
+  type Fault,
+  type FaultPlan,
+  H2_ERROR_CODES,
+  h2Reset,
+  hang,
+  idleClose,
+  reset,
+  type RouteFault,
+  tlsRefuse,
+  tlsStall,
+} from '../fixtures/faults/vocabulary.ts';
+export type { FaultRecord } from '../fixtures/connection-tracker.ts';
+// The types a judge signs with, so a scenario folder outside regress imports nothing but this kit.
+export type { ClientReport, ClientStep, JudgeInput, Judgement } from './types.ts';
 
 export function defineScenario(definition: ScenarioDefinition): ScenarioDefinition {
   return definition;
@@ -54,6 +79,11 @@ export function connectionsCarrying(server: ServerObservations | undefined, pref
 /** Still open for the client at `at` (fixture clock): no FIN from it and not closed by then. */
 export function openAt(connection: ConnectionRecord | undefined, at: number): boolean {
   return connection !== undefined && (clientEndedAt(connection) ?? Number.POSITIVE_INFINITY) > at;
+}
+
+/** The faults a server applied, optionally only those of one kind (`delay`, `idle-close`, ...). */
+export function faultsOf(server: ServerObservations | undefined, kind?: string): FaultRecord[] {
+  return (server?.faults ?? []).filter((f) => kind === undefined || f.kind === kind);
 }
 
 export function ok200(step: ClientStep | undefined): boolean {

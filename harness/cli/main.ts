@@ -20,6 +20,7 @@ import { lockedSpecs, singleClient } from './client-inputs.ts';
 import { diffCommand } from './diff-command.ts';
 import { sentinelsCommand } from './sentinels-command.ts';
 import { addSoakCommand } from './soak-command.ts';
+import { registerServe } from './serve-command.ts';
 import {
   checkCases,
   collect,
@@ -230,6 +231,7 @@ export function buildProgram(): Command {
     });
   addSoakCommand(program);
 
+  registerServe(program);
   return program;
 }
 
