@@ -17,6 +17,7 @@ import { bisectCommand } from './bisect-command.ts';
 import { lockedSpecs, singleClient } from './client-inputs.ts';
 import { diffCommand } from './diff-command.ts';
 import { sentinelsCommand } from './sentinels-command.ts';
+import { registerSmoke } from './smoke-command.ts';
 import {
   checkCases,
   collect,
@@ -211,6 +212,8 @@ export function buildProgram(): Command {
   ).action(async (options) => {
     process.exitCode = await sentinelsCommand(options);
   });
+
+  registerSmoke(program);
 
   return program;
 }
