@@ -2,6 +2,8 @@
 // shape compared with the live one fails on a removed key or a changed type; added keys are listed.
 //   shape of 1 → "number", "a" → "string", null → "null", {a: 1} → {a: "number"},
 //   [{a: 1}, {a: 2, b: "x"}] → [{a: "number", b: "string"}]  (array elements merged), [] → []
+//   [1, null, "x"] → ["null|number|string"]; [{a: 1}, null] → [{a: "number"}] (a nullable object keeps
+//   its keys: what a consumer reads from it is what matters)
 
 export type Shape = string | Shape[] | { [key: string]: Shape };
 
@@ -28,14 +30,23 @@ function merge(a: Shape, b: Shape): Shape {
     if (!b.length) return a;
     return [merge(a[0]!, b[0]!)];
   }
-  const ka = kind(a);
-  const kb = kind(b);
-  if (typeof a === 'string' && typeof b === 'string') return [...new Set([...a.split('|'), ...b.split('|')])].sort().join('|');
-  return ka === kb ? a : `${ka}|${kb}`;
+  if (typeof a === 'string' && typeof b === 'string') return union(a, b);
+  // A structure beside null stays the structure; beside another scalar type the keys cannot be kept.
+  if (a === 'null') return b;
+  if (b === 'null') return a;
+  return union(kind(a), kind(b));
+}
+
+function union(a: string, b: string): string {
+  return [...new Set([...a.split('|'), ...b.split('|')])].sort().join('|');
 }
 
 function isObject(s: Shape): s is { [key: string]: Shape } {
   return typeof s === 'object' && !Array.isArray(s);
+}
+
+function isScalar(s: Shape): s is string {
+  return typeof s === 'string';
 }
 
 function kind(s: Shape): string {
@@ -69,7 +80,10 @@ export function compareShapes(before: Shape, after: Shape, at = ''): ShapeChange
   }
   const kb = kind(before);
   const ka = kind(after);
-  if (kb === ka) return [];
+  // A type the snapshot never saw here is a change; fewer types than it saw (no null this time) is not.
+  const seen = new Set(kb.split('|'));
+  if (ka.split('|').every((t) => seen.has(t))) return [];
+  if (after === 'null' && !isScalar(before)) return [];
   return [{ at: at || '(root)', change: 'type-changed', before: kb, after: ka }];
 }
 
