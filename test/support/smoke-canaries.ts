@@ -47,6 +47,8 @@ export interface SmokeRun {
   results: CaseResult[];
   reportDir: string | null;
   ms: number;
+  /** The regress process's id: containers it started carry it as a label. */
+  pid: number;
   /** The result of the case whose name starts with this (e.g. "tls", "health"). */
   check(prefix: string): CaseResult;
 }
@@ -56,7 +58,10 @@ export async function smoke(args: string[], tmp: string): Promise<SmokeRun> {
   const started = performance.now();
   // A folder per run, so concurrent runs never read each other's report.
   const reports = await mkdtemp(join(tmp, 'reports-'));
-  const child = await execa(process.execPath, ['bin/regress.js', 'smoke', ...args, '--reports', reports, '--concurrency', '8'], { cwd: ROOT, reject: false });
+  const subprocess = execa(process.execPath, ['bin/regress.js', 'smoke', ...args, '--reports', reports, '--concurrency', '8'], { cwd: ROOT, reject: false });
+  const pid = subprocess.pid;
+  if (pid === undefined) throw new Error('regress did not start');
+  const child = await subprocess;
   const ms = Math.round(performance.now() - started);
   const fresh = await readdir(reports);
   const reportDir = fresh.length === 1 ? join(reports, fresh[0]!) : null;
@@ -68,6 +73,7 @@ export async function smoke(args: string[], tmp: string): Promise<SmokeRun> {
     results,
     reportDir,
     ms,
+    pid,
     check: (prefix) => {
       const found = results.find((r) => r.case === prefix || r.case.startsWith(`${prefix} `));
       if (!found) throw new Error(`no '${prefix}' check in ${JSON.stringify(results.map((r) => r.case))}; stderr: ${child.stderr}`);
