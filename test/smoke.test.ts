@@ -149,6 +149,13 @@ describe('regress smoke: each bad canary fails with its own cause', () => {
     expect(handshake.trust.default.certifi).toMatch(/certifi\/cacert\.pem$/);
   });
 
+  test('a release from before create_ssl_context (0.13.3) handshakes with its own SSLConfig context', async () => {
+    const run = await smoke(['--url', good.url, '--client', 'httpx==0.13.3', '--ca', canaries.certs.ca.certPath, '--min-days', '3', '--health', '/healthz'], canaries.tmp);
+    expect(run.exitCode, explain(run)).toBe(0);
+    expect((run.check('tls').evidence.details!.handshake as { sslContext: string }).sslContext).toBe('httpx._config.SSLConfig.load_ssl_context');
+    expect(run.check('health').installed!.packages.httpx).toBe('0.13.3');
+  });
+
   test('non-breaking OpenAPI changes are listed and pass', async () => {
     const service = await canaries.serve(canaries.certs.trusted, { additive: true });
     const run = await smoke(checks(service.url), canaries.tmp);

@@ -7,7 +7,8 @@ what a user of the release would (the CA bundle given with --ca, else the client
 The input's ``check`` says which check:
 
 * ``health``   GET url+path; records status, latency and the negotiated protocol (``http_version``);
-* ``tls``      a real handshake with the SSLContext the release itself builds (``create_ssl_context``),
+* ``tls``      a real handshake with the SSLContext the release itself builds (``create_ssl_context``, or
+               ``SSLConfig.load_ssl_context`` in 0.10 - 0.13),
                recording version, cipher, ALPN, the peer certificate (verified form and DER) or the OpenSSL
                verify code of the failure; then the same URL through the client, so the judge can check
                the client agrees with the handshake;
@@ -30,21 +31,23 @@ MAX_BODY = 8 * 1024 * 1024
 
 
 def release_ssl_context(module, ca):
-    """The SSLContext the release itself would build for ``verify=ca`` (or its default): its own function
-    where the release has one (httpx.create_ssl_context, public since 0.x; httpx._config's in older ones)."""
-    create = getattr(module, "create_ssl_context", None)
-    how = "%s.create_ssl_context" % module.__name__
-    if create is None:
-        config = getattr(module, "_config", None)
-        create = getattr(config, "create_ssl_context", None)
-        how = "%s._config.create_ssl_context" % module.__name__
-    if create is None:
-        # No such function in this release: what its documentation tells users to pass instead.
-        return ssl.create_default_context(cafile=ca) if ca else ssl.create_default_context(), "ssl.create_default_context"
+    """The SSLContext the release itself would build for ``verify=ca`` (or its default), and how it was made:
+    its ``create_ssl_context`` (public in 0.18+, in ``_config`` from 0.14), else ``_config.SSLConfig``'s
+    ``load_ssl_context`` (0.10 - 0.13), the same code its transports call."""
+    verify = ca if ca else True
+    config = getattr(module, "_config", None)
     with warnings.catch_warnings():
         # 0.28 deprecates verify=<path> in favour of an SSLContext; the context it builds is the same.
         warnings.simplefilter("ignore")
-        return create(verify=ca if ca else True), how
+        for owner, label in ((module, module.__name__), (config, "%s._config" % module.__name__)):
+            create = getattr(owner, "create_ssl_context", None)
+            if create is not None:
+                return create(verify=verify), "%s.create_ssl_context" % label
+        ssl_config = getattr(config, "SSLConfig", None)
+        if ssl_config is not None:
+            return ssl_config(verify=verify, trust_env=True).load_ssl_context(), "%s._config.SSLConfig.load_ssl_context" % module.__name__
+    # No such code in this release: what its documentation tells users to pass instead.
+    return ssl.create_default_context(cafile=ca) if ca else ssl.create_default_context(), "ssl.create_default_context"
 
 
 def default_trust(module):
@@ -140,12 +143,13 @@ async def smoke(ctx):
         if not facts.get("ok") and facts.get("stage") != "connect":
             ctx.fact("servedLeafDer", unverified_leaf(host, port, timeout))
         # The same URL through the client: its verdict on the connection must agree with the handshake's.
-        with module.Client(**client_kwargs(module, ca, timeout)) as client:
-            await ctx_attempt_sync(ctx, "client-request", lambda: client.get(url))
+        async with module.AsyncClient(**client_kwargs(module, ca, timeout)) as client:
+            await attempt(ctx, "client-request", lambda: client.get(url))
         return
 
-    with module.Client(**client_kwargs(module, ca, timeout)) as client:
-        step = await ctx_attempt_sync(ctx, check, lambda: client.get(url, headers={"accept": "application/json"}), keep=True)
+    # AsyncClient: the one client class every release the contract drives has (0.10 - 0.11 had no sync one).
+    async with module.AsyncClient(**client_kwargs(module, ca, timeout)) as client:
+        step = await attempt(ctx, check, lambda: client.get(url, headers={"accept": "application/json"}), keep=True)
     response = step.pop("_response", None)
     if response is None:
         return
@@ -164,11 +168,11 @@ async def smoke(ctx):
             ctx.fact("bodyHead", body[:200].decode("utf-8", "replace"))
 
 
-async def ctx_attempt_sync(ctx, name, request, keep=False):
-    """Like ctx.attempt, for the synchronous Client a smoke check uses; keeps the response when asked."""
+async def attempt(ctx, name, request, keep=False):
+    """Like ctx.attempt, with the latency and protocol recorded; keeps the response when asked."""
     started = ctx.clock()
     try:
-        response = request()
+        response = await request()
     except Exception as exc:  # what the canary did to the client: recorded, judged by the harness
         return ctx.record_error(name, started, exc)
     step = ctx.record(
