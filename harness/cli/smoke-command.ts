@@ -100,7 +100,7 @@ async function readableCa(file: string): Promise<void> {
 }
 
 /** Everything checked before a client is installed: one line and exit 2 for any of it. */
-export async function validateSmoke(options: SmokeOptions): Promise<{ plan: Omit<SmokePlan, 'ca'>; snapshot: SmokeSnapshot | null }> {
+export async function validateSmoke(options: SmokeOptions): Promise<{ plan: Omit<SmokePlan, 'ca' | 'caGiven'>; snapshot: SmokeSnapshot | null }> {
   const url = canaryUrl(options.url);
   const health = (options.health ?? []).map((p) => checkPath('--health', p));
   const shapes = [...new Set((options.shape ?? []).map((p) => checkPath('--shape', p)))];
@@ -154,7 +154,7 @@ export async function smokeCommand(options: SmokeOptions): Promise<number> {
       ca = join(caDir, 'ca.pem');
       await copyFile(options.ca, ca);
     }
-    const plan: SmokePlan = { ...base, ca };
+    const plan: SmokePlan = { ...base, ca, ...(options.ca ? { caGiven: options.ca } : {}) };
     const scenario = smokeScenario(plan);
     const { targets, dispose } = await clientTargets(specs, explicit, options);
     const outcome = await runSession(planJobs([scenario], targets), sessionOptions(options, dispose));

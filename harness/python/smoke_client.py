@@ -70,14 +70,16 @@ def client_kwargs(module, ca, timeout):
 
 
 def handshake(host, port, context, timeout):
-    """One TLS handshake; the facts of the connection, or of its failure (OpenSSL's verify code)."""
+    """One TLS handshake: the facts of the connection, or of its failure (OpenSSL's verify code), and the
+    exception when it failed."""
     facts = {"host": host, "port": port}
     started = time.monotonic()
+    failure = None
     try:
         raw = socket.create_connection((host, port), timeout=timeout)
     except OSError as exc:
         facts.update(ok=False, stage="connect", error="%s: %s" % (type(exc).__name__, exc), errno=getattr(exc, "errno", None))
-        return facts
+        return facts, exc
     try:
         with context.wrap_socket(raw, server_hostname=host) as tls:
             facts.update(
@@ -89,6 +91,7 @@ def handshake(host, port, context, timeout):
                 leafDer=base64.b64encode(tls.getpeercert(binary_form=True) or b"").decode(),
             )
     except ssl.SSLCertVerificationError as exc:
+        failure = exc
         facts.update(
             ok=False,
             stage="verify",
@@ -98,14 +101,16 @@ def handshake(host, port, context, timeout):
             error=str(exc),
         )
     except ssl.SSLError as exc:
+        failure = exc
         facts.update(ok=False, stage="handshake", reason=exc.reason, library=exc.library, error=str(exc))
     except OSError as exc:
         # The server closed or reset the connection during the handshake.
+        failure = exc
         facts.update(ok=False, stage="handshake", reason=type(exc).__name__, error="%s: %s" % (type(exc).__name__, exc))
     finally:
         raw.close()
     facts["elapsed"] = round(time.monotonic() - started, 4)
-    return facts
+    return facts, failure
 
 
 def unverified_leaf(host, port, timeout):
@@ -129,7 +134,8 @@ async def smoke(ctx):
     ca = data.get("ca")
     timeout = float(data.get("timeoutS", 10))
     ctx.fact("url", url)
-    ctx.fact("trust", {"ca": ca} if ca else {"default": default_trust(module)})
+    # The bundle as the user named it (the program reads a copy the container runtime can see).
+    ctx.fact("trust", {"ca": data.get("caGiven") or ca} if ca else {"default": default_trust(module)})
 
     if check == "tls":
         parts = urllib.parse.urlsplit(url)
@@ -137,9 +143,12 @@ async def smoke(ctx):
         context, how = release_ssl_context(module, ca)
         ctx.fact("sslContext", how)
         started = ctx.clock()
-        facts = handshake(host, port, context, timeout)
+        facts, failure = handshake(host, port, context, timeout)
         ctx.fact("handshake", facts)
-        ctx.record("handshake", started, ok=bool(facts.get("ok")))
+        if failure is None:
+            ctx.record("handshake", started, ok=True, tlsVersion=facts.get("version"))
+        else:
+            ctx.record_error("handshake", started, failure)
         if not facts.get("ok") and facts.get("stage") != "connect":
             ctx.fact("servedLeafDer", unverified_leaf(host, port, timeout))
         # The same URL through the client: its verdict on the connection must agree with the handshake's.

@@ -120,7 +120,7 @@ for (const row of rows) {
   grid.tBodies[0].append(tr);
 }
 function outcome(s) {
-  if (s.ok) return String(s.status);
+  if (s.ok) return s.status === undefined ? 'ok' : String(s.status);
   if (s.cancelled) return 'cancelled';
   return s.error ? s.error.kind : 'error';
 }

@@ -22,6 +22,8 @@ export interface SmokePlan {
   shapes: string[];
   /** The CA bundle file the client reads (a copy the container runtime can see), or null: its default. */
   ca: string | null;
+  /** The --ca path as given, for the report. */
+  caGiven?: string;
   minDays: number;
   /** Per request (connect, read), seconds. */
   timeoutS: number;
@@ -60,7 +62,7 @@ function check(plan: SmokePlan, name: string, kind: 'tls' | 'health' | 'document
     // The TLS check makes three connections (verified, unverified when that failed, the client's own).
     timeLimitMs: Math.round(plan.timeoutS * 1000 * (kind === 'tls' ? 3 : 1) + 20_000),
     unavoidableWaitMs: 0,
-    setup: async () => noFixture({ check: kind, url: plan.url, path, ca: plan.ca, timeoutS: plan.timeoutS }),
+    setup: async () => noFixture({ check: kind, url: plan.url, path, ca: plan.ca, caGiven: plan.caGiven ?? null, timeoutS: plan.timeoutS }),
     judge,
   };
 }
