@@ -245,6 +245,7 @@ describe('regress smoke: bad input and interrupts', () => {
     [['--url', 'https://127.0.0.1:1', '--health', 'healthz'], /^regress: --health 'healthz' must be a path starting with \//],
     [['--url', 'https://127.0.0.1:1', '--min-days', '-1'], /min-days/],
     [['--health', '/healthz'], /required option '--url <url>'/],
+    [['--url', 'https://127.0.0.1:1', '--openapi', '/openapi.json', '--snapshot', '/no/such/dir/s.json', '--update-snapshot'], /^regress: cannot write snapshot \/no\/such\/dir\/s\.json: ENOENT/],
   ] as const)('bad input %j: exit 2 with one line, nothing written', async ([args, message]) => {
     const reports = join(canaries.tmp, 'never');
     const { exitCode, stderr, stdout } = await execa(process.execPath, ['bin/regress.js', 'smoke', ...args, '--reports', reports], { cwd: ROOT, reject: false });

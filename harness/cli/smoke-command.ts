@@ -4,7 +4,7 @@
 // `run`: same verdicts, reports, exit codes, progress lines and Ctrl-C handling.
 import { constants } from 'node:fs';
 import { access, copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ensureRunRoot } from '../../certs/certificate-set.ts';
 import { planJobs } from '../runner.ts';
@@ -116,6 +116,14 @@ export async function validateSmoke(options: SmokeOptions): Promise<{ plan: Omit
     throw new BadInput('nothing to check: an http:// --url needs --health, --openapi or --shape');
   }
   const snapshot = options.snapshot ? await readSnapshot(options.snapshot) : null;
+  if (options.snapshot && options.updateSnapshot) {
+    // Found now, not after the checks ran: the write is the point of the run.
+    try {
+      await access(dirname(resolve(options.snapshot)), constants.W_OK);
+    } catch (error) {
+      throw new BadInput(`cannot write snapshot ${options.snapshot}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  }
   if (options.snapshot && !options.updateSnapshot) {
     if (!snapshot) throw new BadInput(`snapshot ${options.snapshot} does not exist (create it with --update-snapshot)`);
     if (openapi && !snapshot.openapi) throw new BadInput(`snapshot ${options.snapshot} holds no OpenAPI document (add it with --update-snapshot)`);
