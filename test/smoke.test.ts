@@ -9,7 +9,8 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type CanaryService, startCanaryService } from '../fixtures/canary-service.ts';
 import { compareShapes, shapeOf } from '../harness/smoke/json-shape.ts';
-import { handshakeCause } from '../harness/smoke/tls-check.ts';
+import { handshakeCause, judgeTls } from '../harness/smoke/tls-check.ts';
+import type { ClientStep } from '../harness/types.ts';
 import { type Canaries, causeOf, explain, ROOT, smoke, type SmokeRun, startCanaries } from './support/smoke-canaries.ts';
 
 const CLIENT = 'httpx==0.28.1';
@@ -318,5 +319,17 @@ describe('smoke building blocks', () => {
     expect(handshakeCause({ stage: 'verify', verifyCode: 999, verifyMessage: 'new' }).cause).toBe('verify-failed');
     expect(handshakeCause({ stage: 'handshake', reason: 'WRONG_VERSION_NUMBER' }).cause).toBe('handshake-refused');
     expect(handshakeCause({ stage: 'connect', error: 'ConnectionRefusedError' }).cause).toBe('unreachable');
+  });
+
+  test('a handshake and a client that disagree is an error, never a verdict on the canary', () => {
+    const judge = (handshake: Record<string, unknown>, request: Record<string, unknown>) =>
+      judgeTls({
+        client: { status: 'ok', steps: [{ name: 'client-request', startedAt: 0, elapsed: 0, ...request } as ClientStep], facts: { handshake } },
+        server: {}, installed: { python: '3', packages: {}, module: 'httpx' }, clientExitedAt: 0, marks: {}, input: {},
+      }, 14);
+    const refused = { ok: false, error: { type: 'httpx.ConnectError', kind: 'certificate', message: 'CERTIFICATE_VERIFY_FAILED' } };
+    expect(judge({ ok: false, stage: 'verify', verifyCode: 10, verifyMessage: 'certificate has expired' }, refused)).toMatchObject({ verdict: 'reproduced', details: { cause: 'expired' } });
+    expect(judge({ ok: false, stage: 'verify', verifyCode: 10, verifyMessage: 'certificate has expired' }, { ok: true, status: 200 }).verdict).toBe('error');
+    expect(judge({ ok: true, version: 'TLSv1.3', cipher: ['X', 'TLSv1.3', 256] }, refused).verdict).toBe('error');
   });
 });

@@ -117,6 +117,9 @@ export function judgeTls(input: JudgeInput, minDays: number, now = Date.now()): 
     if (clientRefused) {
       return { verdict: 'error', reason: `the handshake succeeded but the client refused the connection (${request.error?.type}: ${request.error?.message})`, details: { handshake } };
     }
+    if (!request.ok && (request.error?.kind === 'connect' || request.error?.kind === 'connect-timeout')) {
+      return { verdict: 'error', reason: `the handshake succeeded but the client could not connect afterwards (${request.error?.type}: ${request.error?.message})`, details: { handshake } };
+    }
     if (!served) return { verdict: 'error', reason: 'the handshake succeeded but the server certificate could not be read', details: { handshake } };
     const summary = `${h.version}, ${h.cipher?.[0]}; certificate ${served.subject} issued by ${served.issuer}, valid until ${served.notAfter.slice(0, 10)} (${served.daysLeft} days)`;
     if (served.daysLeft < minDays) {
@@ -137,7 +140,8 @@ export function judgeTls(input: JudgeInput, minDays: number, now = Date.now()): 
     return {
       verdict: 'error',
       reason: `the handshake failed (${cause}: ${what}) but the client's own request did not fail the same way (${handshake.clientRequest})`,
-      details: { cause, handshake },
+      // Not `cause`: an error verdict names no failure of the canary.
+      details: { handshakeCause: cause, handshake },
     };
   }
   const shown = served ? ` (served: ${served.subject}, issued by ${served.issuer}, valid ${served.notBefore.slice(0, 10)} to ${served.notAfter.slice(0, 10)}, SAN ${served.subjectAltNames.join(' ') || 'none'})` : '';
