@@ -157,6 +157,24 @@ describe('regress smoke: each bad canary fails with its own cause', () => {
     expect(run.check('health').installed!.packages.httpx).toBe('0.13.3');
   });
 
+  test('--http2: the negotiated protocol is recorded (h2 by ALPN, HTTP/2 on the health path)', async () => {
+    const h2 = await startCanaryService({ tls: { cert: canaries.certs.trusted.cert, key: canaries.certs.trusted.key }, http2: true });
+    try {
+      const base = ['--url', h2.url, '--ca', canaries.certs.ca.certPath, '--min-days', '3', '--health', '/healthz'];
+      const [offered, plain] = await Promise.all([
+        smoke([...base, '--client', 'httpx[http2]==0.28.1', '--http2'], canaries.tmp),
+        smoke([...base, '--client', CLIENT], canaries.tmp),
+      ]);
+      expect(offered.exitCode, explain(offered)).toBe(0);
+      expect(offered.check('health').evidence.details!.response).toMatchObject({ status: 200, httpVersion: 'HTTP/2' });
+      expect((offered.check('tls').evidence.details!.handshake as { alpn: string }).alpn).toBe('h2');
+      expect(plain.exitCode, explain(plain)).toBe(0);
+      expect(plain.check('health').evidence.details!.response).toMatchObject({ status: 200, httpVersion: 'HTTP/1.1' });
+    } finally {
+      await h2.close();
+    }
+  });
+
   test('non-breaking OpenAPI changes are listed and pass', async () => {
     const service = await canaries.serve(canaries.certs.trusted, { additive: true });
     const run = await smoke(checks(service.url), canaries.tmp);

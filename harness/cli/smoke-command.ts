@@ -33,6 +33,7 @@ export interface SmokeOptions extends CommonOptions, RuntimeOptions {
   shape?: string[];
   timeout: number;
   maxLatency?: number;
+  http2?: boolean;
 }
 
 function nonNegativeInt(value: string): number {
@@ -63,7 +64,8 @@ export function registerSmoke(program: Command): void {
       .option('--update-snapshot', 'write what was fetched to the snapshot file (atomically); changes are listed, none fails')
       .addOption(new Option('--shape <path>', 'a JSON endpoint whose shape (key types) is compared with the snapshot (repeatable)').argParser(collect))
       .addOption(new Option('--timeout <seconds>', 'per-request connect/read timeout').default(10).argParser(positiveSeconds))
-      .addOption(new Option('--max-latency <ms>', 'fail a health path slower than this').argParser(nonNegativeInt)),
+      .addOption(new Option('--max-latency <ms>', 'fail a health path slower than this').argParser(nonNegativeInt))
+      .option('--http2', 'the client offers HTTP/2 (http2=True), as an application that enables it does; the spec needs the extra, e.g. "httpx[http2]==0.28.1"'),
   )).action(async (options: SmokeOptions) => {
     process.exitCode = await smokeCommand(options);
   });
@@ -139,6 +141,7 @@ export async function validateSmoke(options: SmokeOptions): Promise<{ plan: Omit
       minDays: options.minDays,
       timeoutS: options.timeout,
       maxLatencyMs: options.maxLatency ?? null,
+      http2: Boolean(options.http2),
       snapshot,
       updateSnapshot: Boolean(options.updateSnapshot),
     },

@@ -60,8 +60,12 @@ def default_trust(module):
         return {"certifi": None, "why": "%s: %s" % (type(exc).__name__, exc)}
 
 
-def client_kwargs(module, ca, timeout):
+def client_kwargs(module, ca, timeout, http2=False):
     kwargs = {"timeout": timeout}
+    if http2:
+        # Offer h2 by ALPN, as an application that enables it would; the release must be able to.
+        regress_compat.Api(module).require_http2()
+        kwargs["http2"] = True
     if ca:
         # Trust exactly what --ca names, in the form this release accepts (an SSLContext works in every
         # release the contract drives; 0.28 warns on a path).
@@ -133,6 +137,7 @@ async def smoke(ctx):
     url = data["url"].rstrip("/") + data.get("path", "")
     ca = data.get("ca")
     timeout = float(data.get("timeoutS", 10))
+    http2 = bool(data.get("http2"))
     ctx.fact("url", url)
     # The bundle as the user named it (the program reads a copy the container runtime can see).
     ctx.fact("trust", {"ca": data.get("caGiven") or ca} if ca else {"default": default_trust(module)})
@@ -141,6 +146,9 @@ async def smoke(ctx):
         parts = urllib.parse.urlsplit(url)
         host, port = parts.hostname, parts.port or 443
         context, how = release_ssl_context(module, ca)
+        if http2:
+            # What httpcore does to the context when the client enables HTTP/2: offer h2 by ALPN.
+            context.set_alpn_protocols(["h2", "http/1.1"])
         ctx.fact("sslContext", how)
         started = ctx.clock()
         facts, failure = handshake(host, port, context, timeout)
@@ -152,12 +160,12 @@ async def smoke(ctx):
         if not facts.get("ok") and facts.get("stage") != "connect":
             ctx.fact("servedLeafDer", unverified_leaf(host, port, timeout))
         # The same URL through the client: its verdict on the connection must agree with the handshake's.
-        async with module.AsyncClient(**client_kwargs(module, ca, timeout)) as client:
+        async with module.AsyncClient(**client_kwargs(module, ca, timeout, http2)) as client:
             await attempt(ctx, "client-request", lambda: client.get(url))
         return
 
     # AsyncClient: the one client class every release the contract drives has (0.10 - 0.11 had no sync one).
-    async with module.AsyncClient(**client_kwargs(module, ca, timeout)) as client:
+    async with module.AsyncClient(**client_kwargs(module, ca, timeout, http2)) as client:
         step = await attempt(ctx, check, lambda: client.get(url, headers={"accept": "application/json"}), keep=True)
     response = step.pop("_response", None)
     if response is None:

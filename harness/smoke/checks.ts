@@ -27,6 +27,8 @@ export interface SmokePlan {
   minDays: number;
   /** Per request (connect, read), seconds. */
   timeoutS: number;
+  /** The client offers HTTP/2 (http2=True; the release needs its http2 extra). */
+  http2: boolean;
   /** Health responses slower than this fail (ms); null: latency is recorded only. */
   maxLatencyMs: number | null;
   snapshot: SmokeSnapshot | null;
@@ -62,7 +64,7 @@ function check(plan: SmokePlan, name: string, kind: 'tls' | 'health' | 'document
     // The TLS check makes three connections (verified, unverified when that failed, the client's own).
     timeLimitMs: Math.round(plan.timeoutS * 1000 * (kind === 'tls' ? 3 : 1) + 20_000),
     unavoidableWaitMs: 0,
-    setup: async () => noFixture({ check: kind, url: plan.url, path, ca: plan.ca, caGiven: plan.caGiven ?? null, timeoutS: plan.timeoutS }),
+    setup: async () => noFixture({ check: kind, url: plan.url, path, ca: plan.ca, caGiven: plan.caGiven ?? null, timeoutS: plan.timeoutS, http2: plan.http2 }),
     judge,
   };
 }
