@@ -239,6 +239,7 @@ function evidenceOf(
     },
     server,
     ...(Object.keys(marks).length ? { marks } : {}),
+    ...(judgement.details ? { details: judgement.details } : {}),
   };
 }
 

@@ -88,6 +88,8 @@ export interface ClientProcessOutcome {
 export interface Judgement {
   verdict: Verdict;
   reason: string;
+  /** Structured evidence a judge adds beyond the reason (smoke: the cause, handshake, API changes). */
+  details?: Record<string, unknown>;
 }
 
 export interface Evidence {
@@ -105,6 +107,8 @@ export interface Evidence {
   server: Record<string, ServerObservations>;
   /** Marks the client set on the fixture clock (fixtures/mark-server.ts). */
   marks?: Record<string, number>;
+  /** The judge's structured details (Judgement.details), when it gave any. */
+  details?: Record<string, unknown>;
 }
 
 export interface CaseResult {

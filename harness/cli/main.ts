@@ -21,6 +21,7 @@ import { diffCommand } from './diff-command.ts';
 import { sentinelsCommand } from './sentinels-command.ts';
 import { addSoakCommand } from './soak-command.ts';
 import { registerServe } from './serve-command.ts';
+import { registerSmoke } from './smoke-command.ts';
 import {
   checkCases,
   collect,
@@ -230,8 +231,9 @@ export function buildProgram(): Command {
       process.exitCode = await newCommand(id, options);
     });
   addSoakCommand(program);
-
   registerServe(program);
+  registerSmoke(program);
+
   return program;
 }
 

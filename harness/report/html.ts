@@ -34,6 +34,7 @@ export function reportHtml(report: RunReport): string {
     <h3>Client steps</h3>
     <table id="detail-steps"><thead><tr><th>step</th><th>start (s)</th><th>took (s)</th><th>outcome</th><th>exception</th></tr></thead><tbody></tbody></table>
     <div id="detail-error"></div>
+    <div id="detail-details"></div>
     <h3>Server connections</h3>
     <div id="detail-servers"></div>
   </section>
@@ -70,6 +71,8 @@ thead th { background: #eef1f5; }
 .chip { margin-right: .6rem; padding: .15rem .5rem; border-radius: 4px; }
 .hint { color: #5b6475; font-size: .85rem; }
 #detail { border-top: 2px solid #d5d9e0; margin-top: 1rem; }
+.changes .breaking { color: #7f1d1d; font-weight: 600; }
+table.kv th { background: #f5f7fa; font-weight: 600; }
 .timeline text { font-size: 11px; font-family: ui-monospace, monospace; }
 `;
 
@@ -117,7 +120,7 @@ for (const row of rows) {
   grid.tBodies[0].append(tr);
 }
 function outcome(s) {
-  if (s.ok) return String(s.status);
+  if (s.ok) return s.status === undefined ? 'ok' : String(s.status);
   if (s.cancelled) return 'cancelled';
   return s.error ? s.error.kind : 'error';
 }
@@ -144,11 +147,36 @@ function show(r, button) {
   err.replaceChildren();
   const tail = r.evidence.client.stderrTail || r.evidence.client.outputProblem;
   if (tail) err.append(el('h3', { text: 'Client output' }), el('pre', { class: 'mono', text: tail }));
+  showDetails(r.evidence.details);
   const servers = document.getElementById('detail-servers');
   servers.replaceChildren();
   const names = Object.keys(r.evidence.server);
   if (!names.length) servers.append(el('p', { text: 'no server observations' }));
   for (const name of names) servers.append(timeline(name, r.evidence.server[name], r.evidence.marks || {}));
+}
+// A judge's structured details (smoke: the cause, the TLS handshake, the OpenAPI changes) as nested tables.
+function showDetails(details) {
+  const box = document.getElementById('detail-details');
+  box.replaceChildren();
+  if (!details) return;
+  box.append(el('h3', { text: 'Details' + (details.cause ? ': cause ' + details.cause : '') }));
+  const changes = details.changes;
+  if (changes && !Array.isArray(changes) && (changes.breaking || changes.other)) {
+    const list = el('ul', { class: 'changes' });
+    for (const c of changes.breaking || []) list.append(el('li', { class: 'breaking', text: 'breaking: ' + c.description + ' (' + c.path + ')' }));
+    for (const c of changes.other || []) list.append(el('li', { text: c.type + ': ' + c.description + ' (' + c.path + ')' }));
+    if (!list.children.length) list.append(el('li', { text: 'no changes' }));
+    box.append(el('h3', { text: 'API changes' }), list);
+  }
+  const rest = Object.fromEntries(Object.entries(details).filter(([k]) => k !== 'cause' && !(k === 'changes' && changes && !Array.isArray(changes))));
+  if (Object.keys(rest).length) box.append(valueNode(rest));
+}
+function valueNode(value) {
+  if (value === null || typeof value !== 'object') return el('span', { class: 'mono', text: String(value) });
+  if (Array.isArray(value) && value.every((v) => v === null || typeof v !== 'object')) return el('span', { class: 'mono', text: value.join(', ') });
+  const table = el('table', { class: 'kv' });
+  for (const [k, v] of Object.entries(value)) table.append(el('tr', {}, el('th', { text: k }), el('td', {}, valueNode(v))));
+  return table;
 }
 function timeline(name, obs, marks) {
   const wrap = el('div');
