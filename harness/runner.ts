@@ -2,7 +2,9 @@
 // parallel, each with its own servers on port 0. The verdict comes from the case's judge, which sees both
 // the client's report and what the server observed; the runner only decides what the judge cannot
 // (hangs, crashes, garbage output).
+import { availableParallelism, totalmem } from 'node:os';
 import pLimit from 'p-limit';
+import { phase } from './runtime/phase-log.ts';
 import { createCertificateSet, type CertificateSet } from '../certs/certificate-set.ts';
 import type { ServerObservations } from '../fixtures/connection-tracker.ts';
 import { unsupportedReason } from './clients.ts';
@@ -41,13 +43,26 @@ export interface RunOptions {
 }
 
 /**
- * Cases mostly wait on sockets and timers; CPU is spent starting Python (~130 ms each). 24 at once on 2
- * cores gave the same verdicts as 8 over repeated 100-case matrices, with every timing margin held.
+ * Cases at once, from the machine. Cases mostly wait on sockets and timers; a case forked from a warm
+ * worker costs ~30 ms of CPU to start and ~10-20 MB of its own memory (the worker's pages are shared).
+ * 16 per core (24 on 2 cores gave the same verdicts as 8 over repeated 100-case matrices when every case
+ * still started its own Python), capped so the cases' memory stays within an eighth of the machine's
+ * (64 MB each, a wide margin), and between 4 and 64.
  */
-export const DEFAULT_CONCURRENCY = 24;
+export function machineConcurrency(cores = availableParallelism(), memoryBytes = totalmem()): number {
+  const byCpu = cores * 16;
+  const byMemory = Math.floor(memoryBytes / 8 / (64 * 1024 * 1024));
+  return Math.max(4, Math.min(64, byCpu, byMemory));
+}
 
-/** Gap between the starts of the first wave's cases (see runJobs). */
+export const DEFAULT_CONCURRENCY = machineConcurrency();
+
+/**
+ * Gap between the starts of the first wave's cases (see runJobs): a Python start per case takes ~130 ms
+ * of CPU; a fork from a warm worker far less, so its gap is shorter.
+ */
 export const STAGGER_MS = 120;
+export const WARM_STAGGER_MS = 40;
 
 /** The target a scenario runs against: the client itself, or with the extras the scenario requires. */
 export function targetFor(scenario: Scenario, client: ClientTarget, module?: 'httpx' | 'httpx2'): ClientTarget {
@@ -76,8 +91,9 @@ export async function prepareClients(
   clients: ClientTarget[],
   options: Pick<RunOptions, 'onEvent'>,
 ): Promise<Map<string, PreparedClient | Error>> {
-  // Three at a time: installs are network- and disk-bound, and a few in parallel keep both busy.
-  const limit = pLimit(3);
+  // All at once: preparing a cached environment is starting its worker (a Python importing the client),
+  // and the runtimes bound their own builds (installs, image builds: three at a time).
+  const limit = pLimit(Math.max(1, clients.length));
   const prepared = new Map<string, PreparedClient | Error>();
   await Promise.all(
     clients.map((client) =>
@@ -102,6 +118,7 @@ export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseRes
   const certificates = (): Promise<CertificateSet> => (certs ??= createCertificateSet());
   const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
   const results: CaseResult[] = [];
+  const allWarm = [...prepared.values()].every((p) => p instanceof Error || p.warm === true);
   try {
     await Promise.all(
       jobs.map((job, index) =>
@@ -109,10 +126,12 @@ export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseRes
           // The first wave starts staggered, longest wait first (planJobs' order): clients that all start
           // Python at once on two cores delay the long cases' clocks by a second; a few tens of
           // milliseconds apart, the longest waits get going first and the short cases fit around them.
-          const head = index < (options.concurrency ?? DEFAULT_CONCURRENCY) ? index * (options.staggerMs ?? STAGGER_MS) : 0;
+          const client = prepared.get(job.client.key ?? job.client.label)!;
+          const gap = options.staggerMs ?? (allWarm ? WARM_STAGGER_MS : STAGGER_MS);
+          const head = index < (options.concurrency ?? DEFAULT_CONCURRENCY) ? index * gap : 0;
           if (head > 0) await new Promise((resolve) => setTimeout(resolve, head));
           if (options.signal?.aborted) return;
-          const client = prepared.get(job.client.key ?? job.client.label)!;
+          if (index === 0) phase('first case starts', `${jobs.length} case(s), ${options.concurrency ?? DEFAULT_CONCURRENCY} at once`);
           const result = client instanceof Error ? installFailure(job, client) : await runCase(job, client, certificates, options.signal);
           if (!result) return;
           results.push(result);
@@ -121,6 +140,7 @@ export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseRes
       ),
     );
   } finally {
+    phase('cases done', `${results.length} of ${jobs.length}`);
     await certs?.then((c) => c.dispose(), () => undefined);
   }
   return results;

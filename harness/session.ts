@@ -3,6 +3,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { runCleanups } from './runtime/cleanup.ts';
+import { phase } from './runtime/phase-log.ts';
 import { resetStopping, stopEverything } from './runtime/process-group.ts';
 import { InstallError } from './runtime/python-env.ts';
 import { type Job, prepareClients, type RunEvent, runJobs, uniqueClients } from './runner.ts';
@@ -66,7 +67,9 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
 
   try {
     // Environments first: a spec that names no real release is bad input, reported before anything runs.
+    phase('preparing clients', `${uniqueClients(jobs).length} environment(s)`);
     const prepared = await prepareClients(uniqueClients(jobs), { ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+    phase('clients prepared');
     // Interrupted while preparing: what failed then failed because it was stopped, not because of the
     // input; no case runs, and the (empty) report of what finished is still written.
     if (stop.signal.aborted) {
@@ -97,6 +100,7 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
     const wasInterrupted = stop.signal.aborted;
     if (wasInterrupted) await cleanedUp;
     await writer?.finish(finished, wasInterrupted);
+    phase('report written', writer?.dir ?? 'none');
     return { results: finished, interrupted: wasInterrupted, reportDir: writer?.dir ?? null };
   } finally {
     if (onSigint) {

@@ -12,6 +12,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import pLimit from 'p-limit';
 import type { StartedTestContainer } from 'testcontainers';
 import { ensureRunRoot, RUN_ROOT } from '../../certs/certificate-set.ts';
 import { cgroupOwner, type SocketOwner } from '../../fixtures/socket-owner.ts';
@@ -245,7 +246,17 @@ export function pythonTarget(pool: ContainerPool, version: string, spec: ClientS
   };
 }
 
-async function buildSpecImage(base: string, envImage: string, spec: ClientSpec, version: string): Promise<void> {
+/** Image builds three at a time (installs are network- and disk-bound); runs prepare all at once. */
+const buildLimit = pLimit(3);
+
+function buildSpecImage(base: string, envImage: string, spec: ClientSpec, version: string): Promise<void> {
+  return buildLimit(async () => {
+    if (await imageExists(envImage)) return;
+    await buildSpecImageNow(base, envImage, spec, version);
+  });
+}
+
+async function buildSpecImageNow(base: string, envImage: string, spec: ClientSpec, version: string): Promise<void> {
   const builder = new ContainerPool();
   try {
     const container = await builder.container(base, [HOST_CA]);

@@ -10,10 +10,14 @@ import { mkdir, readFile, rename, rm, stat, writeFile, mkdtemp } from 'node:fs/p
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { execa } from 'execa';
+import pLimit from 'p-limit';
 import { type ClientSpec, withClientExtras } from '../spec.ts';
 import type { InstalledClient } from '../types.ts';
 import { ownerTag, sweepLeftovers } from './cleanup.ts';
 import { runClientProgram, sanitisedEnvironment } from './client-process.ts';
+import { workerFor, workersEnabled } from './client-worker.ts';
+import { InterpreterCache } from './interpreter-cache.ts';
+import { phase } from './phase-log.ts';
 import { isStopping, runInProcessGroup, Stopped } from './process-group.ts';
 import type { ClientTarget } from './target.ts';
 
@@ -41,6 +45,9 @@ export class InstallError extends Error {
     this.noSuchRelease = noSuchRelease;
   }
 }
+
+/** Builds three at a time: installs are network- and disk-bound, and a few in parallel keep both busy. */
+const buildLimit = pLimit(3);
 
 /** Bump when the way environments are built changes, so older cached ones are not reused. */
 const ENV_LAYOUT = 2;
@@ -91,6 +98,20 @@ const IDENTIFY = 'import sys, platform; sys.stdout.write("%s\\n%s\\n%s\\n" % (sy
 /** The interpreter environments are built from, checked once: it must be a real CPython >= 3.8. */
 export async function findPython(requested?: string): Promise<PythonInterpreter> {
   const candidate = requested || process.env.REGRESS_PYTHON || 'python3';
+  // Asked once per cache and remembered while nothing that decides the answer changes (interpreter-cache.ts).
+  const remembered = new InterpreterCache(defaultCacheDir());
+  const known = await remembered.lookup(candidate);
+  if (known) {
+    phase('interpreter remembered', `${candidate} = ${known.path} ${known.version}`);
+    return known;
+  }
+  const found = await identifyPython(candidate, requested);
+  await remembered.remember(candidate, found);
+  phase('interpreter identified', `${candidate} = ${found.path} ${found.version}`);
+  return found;
+}
+
+async function identifyPython(candidate: string, requested?: string): Promise<PythonInterpreter> {
   const where = `'${candidate}'${requested ? '' : process.env.REGRESS_PYTHON ? ' (REGRESS_PYTHON)' : ''}`;
   const result = await execa(candidate, ['-c', IDENTIFY], { reject: false, timeout: 30_000 });
   if (result.failed && result.exitCode === undefined) {
@@ -134,6 +155,15 @@ async function localFileHashes(spec: ClientSpec): Promise<Record<string, string>
   return files;
 }
 
+/** What a cached environment contains, asked of its interpreter (PROBE, or a worker's ready line). */
+export type Inspector = (python: string, module: 'httpx' | 'httpx2') => Promise<InstalledClient>;
+
+/** The warm worker as an inspector: its ready line is PROBE's answer. */
+const workerInspector: Inspector = async (python, module) => {
+  const worker = await workerFor(python, module);
+  return { ...installedFromProbe(JSON.stringify(worker.probe)), module };
+};
+
 export class EnvironmentCache {
   readonly root: string;
   readonly #python: PythonInterpreter;
@@ -174,11 +204,11 @@ export class EnvironmentCache {
   }
 
   /** The environment for a spec, from the cache or freshly built. Calls for the same spec share one build. */
-  async ensure(spec: ClientSpec, onProgress?: (message: string) => void): Promise<PythonEnvironment> {
+  async ensure(spec: ClientSpec, onProgress?: (message: string) => void, inspect?: Inspector): Promise<PythonEnvironment> {
     const key = await this.#key(spec);
     let pending = this.#building.get(key);
     if (!pending) {
-      pending = this.#ensure(spec, key, onProgress);
+      pending = this.#ensure(spec, key, onProgress, inspect);
       this.#building.set(key, pending);
       pending.catch(() => this.#building.delete(key));
     }
@@ -206,20 +236,34 @@ export class EnvironmentCache {
     return `${slug}-py${this.#python.version}-${hash}`;
   }
 
-  async #ensure(spec: ClientSpec, key: string, onProgress?: (message: string) => void): Promise<PythonEnvironment> {
+  async #ensure(spec: ClientSpec, key: string, onProgress?: (message: string) => void, inspect?: Inspector): Promise<PythonEnvironment> {
     const started = performance.now();
     const dir = join(this.root, 'envs', key);
     const cached = await readManifest(dir);
     if (cached) {
       // Probed again rather than read from the manifest: whether the client imports is checked every run.
+      // The inspector (the environment's warm worker, which imports the client anyway) answers that
+      // without a Python start of its own; without one, or when it cannot start, the probe does.
       const python = join(dir, 'bin', 'python');
-      const probed = await probeInstalled(python, spec.module).catch((error: Error) => {
+      const inspected = inspect ? await inspect(python, spec.module).catch(() => null) : null;
+      const probed = inspected ?? await probeInstalled(python, spec.module).catch((error: Error) => {
         // Not rebuilt in place: a concurrent run may be using it. Its base Python was removed, say.
         const why = `${(error as { stderr?: string }).stderr ?? error.message}`.trim().split('\n').at(-1);
         throw new InstallError(`the cached environment ${dir} does not start (${why}); remove it to rebuild`, false);
       });
       const installed = { ...probed, ...(await this.#files(spec)) };
+      phase('environment cached', `${spec.label} (${inspected ? 'worker' : 'probe'}, ${elapsed(started)} ms)`);
       return { ...cached, installed, dir, python, spec, created: false, durationMs: elapsed(started) };
+    }
+    return buildLimit(() => this.#build(spec, key, dir, started, onProgress));
+  }
+
+  async #build(spec: ClientSpec, key: string, dir: string, started: number, onProgress?: (message: string) => void): Promise<PythonEnvironment> {
+    // Another run may have published it while this one waited for a build slot.
+    const published = await readManifest(dir);
+    if (published) {
+      const python = join(dir, 'bin', 'python');
+      return { ...published, dir, python, spec, installed: { ...(await probeInstalled(python, spec.module)), ...(await this.#files(spec)) }, created: false, durationMs: elapsed(started) };
     }
     if (isStopping()) throw new Stopped();
     await mkdir(join(this.root, 'envs'), { recursive: true });
@@ -422,7 +466,8 @@ export function venvTarget(cache: EnvironmentCache, spec: ClientSpec, label = sp
     // Results keep the label the user gave; the environment is the one with the extras.
     withExtras: (extras) => venvTarget(cache, withClientExtras(spec, extras), label, `${label} +${extras.join(',')}`),
     prepare: async (onProgress) => {
-      const env = await cache.ensure(spec, onProgress);
+      const useWorker = workersEnabled();
+      const env = await cache.ensure(spec, onProgress, useWorker ? workerInspector : undefined);
       return {
         label,
         installed: {
@@ -434,7 +479,14 @@ export function venvTarget(cache: EnvironmentCache, spec: ClientSpec, label = sp
         module: spec.module,
         created: env.created,
         durationMs: env.durationMs,
-        run: (run) => runClientProgram({ ...run, python: env.python, module: spec.module }),
+        warm: useWorker,
+        // The environment's warm worker forks the case; without one (REGRESS_WORKER=0, a worker that
+        // cannot start) the case gets a Python process of its own.
+        run: async (run) => {
+          const worker = useWorker ? await workerFor(env.python, spec.module).catch(() => null) : null;
+          if (worker?.alive) return worker.run(run);
+          return runClientProgram({ ...run, python: env.python, module: spec.module });
+        },
       };
     },
   };
