@@ -34,7 +34,7 @@ export interface WorkerProbe {
 type WorkerEvent =
   | { event: 'ready'; probe: WorkerProbe }
   | { event: 'started'; id: number; pid: number }
-  | { event: 'exit'; id: number; code: number | null; signal: number | null; stdout: string; stderr: string };
+  | { event: 'exit'; id: number; code: number | null; signal: number | null; stdout: string; stderr: string; cpuSeconds?: number };
 
 interface Pending {
   started: (pid: number) => void;
@@ -194,6 +194,7 @@ export class ClientWorker {
         },
         exited: (event) => {
           finish();
+          phase('case child exited', `${run.program.split('/').at(-2)} pid ${pid} after ${Math.round(performance.now() - begun)} ms, ${event.cpuSeconds ?? '?'} s CPU`);
           resolve(
             processOutcome(
               {
