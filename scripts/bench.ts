@@ -65,13 +65,13 @@ async function measure(specs: string[], env: Record<string, string | undefined> 
   await closeWorkers();
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
-  const cpuBefore = treeCpuSeconds();
   const memory = sampleMemory();
+  const cpuBefore = treeCpuSeconds([memory.pid]);
   try {
     const [outcome, ms] = await timed(() =>
       runSession(planJobs(scenarios, targets(specs)), { concurrency: CONCURRENCY, reportRoot: null, command: 'bench' }),
     );
-    const cpuSeconds = treeCpuSeconds() - cpuBefore;
+    const cpuSeconds = treeCpuSeconds([memory.pid]) - cpuBefore;
     const results = outcome.results;
     return {
       seconds: seconds(ms),

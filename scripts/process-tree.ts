@@ -6,7 +6,8 @@
 // Memory: the sum over the tree, sampled every 100 ms: RSS (pages shared by forked cases counted once per
 // process, as `ps` would) and PSS (shared pages divided among their sharers: what the tree really costs).
 import { readdirSync, readFileSync } from 'node:fs';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
@@ -34,36 +35,46 @@ function readStat(pid: number | 'self'): Stat | null {
   }
 }
 
-function allStats(): Stat[] {
-  const stats: Stat[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const stat = readStat(Number(name));
-    if (stat) stats.push(stat);
+/** A process's children, from /proc/<pid>/task/<tid>/children (no walk over every process of the machine). */
+function childrenOf(pid: number): number[] {
+  const found: number[] = [];
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return found;
   }
-  return stats;
+  for (const tid of tasks) {
+    try {
+      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ')) if (child.trim()) found.push(Number(child));
+    } catch {
+      // gone
+    }
+  }
+  return found;
 }
 
 /** Every process below `root` (not itself). */
-function descendants(root: number, stats: Stat[]): Stat[] {
-  const byParent = new Map<number, Stat[]>();
-  for (const s of stats) byParent.set(s.ppid, [...(byParent.get(s.ppid) ?? []), s]);
+function descendants(root: number, exclude: number[] = []): Stat[] {
   const found: Stat[] = [];
   const queue = [root];
   while (queue.length) {
-    for (const child of byParent.get(queue.shift()!) ?? []) {
-      found.push(child);
-      queue.push(child.pid);
+    for (const pid of childrenOf(queue.shift()!)) {
+      if (exclude.includes(pid)) continue;
+      const stat = readStat(pid);
+      if (!stat) continue;
+      found.push(stat);
+      queue.push(pid);
     }
   }
   return found;
 }
 
 /** CPU seconds used so far by this process and its tree (see the header for what is counted). */
-export function treeCpuSeconds(): number {
+export function treeCpuSeconds(exclude: number[] = []): number {
   const self = readStat('self');
   if (!self) return Number.NaN;
-  const children = allStats().filter((s) => s.ppid === process.pid);
+  const children = childrenOf(process.pid).filter((pid) => !exclude.includes(pid)).flatMap((pid) => readStat(pid) ?? []);
   const live = children.reduce((sum, c) => sum + c.cpuTicks + c.childTicks, 0);
   return (self.cpuTicks + self.childTicks + live) / TICKS_PER_SECOND;
 }
@@ -84,35 +95,54 @@ export interface MemoryPeak {
 }
 
 /**
- * Samples the tree's memory every intervalMs until stopped; resolves the peaks. The sampling runs in a worker
- * thread: walking /proc on the main thread would stall the fixtures' event loop, which the cases time.
+ * Samples the tree's memory every intervalMs until stopped; resolves the peaks. The sampler is a process of
+ * its own (left out of the figures): walking /proc here would stall the fixtures' event loop, which the
+ * cases time, and add its CPU to the tree's.
  */
-export function sampleMemory(intervalMs = 100): { stop(): Promise<MemoryPeak> } {
-  const thread = new Worker(new URL(import.meta.url), { workerData: { role: 'memory-sampler', intervalMs } });
+export function sampleMemory(intervalMs = 100): { pid: number; stop(): Promise<MemoryPeak> } {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'sample', String(process.pid), String(intervalMs)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+    output += text;
+  });
+  const ended = new Promise<MemoryPeak>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', () => {
+      try {
+        resolve(JSON.parse(output) as MemoryPeak);
+      } catch {
+        reject(new Error(`the memory sampler said: ${output.slice(0, 200)}`));
+      }
+    });
+  });
   return {
-    stop: () =>
-      new Promise<MemoryPeak>((resolve, reject) => {
-        thread.once('message', (peak: MemoryPeak) => {
-          resolve(peak);
-          void thread.terminate();
-        });
-        thread.once('error', reject);
-        thread.postMessage('stop');
-      }),
+    pid: child.pid!,
+    stop: () => {
+      child.stdin!.end();
+      return ended;
+    },
   };
 }
 
-if (!isMainThread && (workerData as { role?: string } | null)?.role === 'memory-sampler') {
-  const sampler = sampleHere((workerData as { intervalMs: number }).intervalMs);
-  parentPort!.once('message', () => parentPort!.postMessage(sampler.stop()));
+// The sampler process: `node process-tree.ts sample <root pid> <interval>`; prints the peaks when its stdin closes.
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === 'sample') {
+  const root = Number(process.argv[3]);
+  const sampler = sampleHere(root, Number(process.argv[4]));
+  process.stdin.resume();
+  process.stdin.on('end', () => {
+    process.stdout.write(JSON.stringify(sampler.stop()));
+    process.exit(0);
+  });
 }
 
-function sampleHere(intervalMs: number): { stop(): MemoryPeak } {
+function sampleHere(root: number, intervalMs: number): { stop(): MemoryPeak } {
   const peak: MemoryPeak = { rssMb: 0, pssMb: 0, processes: 0 };
   const pageKb = 4;
   const sample = (): void => {
-    const self = readStat('self');
-    const tree = [...(self ? [self] : []), ...descendants(process.pid, allStats())];
+    const top = readStat(root);
+    const tree = [...(top ? [top] : []), ...descendants(root, [process.pid])];
     const rss = tree.reduce((sum, s) => sum + s.rssPages * pageKb, 0) / 1024;
     const pss = tree.reduce((sum, s) => sum + pssKb(s.pid), 0) / 1024;
     peak.rssMb = Math.max(peak.rssMb, Math.round(rss));
