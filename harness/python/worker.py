@@ -90,7 +90,15 @@ class Worker:
         inp.flush()
         inp.seek(0)
         go_read, go_write = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError as error:  # no process to be had (EAGAIN, ENOMEM): this case fails, the worker goes on
+            for fd in (go_read, go_write):
+                os.close(fd)
+            for f in (inp, out, err):
+                f.close()
+            self.send({"event": "exit", "id": case_id, "code": None, "signal": None, "stdout": "", "stderr": "fork failed: %s" % error})
+            return
         if pid == 0:
             self.child(request["program"], go_read, go_write, inp, out, err)
             os._exit(70)  # not reached: child() always exits
@@ -208,7 +216,10 @@ class Worker:
             })
 
     def handle(self, line):
-        request = json.loads(line)
+        try:
+            request = json.loads(line)
+        except ValueError:
+            return
         if request.get("op") == "run":
             self.run(request)
         elif request.get("op") == "go":
