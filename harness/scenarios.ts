@@ -21,24 +21,43 @@ export function scenarioModule(dir: string, name = 'scenario'): string | null {
   return null;
 }
 
-export async function loadScenarios(root = SCENARIOS_DIR): Promise<Scenario[]> {
+/** The scenario folders (id → module file), read without importing any scenario. */
+async function scenarioFiles(root: string): Promise<Map<string, string>> {
   const entries = await readdir(root, { withFileTypes: true });
-  const dirs = entries.flatMap((e) => {
+  const files = new Map<string, string>();
+  for (const e of entries) {
     const file = e.isDirectory() ? scenarioModule(join(root, e.name)) : null;
-    return file ? [{ entry: e, file }] : [];
-  });
-  const scenarios = await Promise.all(
-    dirs.map(async ({ entry, file }) => {
-      const dir = join(root, entry.name);
-      const module = (await import(pathToFileURL(file).href)) as { default: ScenarioDefinition };
-      const definition = module.default;
-      if (definition.meta.id !== entry.name) {
-        throw new Error(`scenarios/${entry.name}/${basename(file)} declares id '${definition.meta.id}'; the folder name is the id`);
-      }
-      return { ...definition, dir, clientProgram: join(dir, 'client.py') };
-    }),
-  );
+    if (file) files.set(e.name, file);
+  }
+  return files;
+}
+
+async function loadOne(root: string, id: string, file: string): Promise<Scenario> {
+  const dir = join(root, id);
+  const module = (await import(pathToFileURL(file).href)) as { default: ScenarioDefinition };
+  const definition = module.default;
+  if (definition.meta.id !== id) {
+    throw new Error(`scenarios/${id}/${basename(file)} declares id '${definition.meta.id}'; the folder name is the id`);
+  }
+  return { ...definition, dir, clientProgram: join(dir, 'client.py') };
+}
+
+export async function loadScenarios(root = SCENARIOS_DIR): Promise<Scenario[]> {
+  const files = await scenarioFiles(root);
+  const scenarios = await Promise.all([...files].map(([id, file]) => loadOne(root, id, file)));
   return scenarios.sort((a, b) => a.meta.id.localeCompare(b.meta.id));
+}
+
+/**
+ * selectScenarios(await loadScenarios(), ids), importing only the named scenarios (each imports its
+ * fixtures and judge): a run of one scenario does not pay for loading the catalogue.
+ */
+export async function loadSelectedScenarios(ids: string[], root = SCENARIOS_DIR): Promise<Scenario[]> {
+  if (ids.length === 0) return loadScenarios(root);
+  const files = await scenarioFiles(root);
+  const unknown = ids.find((id) => !files.has(id));
+  if (unknown) throw new UnknownScenarioError(`unknown scenario '${unknown}' (known: ${[...files.keys()].sort().join(', ')})`);
+  return Promise.all(ids.map((id) => loadOne(root, id, files.get(id)!)));
 }
 
 /** Keep the named scenarios (all when none are named); an unknown id is bad input. */

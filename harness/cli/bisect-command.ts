@@ -5,7 +5,7 @@ import { CLIENTS } from '../clients.ts';
 import { type BisectReport, bisectReleases, type Probe } from '../bisect.ts';
 import { listReleases, selectReleases, seriesEnds } from '../package-index.ts';
 import { planJobs } from '../runner.ts';
-import { loadScenarios, selectScenarios } from '../scenarios.ts';
+import { loadSelectedScenarios } from '../scenarios.ts';
 import { BadInput, runSession } from '../session.ts';
 import { normaliseName, parseClientSpec } from '../spec.ts';
 import { venvTarget } from '../runtime/python-env.ts';
@@ -25,7 +25,7 @@ interface BisectOptions extends CommonOptions {
 class Interrupted extends Error {}
 
 export async function bisectCommand(options: BisectOptions): Promise<number> {
-  const [scenario] = selectScenarios(await loadScenarios(), [options.scenario]);
+  const [scenario] = await loadSelectedScenarios([options.scenario]);
   const caseNames = scenario!.cases.map((c) => c.name);
   const caseName = options.case ?? (caseNames.length === 1 ? caseNames[0] : undefined);
   if (!caseName) throw new BadInput(`scenario ${options.scenario} has several cases: pass --case (${caseNames.join(', ')})`);

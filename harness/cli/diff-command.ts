@@ -12,7 +12,7 @@ import type { RunReport } from '../report/formats.ts';
 import { planJobs } from '../runner.ts';
 import { venvTarget, type EnvironmentCache } from '../runtime/python-env.ts';
 import type { ClientTarget } from '../runtime/target.ts';
-import { loadScenarios, selectScenarios } from '../scenarios.ts';
+import { loadSelectedScenarios } from '../scenarios.ts';
 import { BadInput, runSession } from '../session.ts';
 import { type ClientSpec, parseClientSpec } from '../spec.ts';
 import { isLockInput, lockSpecs } from './client-inputs.ts';
@@ -46,7 +46,7 @@ function sideTarget(side: 'base' | 'head', target: ClientTarget): ClientTarget {
 
 export async function diffCommand(options: DiffOptions): Promise<number> {
   if (options.base.trim() === '' || options.head.trim() === '') throw new BadInput('--base and --head each need a client spec or a lock file');
-  const scenarios = selectScenarios(await loadScenarios(), options.scenario ?? []);
+  const scenarios = await loadSelectedScenarios(options.scenario ?? []);
   checkCases(scenarios, options.case ?? []);
   const cache = await openCache({ python: options.python });
   const [baseSpecs, headSpecs] = await Promise.all([sideSpecs(options.base, cache), sideSpecs(options.head, cache)]);

@@ -8,7 +8,7 @@ import { IndexError } from '../package-index.ts';
 import { KnownFileError, readKnownFailures, splitKnown } from '../known-failures.ts';
 import { InstallError } from '../runtime/python-env.ts';
 import { planJobs } from '../runner.ts';
-import { loadScenarios, selectScenarios, UnknownScenarioError } from '../scenarios.ts';
+import { loadScenarios, loadSelectedScenarios, selectScenarios, UnknownScenarioError } from '../scenarios.ts';
 import { BadInput, runSession } from '../session.ts';
 import { parseClientSpec, SpecError } from '../spec.ts';
 import type { ScenarioStatus } from '../types.ts';
@@ -93,11 +93,12 @@ export function buildProgram(): Command {
     const started = performance.now();
     const explicit = Boolean(options.client || options.requirements);
     const specs = (options.client ?? (explicit ? [] : ['httpx'])).map(parseClientSpec);
-    const all = await loadScenarios();
-    phase('scenarios loaded', String(all.length));
-    const scenarios = selectScenarios(all, options.scenario ?? []);
+    // --known is checked against the whole catalogue; otherwise only the named scenarios are imported.
+    const all = options.known ? await loadScenarios() : null;
+    const scenarios = all ? selectScenarios(all, options.scenario ?? []) : await loadSelectedScenarios(options.scenario ?? []);
+    phase('scenarios loaded', String(scenarios.length));
     checkCases(scenarios, options.case ?? []);
-    const known = options.known ? await readKnownFailures(options.known, all) : null;
+    const known = options.known && all ? await readKnownFailures(options.known, all) : null;
     specs.push(...(await lockedSpecs(options.requirements ?? [], options)));
     const { targets, dispose } = await clientTargets(specs, explicit, options);
     phase('targets ready', targets.map((t) => t.label).join(', '));
@@ -128,7 +129,7 @@ export function buildProgram(): Command {
   )).action(async (options: CommonOptions & RuntimeOptions & { scenario: string; case?: string[]; broken: string; fixed: string }) => {
     const broken = await singleClient(options.broken, options);
     const fixed = await singleClient(options.fixed, options);
-    const scenarios = selectScenarios(await loadScenarios(), [options.scenario]);
+    const scenarios = await loadSelectedScenarios([options.scenario]);
     checkCases(scenarios, options.case ?? []);
     if (options.image?.length) throw new BadInput('verify compares two client specs; --image does not apply');
     if ((options.python?.length ?? 0) > 1) throw new BadInput('verify takes one --python: run it once per Python version');

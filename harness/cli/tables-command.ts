@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { latestPerMinor, listReleases, selectReleases } from '../package-index.ts';
 import { planJobs } from '../runner.ts';
-import { loadScenarios, SCENARIOS_DIR, selectScenarios } from '../scenarios.ts';
+import { loadSelectedScenarios, SCENARIOS_DIR } from '../scenarios.ts';
 import { SYMBOL } from '../report/formats.ts';
 import { BadInput, runSession } from '../session.ts';
 import { parseClientSpec } from '../spec.ts';
@@ -31,7 +31,7 @@ interface TablesOptions extends CommonOptions {
 }
 
 export async function tablesCommand(options: TablesOptions): Promise<number> {
-  const scenarios = selectScenarios(await loadScenarios(), options.scenario ?? []);
+  const scenarios = await loadSelectedScenarios(options.scenario ?? []);
   if (!valid(options.from)) throw new BadInput(`'${options.from}' is not a PEP 440 version`);
   const released = selectReleases(await listReleases('httpx'), { from: options.from });
   const newestSeries = released.filter((v) => minorOf(v) === minorOf(released.at(-1) ?? ''));

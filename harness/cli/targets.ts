@@ -2,6 +2,7 @@
 // image's own client (--runtime container --image), or specs installed per Python version in a base
 // image (--runtime container --python).
 import { ContainerPool, imageTarget, pythonTarget } from '../container/container-runtime.ts';
+import { phase } from '../runtime/phase-log.ts';
 import { EnvironmentCache, findPython, venvTarget } from '../runtime/python-env.ts';
 import type { ClientTarget } from '../runtime/target.ts';
 import { BadInput } from '../session.ts';
@@ -28,6 +29,7 @@ export async function openCache(options: Pick<RuntimeOptions, 'python'>): Promis
   // Checked before anything runs: an unwritable cache is one line, not an error per case.
   await cache.checkWritable();
   await cache.sweep();
+  phase('cache checked and swept', cache.root);
   return cache;
 }
 
