@@ -5,7 +5,7 @@
 import { availableParallelism, totalmem } from 'node:os';
 import pLimit from 'p-limit';
 import { phase } from './runtime/phase-log.ts';
-import { createCertificateSet, type CertificateSet } from '../certs/certificate-set.ts';
+import type { CertificateSet } from '../certs/certificate-set.ts';
 import type { ServerObservations } from '../fixtures/connection-tracker.ts';
 import { unsupportedReason } from './clients.ts';
 import type { ClientTarget, PreparedClient } from './runtime/target.ts';
@@ -115,7 +115,8 @@ export async function prepareClients(
 export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseResult[]> {
   const prepared = options.prepared ?? (await prepareClients(uniqueClients(jobs), options));
   let certs: Promise<CertificateSet> | undefined;
-  const certificates = (): Promise<CertificateSet> => (certs ??= createCertificateSet());
+  // Made (and its X.509 libraries loaded) on the first case that needs certificates, not at start-up.
+  const certificates = (): Promise<CertificateSet> => (certs ??= import('../certs/certificate-set.ts').then((m) => m.createCertificateSet()));
   const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
   const results: CaseResult[] = [];
   const allWarm = [...prepared.values()].every((p) => p instanceof Error || p.warm === true);
