@@ -52,12 +52,21 @@ def probe(module_name):
     return {"python": sys.version.split()[0], "openssl": ssl.OPENSSL_VERSION, "packages": packages, "importError": import_error}
 
 
+# What a case imports on its first request (httpx >= 0.28 imports httpcore lazily; anyio loads its asyncio
+# backend on first use): imported once here instead of in every case. Only packages that are installed.
+PRELOAD = [
+    "anyio", "anyio._backends._asyncio", "anyio.streams.tls", "anyio.streams.memory", "sniffio", "certifi", "h11", "h2.connection",
+    "httpcore", "httpcore._async", "httpcore._backends.anyio", "httpcore._backends.auto",
+    "httpcore2", "httpcore2._async", "httpcore2._backends.anyio", "httpcore2._backends.auto",
+]
+
+
 def preload(module_name):
     """What every case imports anyway, imported once here. Imports only: nothing that opens a socket or a thread."""
     import asyncio  # noqa: F401
     import regress_compat  # noqa: F401
 
-    for name in ("anyio", "h2.connection", module_name + "._transports.default"):
+    for name in PRELOAD + [module_name + "._transports.default"]:
         try:
             if importlib.util.find_spec(name.split(".")[0]) is not None:
                 importlib.import_module(name)
