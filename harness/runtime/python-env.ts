@@ -6,7 +6,7 @@
 // holds its manifest (regress-env.json), written last, so a half-built one is never used.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile, mkdtemp } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile, mkdtemp } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -147,6 +147,29 @@ export async function probeInstalled(python: string, module: string): Promise<In
   return { ...installedFromProbe(stdout), module };
 }
 
+/**
+ * The core packages' versions from their installed metadata (`<name>-<version>.dist-info` folders), without
+ * starting Python; the import itself is checked by whoever inspects the environment next.
+ */
+async function installedFromMetadata(venv: string, pythonVersion: string, module: 'httpx' | 'httpx2'): Promise<InstalledClient> {
+  const names = ['httpx', 'httpcore', 'h11', 'anyio', 'httpx2', 'httpcore2', 'h2', 'sniffio', 'certifi', 'idna'];
+  const core = new Set(['httpx', 'httpcore', 'h11', 'anyio']);
+  const found: Record<string, string> = {};
+  const lib = join(venv, 'lib');
+  for (const pythonDir of await readdir(lib).catch(() => [] as string[])) {
+    for (const entry of await readdir(join(lib, pythonDir, 'site-packages')).catch(() => [] as string[])) {
+      const match = /^([A-Za-z0-9_.]+)-([^-]+)\.dist-info$/.exec(entry);
+      if (match) found[match[1]!.toLowerCase().replace(/[-_.]+/g, '_')] = match[2]!;
+    }
+  }
+  const packages: Record<string, string | null> = {};
+  for (const n of names) {
+    if (found[n]) packages[n] = found[n];
+    else if (core.has(n)) packages[n] = null;
+  }
+  return { python: pythonVersion, openssl: '', packages, module };
+}
+
 /** sha256 of each local file a spec installs, by file name: two builds with one name stay apart in reports. */
 async function localFileHashes(spec: ClientSpec): Promise<Record<string, string> | null> {
   if (spec.localFiles.length === 0) return null;
@@ -255,10 +278,10 @@ export class EnvironmentCache {
       phase('environment cached', `${spec.label} (${inspected ? 'worker' : 'probe'}, ${elapsed(started)} ms)`);
       return { ...cached, installed, dir, python, spec, created: false, durationMs: elapsed(started) };
     }
-    return buildLimit(() => this.#build(spec, key, dir, started, onProgress));
+    return buildLimit(() => this.#build(spec, key, dir, started, onProgress, inspect));
   }
 
-  async #build(spec: ClientSpec, key: string, dir: string, started: number, onProgress?: (message: string) => void): Promise<PythonEnvironment> {
+  async #build(spec: ClientSpec, key: string, dir: string, started: number, onProgress?: (message: string) => void, inspect?: Inspector): Promise<PythonEnvironment> {
     // Another run may have published it while this one waited for a build slot.
     const published = await readManifest(dir);
     if (published) {
@@ -290,7 +313,12 @@ export class EnvironmentCache {
         await install(this.#python.path, ['-m', 'venv', tmp], spec);
         await install(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...requirements], spec);
       }
-      const installed = { ...(await probeInstalled(python, spec.module)), ...(await this.#files(spec)) };
+      // With an inspector (the warm worker, which must start from the published folder), what is installed
+      // is read from the packages' metadata here and the import checked right after publishing: one Python
+      // start fewer before a new release's first verdict.
+      const installed = inspect
+        ? { ...(await installedFromMetadata(tmp, this.#python.version, spec.module)), ...(await this.#files(spec)) }
+        : { ...(await probeInstalled(python, spec.module)), ...(await this.#files(spec)) };
       if (!installed.packages[spec.module]) {
         throw new InstallError(`installing '${spec.label}' did not install ${spec.module}`, true);
       }
@@ -307,7 +335,10 @@ export class EnvironmentCache {
       }
       const manifest = await readManifest(dir);
       if (!manifest) throw new InstallError(`environment ${dir} vanished while it was being published`, false);
-      return { ...manifest, dir, python: join(dir, 'bin', 'python'), spec, created: true, durationMs: elapsed(started) };
+      const published = join(dir, 'bin', 'python');
+      const inspected = inspect ? await inspect(published, spec.module).catch(() => null) : null;
+      const checked = inspect ? { ...(inspected ?? (await probeInstalled(published, spec.module))), ...(await this.#files(spec)) } : manifest.installed;
+      return { ...manifest, installed: checked, dir, python: published, spec, created: true, durationMs: elapsed(started) };
     } catch (error) {
       await rm(tmp, { recursive: true, force: true });
       throw error;
