@@ -15,6 +15,7 @@ harness's, for diagnostics):
   harness -> worker   {"op": "run", "id": N, "program": path, "input": {...}}
   worker -> harness   {"event": "started", "id": N, "pid": P}   the child exists and waits
   harness -> worker   {"op": "go", "id": N}                     the harness knows the pid: run the case
+  harness -> worker   {"op": "kill", "id": N}                   the time limit (when the harness cannot kill the group)
   worker -> harness   {"event": "exit", "id": N, "code": C, "signal": S, "stdout": "...", "stderr": "..."}
 
 The pause between "started" and "go" lets the harness tell its fixtures which process is the client under
@@ -205,6 +206,10 @@ class Worker:
             case_id, go_write, out, err = entry
             self.waiting.pop(case_id, None)
             try:
+                os.killpg(pid, signal.SIGKILL)  # whatever the case left behind in its group goes with it
+            except OSError:
+                pass
+            try:
                 os.close(go_write)
             except OSError:
                 pass
@@ -233,6 +238,14 @@ class Worker:
             self.run(request)
         elif request.get("op") == "go":
             self.go(request["id"])
+        elif request.get("op") == "kill":
+            # The time limit, where the harness cannot signal the case's group itself (inside a container).
+            for pid, entry in list(self.children.items()):
+                if entry[0] == request["id"]:
+                    try:
+                        os.killpg(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
 
     def loop(self):
         wake_read, wake_write = os.pipe()

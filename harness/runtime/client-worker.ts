@@ -9,10 +9,11 @@
 //
 // REGRESS_WORKER=0 turns it off: every case then spawns its own Python (client-process.ts), as before;
 // that path also serves any environment whose worker cannot start or has died.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { processOwner } from '../../fixtures/socket-owner.ts';
+import type { Readable, Writable } from 'node:stream';
+import { processOwner, type SocketOwner } from '../../fixtures/socket-owner.ts';
 import type { ClientProcessOutcome } from '../types.ts';
 import { COMPAT_DIR, processOutcome, sanitisedEnvironment } from './client-process.ts';
 import { registerCleanup } from './cleanup.ts';
@@ -20,9 +21,11 @@ import { phase } from './phase-log.ts';
 import { isStopping, killGroup, trackGroup } from './process-group.ts';
 import type { ClientRun } from './target.ts';
 
-const WORKER_PROGRAM = join(COMPAT_DIR, 'worker.py');
+export const WORKER_PROGRAM = join(COMPAT_DIR, 'worker.py');
 /** Starting Python and importing the client; far above the 0.2-0.5 s it takes on a loaded machine. */
 const READY_TIMEOUT_MS = 60_000;
+/** After a time limit's kill, how long the worker has to report the case's end. */
+const KILL_GUARD_MS = 15_000;
 
 export interface WorkerProbe {
   python: string;
@@ -46,16 +49,42 @@ export function workersEnabled(): boolean {
   return process.env.REGRESS_WORKER !== '0';
 }
 
+/**
+ * How the harness talks to a worker: its stdin and stdout carry the protocol (worker.py), its stderr is kept
+ * for diagnostics. A local process, or an exec inside a container (container-runtime.ts).
+ */
+export interface WorkerChannel {
+  input: Writable;
+  output: Readable;
+  errors: Readable;
+  /** Called once, when the worker is gone (exited, killed, the exec ended). */
+  onEnd(listener: (why: string) => void): void;
+  /** Close the worker's stdin: it ends by itself. */
+  close(): void;
+  /** An idle worker must not keep the harness alive; a busy one must. */
+  ref?(): void;
+  unref?(): void;
+}
+
+export interface WorkerPlace {
+  /** The pids a case's child has are this process's (venv): its group is killed here; else the worker kills it. */
+  localPids: boolean;
+  /** Which processes the fixtures count as the client under test, given the child's pid. */
+  owner(pid: number): SocketOwner | null | Promise<SocketOwner | null>;
+}
+
 export class ClientWorker {
   readonly probe: WorkerProbe;
-  readonly #child: ChildProcess;
+  readonly #channel: WorkerChannel;
+  readonly #place: WorkerPlace;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #alive = true;
   #stderrTail = '';
 
-  private constructor(child: ChildProcess, probe: WorkerProbe) {
-    this.#child = child;
+  private constructor(channel: WorkerChannel, place: WorkerPlace, probe: WorkerProbe) {
+    this.#channel = channel;
+    this.#place = place;
     this.probe = probe;
   }
 
@@ -63,34 +92,58 @@ export class ClientWorker {
     return this.#alive;
   }
 
-  /** Start a worker for an environment's interpreter; resolves once it has imported the client. */
+  /** Start a local worker for an environment's interpreter; resolves once it has imported the client. */
   static start(python: string, module: string): Promise<ClientWorker> {
+    const child = spawn(python, [WORKER_PROGRAM], {
+      env: sanitisedEnvironment(module),
+      cwd: COMPAT_DIR,
+      // Its own group, so an interrupt's group kill reaches it; cases run in groups of their own.
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const untrack = child.pid !== undefined ? trackGroup(child.pid) : () => undefined;
+    const streams = [child.stdin, child.stdout, child.stderr] as unknown as { ref?: () => void; unref?: () => void }[];
+    const channel: WorkerChannel = {
+      input: child.stdin!,
+      output: child.stdout!,
+      errors: child.stderr!,
+      onEnd: (listener) => {
+        child.on('error', (error) => listener(error.message));
+        child.on('exit', (code, signal) => {
+          untrack();
+          listener(`exited (${signal ?? `code ${code}`})`);
+        });
+      },
+      close: () => child.stdin!.end(),
+      ref: () => {
+        child.ref();
+        for (const s of streams) s.ref?.();
+      },
+      unref: () => {
+        child.unref();
+        for (const s of streams) s.unref?.();
+      },
+    };
+    return ClientWorker.open(channel, `${python} (${module})`, { localPids: true, owner: (pid) => processOwner(pid) }, () => child.kill('SIGKILL'));
+  }
+
+  /** Talk to a started worker over a channel; resolves on its ready line. */
+  static open(channel: WorkerChannel, describe: string, place: WorkerPlace, abandon: () => void = () => channel.close()): Promise<ClientWorker> {
     const started = performance.now();
     return new Promise((resolve, reject) => {
-      const child = spawn(python, [WORKER_PROGRAM], {
-        env: sanitisedEnvironment(module),
-        cwd: COMPAT_DIR,
-        // Its own group, so an interrupt's group kill reaches it; cases run in groups of their own.
-        detached: true,
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
       let worker: ClientWorker | undefined;
       let stderr = '';
-      const untrack = child.pid !== undefined ? trackGroup(child.pid) : () => undefined;
       const timer = setTimeout(() => {
-        reject(new Error(`the client worker for ${python} was not ready after ${READY_TIMEOUT_MS / 1000} s`));
-        child.kill('SIGKILL');
+        reject(new Error(`the client worker ${describe} was not ready after ${READY_TIMEOUT_MS / 1000} s`));
+        abandon();
       }, READY_TIMEOUT_MS);
-      child.on('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      child.stderr!.setEncoding('utf8').on('data', (text: string) => {
+      channel.errors.setEncoding('utf8');
+      channel.errors.on('data', (text: string) => {
         stderr = (stderr + text).slice(-4000);
         if (worker) worker.#stderrTail = stderr;
       });
-      child.stdin!.on('error', () => undefined);
-      const lines = createInterface({ input: child.stdout! });
+      channel.input.on('error', () => undefined);
+      const lines = createInterface({ input: channel.output });
       lines.on('line', (line) => {
         let event: WorkerEvent;
         try {
@@ -100,18 +153,20 @@ export class ClientWorker {
         }
         if (event.event === 'ready' && !worker) {
           clearTimeout(timer);
-          worker = new ClientWorker(child, event.probe);
-          worker.#idle();
-          phase('worker ready', `${python} (${module}) in ${Math.round(performance.now() - started)} ms`);
+          worker = new ClientWorker(channel, place, event.probe);
+          channel.unref?.();
+          phase('worker ready', `${describe} in ${Math.round(performance.now() - started)} ms`);
           resolve(worker);
           return;
         }
         if (worker) worker.#receive(event);
       });
-      child.on('exit', (code, signal) => {
+      let ended = false;
+      channel.onEnd((how) => {
+        if (ended) return;
+        ended = true;
         clearTimeout(timer);
-        untrack();
-        const why = `the client worker exited (${signal ?? `code ${code}`}): ${stderr.trim().split('\n').at(-1) ?? ''}`;
+        const why = `the client worker ${how}: ${stderr.trim().split('\n').at(-1) ?? ''}`;
         if (!worker) {
           reject(new Error(why));
           return;
@@ -131,23 +186,12 @@ export class ClientWorker {
     else {
       this.#pending.delete(event.id);
       pending.exited(event);
-      if (this.#pending.size === 0) this.#idle();
+      if (this.#pending.size === 0) this.#channel.unref?.();
     }
   }
 
   #send(message: Record<string, unknown>): void {
-    this.#child.stdin!.write(`${JSON.stringify(message)}\n`);
-  }
-
-  /** An idle worker must not keep the harness alive; it ends by itself when its stdin closes. */
-  #idle(): void {
-    this.#child.unref();
-    for (const stream of [this.#child.stdin, this.#child.stdout, this.#child.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
-  }
-
-  #busy(): void {
-    this.#child.ref();
-    for (const stream of [this.#child.stdin, this.#child.stdout, this.#child.stderr]) (stream as unknown as { ref?: () => void }).ref?.();
+    this.#channel.input.write(`${JSON.stringify(message)}\n`);
   }
 
   /** One case in a forked child; never rejects for the client's own failure, only when the worker is gone. */
@@ -160,37 +204,55 @@ export class ClientWorker {
       );
     }
     const id = this.#nextId++;
-    this.#busy();
+    this.#channel.ref?.();
+    const local = this.#place.localPids;
     return new Promise<ClientProcessOutcome>((resolve, reject) => {
       let timedOut = false;
       let timer: NodeJS.Timeout | undefined;
+      let guard: NodeJS.Timeout | undefined;
       let pid: number | undefined;
       let untrack: () => void = () => undefined;
+      const kill = (): void => {
+        if (pid === undefined) return;
+        if (local) killGroup(pid, 'SIGKILL');
+        else this.#send({ op: 'kill', id });
+      };
       const finish = (): void => {
         if (timer) clearTimeout(timer);
-        if (pid !== undefined) {
-          // Anything the case left behind in its group goes with it.
-          killGroup(pid, 'SIGKILL');
-          untrack();
-        }
+        if (guard) clearTimeout(guard);
+        // Anything the case left behind in its group goes with it (the worker kills the group too).
+        if (local) kill();
+        untrack();
       };
       this.#pending.set(id, {
         started: (childPid) => {
           pid = childPid;
-          untrack = trackGroup(childPid);
-          // An interrupt between the fork and here: the group kill already happened, so kill this one too.
-          if (isStopping()) killGroup(childPid, 'SIGKILL');
+          if (local) {
+            untrack = trackGroup(childPid);
+            // An interrupt between the fork and here: the group kill already happened, so kill this one too.
+            if (isStopping()) killGroup(childPid, 'SIGKILL');
+          }
           timer = setTimeout(() => {
             timedOut = true;
-            killGroup(childPid, 'SIGKILL');
+            kill();
+            // A worker that cannot carry out the kill (a container gone silent) must not hang the run.
+            guard = setTimeout(() => {
+              this.#pending.delete(id);
+              finish();
+              reject(new Error(`the client worker did not end the case ${Math.round(KILL_GUARD_MS / 1000)} s after its time limit`));
+            }, KILL_GUARD_MS);
           }, run.timeLimitMs);
-          // The fixtures learn the child's pid before it may connect: it waits for "go".
-          try {
-            run.onStart?.(processOwner(childPid));
-          } catch {
-            // the caller's bookkeeping failed; the client still runs under its limit
-          }
-          this.#send({ op: 'go', id });
+          // The fixtures learn who the client is before it may connect: the child waits for "go".
+          void Promise.resolve(this.#place.owner(childPid))
+            .catch(() => null)
+            .then((owner) => {
+              try {
+                run.onStart?.(owner);
+              } catch {
+                // the caller's bookkeeping failed; the client still runs under its limit
+              }
+              this.#send({ op: 'go', id });
+            });
         },
         exited: (event) => {
           finish();
@@ -220,7 +282,7 @@ export class ClientWorker {
 
   close(): void {
     if (!this.#alive) return;
-    this.#child.stdin!.end();
+    this.#channel.close();
   }
 }
 
