@@ -1,7 +1,7 @@
 // Which interpreter `python3` (or --python, REGRESS_PYTHON) names, remembered across runs. Asking it costs
 // a Python start on every run, 0.14 s through a pyenv shim; the answer only changes when something that
 // decides it changes, so it is kept with a fingerprint of those things and asked again when one moved:
-// the command's resolution on PATH, the interpreter file itself, the variables version managers read
+// the file the command resolves to on PATH (not PATH itself: npx prepends its own folders), the interpreter file itself, the variables version managers read
 // (PYENV_VERSION, VIRTUAL_ENV, ...) and the version files pyenv consults (.python-version up from the
 // working directory, $PYENV_ROOT/version).
 import { accessSync, constants, statSync } from 'node:fs';
@@ -19,7 +19,7 @@ interface Entry extends RememberedInterpreter {
   fingerprint: string;
 }
 
-const ENV_NAMES = ['PATH', 'PYENV_VERSION', 'PYENV_ROOT', 'PYENV_DIR', 'VIRTUAL_ENV', 'CONDA_PREFIX', 'ASDF_PYTHON_VERSION'];
+const ENV_NAMES = ['PYENV_VERSION', 'PYENV_ROOT', 'PYENV_DIR', 'VIRTUAL_ENV', 'CONDA_PREFIX', 'ASDF_PYTHON_VERSION'];
 
 function stamp(file: string): string {
   try {
@@ -73,6 +73,11 @@ function fingerprint(candidate: string, executable: string): string {
   });
 }
 
+/** One entry per command and working directory (pyenv's answer depends on the directory's .python-version). */
+function entryKey(candidate: string): string {
+  return `${candidate} in ${process.cwd()}`;
+}
+
 export class InterpreterCache {
   readonly #file: string;
 
@@ -90,7 +95,7 @@ export class InterpreterCache {
 
   /** The remembered answer for a candidate, when nothing that decides it has changed since. */
   async lookup(candidate: string): Promise<RememberedInterpreter | null> {
-    const entry = (await this.#read())[candidate];
+    const entry = (await this.#read())[entryKey(candidate)];
     if (!entry || !isAbsolute(entry.path)) return null;
     if (entry.fingerprint !== fingerprint(candidate, entry.path)) return null;
     return { path: entry.path, version: entry.version };
@@ -100,7 +105,7 @@ export class InterpreterCache {
   async remember(candidate: string, found: RememberedInterpreter): Promise<void> {
     try {
       const all = await this.#read();
-      all[candidate] = { ...found, fingerprint: fingerprint(candidate, found.path) };
+      all[entryKey(candidate)] = { ...found, fingerprint: fingerprint(candidate, found.path) };
       await mkdir(dirname(this.#file), { recursive: true });
       await writeFileAtomic(this.#file, `${JSON.stringify(all, null, 2)}\n`);
     } catch {
