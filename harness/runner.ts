@@ -38,8 +38,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Milliseconds between the starts of the first wave's cases (default STAGGER_MS). */
   staggerMs?: number;
-  /** Clients already prepared by the caller (see prepareClients). */
-  prepared?: Map<string, PreparedClient | Error>;
+  /** Clients prepared (or being prepared) by the caller (see startPreparing); a case waits for its own. */
+  prepared?: Map<string, PreparedClient | Error | Promise<PreparedClient | Error>>;
 }
 
 /**
@@ -86,40 +86,58 @@ export function planJobs(scenarios: Scenario[], clients: ClientTarget[], caseNam
   return jobs.sort((a, b) => b.case.unavoidableWaitMs - a.case.unavoidableWaitMs);
 }
 
-/** Prepare every client (install environments, start containers); a failure is kept per client, not thrown. */
+/**
+ * Start preparing every client (install environments, start workers and containers), all at once; each
+ * entry resolves to the prepared client or its failure (kept per client, never thrown), so a case can start
+ * as soon as its own client is ready.
+ */
+export function startPreparing(
+  clients: ClientTarget[],
+  options: Pick<RunOptions, 'onEvent'>,
+): Map<string, Promise<PreparedClient | Error>> {
+  // Preparing a cached environment is starting its worker (a Python importing the client); the runtimes
+  // also bound their own builds (installs, image builds: three at a time).
+  const preparing = new Map<string, Promise<PreparedClient | Error>>();
+  // A few at a time, in the order the jobs need them: sixteen Pythons importing their client at once on two
+  // cores are all ready after ~3 s; a few at a time, the first (the longest waits) are ready in a fraction.
+  const limit = pLimit(Math.max(3, availableParallelism()));
+  for (const client of clients) {
+    const key = client.key ?? client.label;
+    preparing.set(
+      key,
+      limit(() => client.prepare((message) => options.onEvent?.({ type: 'env-start', client: key, message }))).then(
+        (ready) => {
+          options.onEvent?.({ type: 'env-done', client: key, prepared: ready });
+          return ready;
+        },
+        (error: Error) => {
+          options.onEvent?.({ type: 'env-failed', client: key, error });
+          return error;
+        },
+      ),
+    );
+  }
+  return preparing;
+}
+
+/** Prepare every client and wait for all (see startPreparing). */
 export async function prepareClients(
   clients: ClientTarget[],
   options: Pick<RunOptions, 'onEvent'>,
 ): Promise<Map<string, PreparedClient | Error>> {
-  // All at once: preparing a cached environment is starting its worker (a Python importing the client),
-  // and the runtimes bound their own builds (installs, image builds: three at a time).
-  const limit = pLimit(Math.max(1, clients.length));
+  const preparing = startPreparing(clients, options);
   const prepared = new Map<string, PreparedClient | Error>();
-  await Promise.all(
-    clients.map((client) =>
-      limit(async () => {
-        try {
-          const ready = await client.prepare((message) => options.onEvent?.({ type: 'env-start', client: client.key ?? client.label, message }));
-          prepared.set(client.key ?? client.label, ready);
-          options.onEvent?.({ type: 'env-done', client: client.key ?? client.label, prepared: ready });
-        } catch (error) {
-          prepared.set(client.key ?? client.label, error as Error);
-          options.onEvent?.({ type: 'env-failed', client: client.key ?? client.label, error: error as Error });
-        }
-      }),
-    ),
-  );
+  for (const [key, ready] of preparing) prepared.set(key, await ready);
   return prepared;
 }
 
 export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseResult[]> {
-  const prepared = options.prepared ?? (await prepareClients(uniqueClients(jobs), options));
+  const prepared = options.prepared ?? startPreparing(uniqueClients(jobs), options);
   let certs: Promise<CertificateSet> | undefined;
   // Made (and its X.509 libraries loaded) on the first case that needs certificates, not at start-up.
   const certificates = (): Promise<CertificateSet> => (certs ??= import('../certs/certificate-set.ts').then((m) => m.createCertificateSet()));
   const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
   const results: CaseResult[] = [];
-  const allWarm = [...prepared.values()].every((p) => p instanceof Error || p.warm === true);
   try {
     await Promise.all(
       jobs.map((job, index) =>
@@ -127,8 +145,8 @@ export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseRes
           // The first wave starts staggered, longest wait first (planJobs' order): clients that all start
           // Python at once on two cores delay the long cases' clocks by a second; a few tens of
           // milliseconds apart, the longest waits get going first and the short cases fit around them.
-          const client = prepared.get(job.client.key ?? job.client.label)!;
-          const gap = options.staggerMs ?? (allWarm ? WARM_STAGGER_MS : STAGGER_MS);
+          const client = await prepared.get(job.client.key ?? job.client.label)!;
+          const gap = options.staggerMs ?? (client instanceof Error || client.warm ? WARM_STAGGER_MS : STAGGER_MS);
           const head = index < (options.concurrency ?? DEFAULT_CONCURRENCY) ? index * gap : 0;
           if (head > 0) await new Promise((resolve) => setTimeout(resolve, head));
           if (options.signal?.aborted) return;
