@@ -4,14 +4,40 @@
 // package runs the JavaScript compiled into dist/ (`npm run build`, run by `npm pack`): Node does not strip
 // types inside node_modules, and the package ships no TypeScript.
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
-  process.stderr.write(
-    `regress: Node ${process.versions.node} is too old (needs >= 22.18, see "engines"); run it through npx or npm with a newer Node first on PATH\n`,
-  );
-  process.exit(2);
+  // Started directly (./node_modules/.bin/regress, `node bin/regress.js`) by an older Node on PATH: run
+  // under the project's own Node (the `node` devDependency) when there is one, rather than asking for npx,
+  // whose start-up costs most of a second on every call.
+  const own = findOwnNode();
+  if (!own) {
+    process.stderr.write(
+      `regress: Node ${process.versions.node} is too old (needs >= 22.18, see "engines"); run it through npx or npm with a newer Node first on PATH\n`,
+    );
+    process.exit(2);
+  }
+  const { spawn } = await import('node:child_process');
+  const child = spawn(own, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, REGRESS_OWN_NODE: '1' } });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 2)));
+  await new Promise(() => undefined);
+}
+
+/** node_modules/.bin/node from the working directory up, then beside this package; never the one running. */
+function findOwnNode() {
+  if (process.env.REGRESS_OWN_NODE) return null;
+  const starts = [process.cwd(), fileURLToPath(new URL('..', import.meta.url))];
+  for (const start of starts) {
+    for (let dir = start; ; dir = dirname(dir)) {
+      const candidate = join(dir, 'node_modules', '.bin', 'node');
+      if (existsSync(candidate)) return candidate;
+      if (dirname(dir) === dir) break;
+    }
+  }
+  return null;
 }
 // `regress list | head`: a closed pipe is not an error worth a stack trace.
 for (const stream of [process.stdout, process.stderr]) {

@@ -2,8 +2,10 @@
 // parallel, each with its own servers on port 0. The verdict comes from the case's judge, which sees both
 // the client's report and what the server observed; the runner only decides what the judge cannot
 // (hangs, crashes, garbage output).
+import { availableParallelism, totalmem } from 'node:os';
 import pLimit from 'p-limit';
-import { createCertificateSet, type CertificateSet } from '../certs/certificate-set.ts';
+import { phase } from './runtime/phase-log.ts';
+import type { CertificateSet } from '../certs/certificate-set.ts';
 import type { ServerObservations } from '../fixtures/connection-tracker.ts';
 import { unsupportedReason } from './clients.ts';
 import type { ClientTarget, PreparedClient } from './runtime/target.ts';
@@ -36,18 +38,31 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Milliseconds between the starts of the first wave's cases (default STAGGER_MS). */
   staggerMs?: number;
-  /** Clients already prepared by the caller (see prepareClients). */
-  prepared?: Map<string, PreparedClient | Error>;
+  /** Clients prepared (or being prepared) by the caller (see startPreparing); a case waits for its own. */
+  prepared?: Map<string, PreparedClient | Error | Promise<PreparedClient | Error>>;
 }
 
 /**
- * Cases mostly wait on sockets and timers; CPU is spent starting Python (~130 ms each). 24 at once on 2
- * cores gave the same verdicts as 8 over repeated 100-case matrices, with every timing margin held.
+ * Cases at once, from the machine. Cases mostly wait on sockets and timers; a case forked from a warm
+ * worker costs ~30 ms of CPU to start and ~10-20 MB of its own memory (the worker's pages are shared).
+ * 16 per core (24 on 2 cores gave the same verdicts as 8 over repeated 100-case matrices when every case
+ * still started its own Python), capped so the cases' memory stays within an eighth of the machine's
+ * (64 MB each, a wide margin), and between 4 and 64.
  */
-export const DEFAULT_CONCURRENCY = 24;
+export function machineConcurrency(cores = availableParallelism(), memoryBytes = totalmem()): number {
+  const byCpu = cores * 16;
+  const byMemory = Math.floor(memoryBytes / 8 / (64 * 1024 * 1024));
+  return Math.max(4, Math.min(64, byCpu, byMemory));
+}
 
-/** Gap between the starts of the first wave's cases (see runJobs). */
+export const DEFAULT_CONCURRENCY = machineConcurrency();
+
+/**
+ * Gap between the starts of the first wave's cases (see runJobs): a Python start per case takes ~130 ms
+ * of CPU; a fork from a warm worker far less, so its gap is shorter.
+ */
 export const STAGGER_MS = 120;
+export const WARM_STAGGER_MS = 40;
 
 /** The target a scenario runs against: the client itself, or with the extras the scenario requires. */
 export function targetFor(scenario: Scenario, client: ClientTarget, module?: 'httpx' | 'httpx2'): ClientTarget {
@@ -71,35 +86,56 @@ export function planJobs(scenarios: Scenario[], clients: ClientTarget[], caseNam
   return jobs.sort((a, b) => b.case.unavoidableWaitMs - a.case.unavoidableWaitMs);
 }
 
-/** Prepare every client (install environments, start containers); a failure is kept per client, not thrown. */
+/**
+ * Start preparing every client (install environments, start workers and containers), all at once; each
+ * entry resolves to the prepared client or its failure (kept per client, never thrown), so a case can start
+ * as soon as its own client is ready.
+ */
+export function startPreparing(
+  clients: ClientTarget[],
+  options: Pick<RunOptions, 'onEvent'>,
+): Map<string, Promise<PreparedClient | Error>> {
+  // Preparing a cached environment is starting its worker (a Python importing the client); the runtimes
+  // also bound their own builds (installs, image builds: three at a time).
+  const preparing = new Map<string, Promise<PreparedClient | Error>>();
+  // A few at a time, in the order the jobs need them: sixteen Pythons importing their client at once on two
+  // cores are all ready after ~3 s; a few at a time, the first (the longest waits) are ready in a fraction.
+  const limit = pLimit(Math.max(3, availableParallelism()));
+  for (const client of clients) {
+    const key = client.key ?? client.label;
+    preparing.set(
+      key,
+      limit(() => client.prepare((message) => options.onEvent?.({ type: 'env-start', client: key, message }))).then(
+        (ready) => {
+          options.onEvent?.({ type: 'env-done', client: key, prepared: ready });
+          return ready;
+        },
+        (error: Error) => {
+          options.onEvent?.({ type: 'env-failed', client: key, error });
+          return error;
+        },
+      ),
+    );
+  }
+  return preparing;
+}
+
+/** Prepare every client and wait for all (see startPreparing). */
 export async function prepareClients(
   clients: ClientTarget[],
   options: Pick<RunOptions, 'onEvent'>,
 ): Promise<Map<string, PreparedClient | Error>> {
-  // Three at a time: installs are network- and disk-bound, and a few in parallel keep both busy.
-  const limit = pLimit(3);
+  const preparing = startPreparing(clients, options);
   const prepared = new Map<string, PreparedClient | Error>();
-  await Promise.all(
-    clients.map((client) =>
-      limit(async () => {
-        try {
-          const ready = await client.prepare((message) => options.onEvent?.({ type: 'env-start', client: client.key ?? client.label, message }));
-          prepared.set(client.key ?? client.label, ready);
-          options.onEvent?.({ type: 'env-done', client: client.key ?? client.label, prepared: ready });
-        } catch (error) {
-          prepared.set(client.key ?? client.label, error as Error);
-          options.onEvent?.({ type: 'env-failed', client: client.key ?? client.label, error: error as Error });
-        }
-      }),
-    ),
-  );
+  for (const [key, ready] of preparing) prepared.set(key, await ready);
   return prepared;
 }
 
 export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseResult[]> {
-  const prepared = options.prepared ?? (await prepareClients(uniqueClients(jobs), options));
+  const prepared = options.prepared ?? startPreparing(uniqueClients(jobs), options);
   let certs: Promise<CertificateSet> | undefined;
-  const certificates = (): Promise<CertificateSet> => (certs ??= createCertificateSet());
+  // Made (and its X.509 libraries loaded) on the first case that needs certificates, not at start-up.
+  const certificates = (): Promise<CertificateSet> => (certs ??= import('../certs/certificate-set.ts').then((m) => m.createCertificateSet()));
   const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
   const results: CaseResult[] = [];
   try {
@@ -109,10 +145,12 @@ export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseRes
           // The first wave starts staggered, longest wait first (planJobs' order): clients that all start
           // Python at once on two cores delay the long cases' clocks by a second; a few tens of
           // milliseconds apart, the longest waits get going first and the short cases fit around them.
-          const head = index < (options.concurrency ?? DEFAULT_CONCURRENCY) ? index * (options.staggerMs ?? STAGGER_MS) : 0;
+          const client = await prepared.get(job.client.key ?? job.client.label)!;
+          const gap = options.staggerMs ?? (client instanceof Error || client.warm ? WARM_STAGGER_MS : STAGGER_MS);
+          const head = index < (options.concurrency ?? DEFAULT_CONCURRENCY) ? index * gap : 0;
           if (head > 0) await new Promise((resolve) => setTimeout(resolve, head));
           if (options.signal?.aborted) return;
-          const client = prepared.get(job.client.key ?? job.client.label)!;
+          if (index === 0) phase('first case starts', `${jobs.length} case(s), ${options.concurrency ?? DEFAULT_CONCURRENCY} at once`);
           const result = client instanceof Error ? installFailure(job, client) : await runCase(job, client, certificates, options.signal);
           if (!result) return;
           results.push(result);
@@ -121,6 +159,7 @@ export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseRes
       ),
     );
   } finally {
+    phase('cases done', `${results.length} of ${jobs.length}`);
     await certs?.then((c) => c.dispose(), () => undefined);
   }
   return results;

@@ -3,10 +3,12 @@
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { runCleanups } from './runtime/cleanup.ts';
+import { phase } from './runtime/phase-log.ts';
 import { resetStopping, stopEverything } from './runtime/process-group.ts';
 import { InstallError } from './runtime/python-env.ts';
-import { type Job, prepareClients, type RunEvent, runJobs, uniqueClients } from './runner.ts';
+import { type Job, type RunEvent, runJobs, startPreparing, uniqueClients } from './runner.ts';
 import { newRunId, ReportWriter } from './report/writer.ts';
+import type { PreparedClient } from './runtime/target.ts';
 import type { CaseResult } from './types.ts';
 
 export class BadInput extends Error {}
@@ -65,20 +67,20 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
   });
 
   try {
-    // Environments first: a spec that names no real release is bad input, reported before anything runs.
-    const prepared = await prepareClients(uniqueClients(jobs), { ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
-    // Interrupted while preparing: what failed then failed because it was stopped, not because of the
-    // input; no case runs, and the (empty) report of what finished is still written.
-    if (stop.signal.aborted) {
-      await cleanedUp;
-      await writer?.finish(finished, true);
-      return { results: finished, interrupted: true, reportDir: writer?.dir ?? null };
-    }
-    for (const client of prepared.values()) {
-      if ((client instanceof InstallError && client.noSuchRelease) || client instanceof BadInput) throw new BadInput(client.message);
-    }
+    // Every client is prepared at once and each case starts as soon as its own client is ready (a matrix's
+    // first cases need not wait for the sixteenth worker). A spec that names no real release is still bad
+    // input, reported before anything is written: the report waits until every client is prepared, and on
+    // bad input the cases already running are stopped and dropped.
+    phase('preparing clients', `${uniqueClients(jobs).length} environment(s)`);
+    const preparing = startPreparing(uniqueClients(jobs), { ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+    let reporting = false;
+    // A client that failed to prepare gives its cases an error verdict, but only once every client is known
+    // not to be bad input (then nothing runs for it at all).
+    let checked!: () => void;
+    const inputChecked = new Promise<void>((resolve) => (checked = resolve));
+    const gated = new Map([...preparing].map(([key, ready]) => [key, ready.then((c): PreparedClient | Error | Promise<PreparedClient | Error> => (c instanceof Error ? inputChecked.then(() => c) : c))]));
     const run = runJobs(jobs, {
-      prepared,
+      prepared: gated,
       concurrency: options.concurrency,
       signal: stop.signal,
       onEvent: (event) => {
@@ -87,16 +89,40 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
           if (stop.signal.aborted) return;
           finished.push(event.result);
           // A failed progress write must not stop the run; finish() writes (or reports) the whole.
-          writer?.progress(finished).catch(() => undefined);
+          if (reporting) writer?.progress(finished).catch(() => undefined);
         }
         options.onEvent?.(event);
       },
     });
+    const prepared = await Promise.race([Promise.all(preparing.values()), interrupted.then(() => null)]);
+    phase('clients prepared');
+    // Interrupted while preparing: what failed then failed because it was stopped, not because of the
+    // input; the report of what finished (if anything did) is still written.
+    if (!prepared || stop.signal.aborted) {
+      stop.abort();
+      checked();
+      await run.catch(() => undefined);
+      await cleanedUp;
+      await writer?.finish(finished, true);
+      return { results: finished, interrupted: true, reportDir: writer?.dir ?? null };
+    }
+    const bad = prepared.find((client) => (client instanceof InstallError && client.noSuchRelease) || client instanceof BadInput);
+    if (bad) {
+      stop.abort();
+      stopEverything();
+      checked();
+      await run.catch(() => undefined);
+      throw new BadInput((bad as Error).message);
+    }
+    reporting = true;
+    checked();
+    if (finished.length) writer?.progress(finished).catch(() => undefined);
     await Promise.race([run, interrupted]);
     // Killing clients makes the run finish quickly too: the abort signal, not the race, says what happened.
     const wasInterrupted = stop.signal.aborted;
     if (wasInterrupted) await cleanedUp;
     await writer?.finish(finished, wasInterrupted);
+    phase('report written', writer?.dir ?? 'none');
     return { results: finished, interrupted: wasInterrupted, reportDir: writer?.dir ?? null };
   } finally {
     if (onSigint) {

@@ -1,30 +1,42 @@
-// npm run bench: speed figures of the harness, measured in one run on this machine.
+// npm run bench: speed figures of the harness, measured in one run on this machine (run it on an idle one).
 //   gate       every scenario against one release (warm caches) vs the floor: the longest wait a case
-//              cannot avoid (keepalive-expiry's idle gap)
-//   matrix     every scenario × 10 releases (warm caches) vs the same floor
-//   env        a new environment with nothing cached (fresh uv cache too), one with uv's cache warm,
-//              and a cached one
-//   overhead   the harness's cost per client run: a full contract run of an empty scenario vs the bare
-//              interpreter importing the client
+//              cannot avoid (keepalive-expiry's idle gap); also with REGRESS_WORKER=0 (a Python per case),
+//              for the CPU a case costs without the warm worker
+//   matrix     every scenario × 8 releases (warm caches) vs the same floor
+//   peer       (optional: needs uv; REGRESS_BENCH_PEER=0 skips) the same ten HTTP/1.1 cases as a pytest
+//              suite run by nox over the same releases (bench/peer/), one session at a time and with
+//              pytest-xdist (-n 4); nox and its uv live in a dedicated venv in the harness cache
+//   first      first verdict for a release nothing is cached for (uv's cache warm), regress vs the peer
+//   start-up   `npx regress list` vs the bin started by Node directly
+//   env        a new environment with nothing cached (fresh uv cache too), one with uv's cache warm, a cached one
+//   overhead   one empty client run: through the warm worker, as its own Python process, and bare Python
+// Every session records CPU seconds per case and the peak memory of the process tree (scripts/process-tree.ts).
 // Prints a table and writes reports/bench.json (atomically).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, tmpdir } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import writeFileAtomic from 'write-file-atomic';
 import { latestPerMinor, listReleases, selectReleases } from '../harness/package-index.ts';
 import { runClientProgram } from '../harness/runtime/client-process.ts';
+import { closeWorkers, workerFor } from '../harness/runtime/client-worker.ts';
 import { EnvironmentCache, findPython, venvTarget } from '../harness/runtime/python-env.ts';
-import { DEFAULT_CONCURRENCY, planJobs } from '../harness/runner.ts';
+import { DEFAULT_CONCURRENCY, planJobs, prepareClients, uniqueClients } from '../harness/runner.ts';
 import { loadScenarios } from '../harness/scenarios.ts';
 import { runSession } from '../harness/session.ts';
 import { parseClientSpec } from '../harness/spec.ts';
+import type { CaseResult } from '../harness/types.ts';
+import { type MemoryPeak, sampleMemory, treeCpuSeconds } from './process-tree.ts';
 
 const CONCURRENCY = Number(process.env.REGRESS_BENCH_CONCURRENCY ?? 0) || DEFAULT_CONCURRENCY;
+const RELEASE_COUNT = 8;
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const seconds = (ms: number) => Math.round(ms) / 1000;
-
+const ratio = (a: number, b: number) => +(a / b).toFixed(2);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 
 async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   const started = performance.now();
@@ -32,26 +44,177 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   return [value, performance.now() - started];
 }
 
+interface Measured {
+  seconds: number;
+  cases: number;
+  cpuSeconds: number;
+  cpuPerCaseMs: number;
+  peakMemory: MemoryPeak;
+  errors: number;
+  results: CaseResult[];
+}
+
 const python = await findPython();
 const cache = new EnvironmentCache(python);
 const scenarios = await loadScenarios();
 const floorMs = Math.max(...scenarios.flatMap((s) => s.cases.map((c) => c.unavoidableWaitMs)));
-const session = (specs: string[]) =>
-  runSession(planJobs(scenarios, specs.map((s) => venvTarget(cache, parseClientSpec(s)))), {
-    concurrency: CONCURRENCY,
-    reportRoot: null,
-    command: 'bench',
+const targets = (specs: string[]) => specs.map((s) => venvTarget(cache, parseClientSpec(s)));
+
+/** One session from cold workers (as a fresh `regress run` has them), with its CPU and memory. */
+async function measure(specs: string[], env: Record<string, string | undefined> = {}): Promise<Measured> {
+  await closeWorkers();
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  const memory = sampleMemory();
+  const cpuBefore = treeCpuSeconds([memory.pid]);
+  try {
+    const [outcome, ms] = await timed(() =>
+      runSession(planJobs(scenarios, targets(specs)), { concurrency: CONCURRENCY, reportRoot: null, command: 'bench' }),
+    );
+    const cpuSeconds = treeCpuSeconds([memory.pid]) - cpuBefore;
+    const results = outcome.results;
+    return {
+      seconds: seconds(ms),
+      cases: results.length,
+      cpuSeconds: +cpuSeconds.toFixed(2),
+      cpuPerCaseMs: Math.round((cpuSeconds * 1000) / Math.max(1, results.length)),
+      peakMemory: await memory.stop(),
+      errors: results.filter((r) => r.verdict === 'error').length,
+      results,
+    };
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+/** Run a command; resolve the milliseconds until `first` matches a line of its output (then it is killed), or its end. */
+function until(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; first?: RegExp }): Promise<{ ms: number; code: number | null; tail: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd ?? ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let tail = '';
+    let done = false;
+    const onText = (text: string): void => {
+      tail = (tail + text).slice(-3000);
+      if (!done && options.first && text.split('\n').some((l) => options.first!.test(l))) {
+        done = true;
+        const ms = performance.now() - started;
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // gone
+        }
+        resolvePromise({ ms, code: null, tail });
+      }
+    };
+    child.stdout.setEncoding('utf8').on('data', onText);
+    child.stderr.setEncoding('utf8').on('data', onText);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (!done) resolvePromise({ ms: performance.now() - started, code, tail });
+    });
   });
+}
 
-// Warm the caches the gate and matrix use, so they measure runs, not installs.
-const releases = latestPerMinor(selectReleases(await listReleases('httpx'), { from: '0.10' })).slice(-10).map((v) => `httpx==${v}`);
-log(`warming ${releases.length} environments`);
-await Promise.all(releases.map((s) => cache.ensure(parseClientSpec(s))));
+// Warm the environments the gate and matrix use (both the plain ones and those with a scenario's extras),
+// so they measure runs, not installs.
+const releases = latestPerMinor(selectReleases(await listReleases('httpx'), { from: '0.10' }))
+  .slice(-RELEASE_COUNT)
+  .map((v) => `httpx==${v}`);
+const gateSpec = 'httpx==0.28.1';
+log(`warming ${releases.length} releases' environments`);
+await prepareClients(uniqueClients(planJobs(scenarios, targets([...new Set([gateSpec, ...releases])]))), {});
 
-log('gate: every scenario against httpx==0.28.1');
-const [gate, gateMs] = await timed(() => session(['httpx==0.28.1']));
+// An untimed session first: the first one of a process loads the fixtures' and certificates' libraries,
+// which would otherwise be charged to whichever measurement runs first.
+log('warm-up: one TLS case, untimed');
+await runSession(planJobs(scenarios.filter((s) => s.meta.id === 'custom-ssl-context'), targets([gateSpec]), ['trusted-ca']), { concurrency: CONCURRENCY, reportRoot: null, command: 'bench warm-up' });
+
+log(`gate: every scenario against ${gateSpec}`);
+const gate = await measure([gateSpec]);
+log(`gate: ${gate.seconds} s, ${gate.cpuPerCaseMs} ms CPU per case`);
+log('gate with REGRESS_WORKER=0: a Python process per case, as before the warm worker');
+const gateProcess = await measure([gateSpec], { REGRESS_WORKER: '0' });
+log(`gate (process per case): ${gateProcess.seconds} s, ${gateProcess.cpuPerCaseMs} ms CPU per case`);
 log(`matrix: every scenario × ${releases.length} releases (${releases[0]} … ${releases.at(-1)})`);
-const [matrix, matrixMs] = await timed(() => session(releases));
+const matrix = await measure(releases);
+log(`matrix: ${matrix.seconds} s, ${matrix.cpuPerCaseMs} ms CPU per case`);
+await closeWorkers();
+
+// The peer, when uv can install nox into its own venv.
+const uv = await cache.uv();
+type Peer =
+  | { skipped: string }
+  | { releases: string[]; serialSeconds: number; xdistSeconds: number; oneReleaseXdistSeconds: number; firstVerdictSeconds: number; serialExit: number | null };
+let peer: Peer;
+const peerDir = join(cache.root, 'bench-peer');
+const peerEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
+  ...process.env,
+  PATH: `${join(peerDir, 'venv', 'bin')}${delimiter}${uv && uv.includes('/') ? `${dirname(uv)}${delimiter}` : ''}${process.env.PATH}`,
+  ...extra,
+});
+const noxfile = join(ROOT, 'bench', 'peer', 'noxfile.py');
+const versions = releases.map((r) => r.replace('httpx==', ''));
+if (process.env.REGRESS_BENCH_PEER === '0') peer = { skipped: 'REGRESS_BENCH_PEER=0' };
+else if (!uv) peer = { skipped: 'no uv to install nox with (REGRESS_INSTALLER=pip?)' };
+else {
+  try {
+    const nox = join(peerDir, 'venv', 'bin', 'nox');
+    if (!existsSync(nox)) {
+      log('peer: installing nox (with its uv) into a dedicated venv');
+      await execa(uv, ['venv', '--quiet', '--python', python.path, join(peerDir, 'venv')]);
+      await execa(uv, ['pip', 'install', '--quiet', '--python', join(peerDir, 'venv', 'bin', 'python'), 'nox[uv]']);
+    }
+    const envdir = join(peerDir, 'envs');
+    log('peer: installing the sessions (not timed)');
+    await execa(nox, ['-f', noxfile, '--envdir', envdir, '--install-only'], { env: peerEnv({ REGRESS_PEER_RELEASES: versions.join(' ') }) });
+    log(`peer: nox over ${versions.length} releases, one session at a time`);
+    const serial = await until(nox, ['-f', noxfile, '--envdir', envdir], { env: peerEnv({ REGRESS_PEER_RELEASES: versions.join(' ') }) });
+    log(`peer: ${seconds(serial.ms)} s; again with pytest-xdist -n 4`);
+    const xdist = await until(nox, ['-f', noxfile, '--envdir', envdir, '--', '-n', '4'], { env: peerEnv({ REGRESS_PEER_RELEASES: versions.join(' ') }) });
+    log(`peer: ${seconds(xdist.ms)} s; one release (${versions.at(-1)}) with -n 4`);
+    const one = await until(nox, ['-f', noxfile, '--envdir', envdir, '--', '-n', '4'], { env: peerEnv({ REGRESS_PEER_RELEASES: versions.at(-1)! }) });
+    log('peer: first verdict for a release with no session yet (uv cache warm)');
+    const freshEnvdir = await mkdtemp(join(tmpdir(), 'regress-bench-peer-'));
+    const first = await until(nox, ['-f', noxfile, '--envdir', freshEnvdir, '--', '-v'], {
+      env: peerEnv({ REGRESS_PEER_RELEASES: '0.27.2' }),
+      first: /(PASSED|FAILED|ERROR)/,
+    });
+    await rm(freshEnvdir, { recursive: true, force: true });
+    peer = {
+      releases: versions,
+      serialSeconds: seconds(serial.ms),
+      xdistSeconds: seconds(xdist.ms),
+      oneReleaseXdistSeconds: seconds(one.ms),
+      firstVerdictSeconds: seconds(first.ms),
+      serialExit: serial.code,
+    };
+  } catch (error) {
+    peer = { skipped: `the peer could not run: ${(error as Error).message.split('\n')[0]}` };
+  }
+}
+if ('skipped' in peer) log(`peer: skipped (${peer.skipped})`);
+
+// First verdict for a new release with regress: the CLI from a cold start, an empty harness cache (uv's warm).
+log('first verdict: regress, httpx==0.27.2 with an empty harness cache');
+const firstRoot = await mkdtemp(join(tmpdir(), 'regress-bench-first-'));
+const first = await until(process.execPath, [join(ROOT, 'bin', 'regress.js'), 'run', '--client', 'httpx==0.27.2', '--no-report'], {
+  env: { ...process.env, REGRESS_CACHE_DIR: firstRoot, ...(uv && uv.includes('/') ? { PATH: `${dirname(uv)}${delimiter}${process.env.PATH}` } : {}) },
+  first: /^\[1\/\d+\]/,
+});
+await rm(firstRoot, { recursive: true, force: true });
+
+// Start-up: npx vs the bin started by Node directly.
+log('start-up: npx regress list vs node bin/regress.js list (median of 5)');
+const npxRuns: number[] = [];
+const binRuns: number[] = [];
+for (let i = 0; i < 5; i++) {
+  npxRuns.push((await until('npx', ['regress', 'list'], {})).ms);
+  binRuns.push((await until(process.execPath, [join(ROOT, 'bin', 'regress.js'), 'list'], {})).ms);
+}
 
 log('env: a new environment, nothing cached (fresh regress and uv caches)');
 const coldRoot = await mkdtemp(join(tmpdir(), 'regress-bench-'));
@@ -64,19 +227,19 @@ delete process.env.UV_CACHE_DIR;
 log('env: a cached environment');
 const [env, warmMs] = await timed(() => new EnvironmentCache(python, join(coldRoot, 'b')).ensure(spec));
 
-log('overhead: 10 contract runs of an empty scenario vs 10 bare imports');
+log('overhead: 10 empty client runs through the warm worker, 10 as their own process, 10 bare imports');
 const program = join(coldRoot, 'empty_client.py');
 await writeFile(program, 'import regress_compat as rc\n\nasync def scenario(ctx):\n    pass\n\nrc.main(scenario)\n');
-const harnessRuns: number[] = [];
+const workerRuns: number[] = [];
+const processRuns: number[] = [];
 const bareRuns: number[] = [];
+const worker = await workerFor(env.python, 'httpx');
 for (let i = 0; i < 10; i++) {
-  const [, h] = await timed(() =>
-    runClientProgram({ python: env.python, program, input: {}, module: 'httpx', timeLimitMs: 30_000, now: () => 0 }),
-  );
-  harnessRuns.push(h);
-  const [, b] = await timed(() => execa(env.python, ['-c', 'import httpx, json, asyncio']));
-  bareRuns.push(b);
+  workerRuns.push((await timed(() => worker.run({ program, input: {}, timeLimitMs: 30_000, now: () => 0 })))[1]);
+  processRuns.push((await timed(() => runClientProgram({ python: env.python, program, input: {}, module: 'httpx', timeLimitMs: 30_000, now: () => 0 })))[1]);
+  bareRuns.push((await timed(() => execa(env.python, ['-c', 'import httpx, json, asyncio'])))[1]);
 }
+await closeWorkers();
 await rm(coldRoot, { recursive: true, force: true });
 
 // Container runtime: start of the long-lived container, and the cost of one exec, when an engine is here.
@@ -101,32 +264,75 @@ try {
   log(`container: skipped (${container.skipped})`);
 }
 
+const peerFigures = 'skipped' in peer ? null : peer;
 const figures = {
-  machine: { cpus: (await import('node:os')).cpus().length, node: process.version, python: python.version, platform: `${process.platform}-${process.arch}` },
+  machine: { cpus: cpus().length, node: process.version, python: python.version, platform: `${process.platform}-${process.arch}`, concurrency: CONCURRENCY },
   floorSeconds: seconds(floorMs),
-  gate: { client: 'httpx==0.28.1', cases: gate.results.length, seconds: seconds(gateMs), timesFloor: +(gateMs / floorMs).toFixed(2), target: '≤ 1.5× floor' },
-  matrix: { releases, cases: matrix.results.length, seconds: seconds(matrixMs), timesFloor: +(matrixMs / floorMs).toFixed(2), target: '≤ 3× floor' },
+  gate: { client: gateSpec, ...strip(gate), timesFloor: ratio(gate.seconds * 1000, floorMs), target: '≤ 1.2× floor' },
+  gateProcessPerCase: { client: gateSpec, ...strip(gateProcess), timesFloor: ratio(gateProcess.seconds * 1000, floorMs) },
+  cpuPerCaseHalved: gate.cpuPerCaseMs * 2 <= gateProcess.cpuPerCaseMs,
+  matrix: { releases, ...strip(matrix), timesFloor: ratio(matrix.seconds * 1000, floorMs), target: '≤ 2× floor' },
+  peer: peerFigures
+    ? {
+        ...peerFigures,
+        regressOverNoxSerial: ratio(matrix.seconds, peerFigures.serialSeconds),
+        regressOverNoxXdist: ratio(matrix.seconds, peerFigures.xdistSeconds),
+        gateOverOneReleaseXdist: ratio(gate.seconds, peerFigures.oneReleaseXdistSeconds),
+        targets: 'regress ÷ nox serial ≤ 0.1, ÷ xdist ≤ 0.2',
+      }
+    : peer,
+  firstVerdict: {
+    spec: 'httpx==0.27.2',
+    regressSeconds: seconds(first.ms),
+    ...(peerFigures ? { peerSeconds: peerFigures.firstVerdictSeconds, regressOverPeer: ratio(first.ms / 1000, peerFigures.firstVerdictSeconds) } : {}),
+    target: '≤ the peer with uv',
+  },
+  startup: { npxMedianMs: Math.round(median(npxRuns)), binMedianMs: Math.round(median(binRuns)), command: 'list' },
   environment: { spec: spec.label, coldSeconds: seconds(coldMs), uvCacheWarmSeconds: seconds(uvWarmMs), cachedMs: +warmMs.toFixed(2) },
   perClientRun: {
-    harnessMedianMs: Math.round(median(harnessRuns)),
+    workerMedianMs: Math.round(median(workerRuns)),
+    processMedianMs: Math.round(median(processRuns)),
     bareImportMedianMs: Math.round(median(bareRuns)),
-    overheadMs: Math.round(median(harnessRuns) - median(bareRuns)),
   },
   container,
-  verdictErrors: [...gate.results, ...matrix.results].filter((r) => r.verdict === 'error').length,
+  verdictErrors: [...gate.results, ...gateProcess.results, ...matrix.results].filter((r) => r.verdict === 'error').length,
+  verdictsAgree: sameVerdicts(gate.results, gateProcess.results),
   measuredAt: new Date().toISOString(),
 };
 
+function strip(m: Measured): Omit<Measured, 'results'> {
+  const { results: _, ...rest } = m;
+  return rest;
+}
+
+function sameVerdicts(a: CaseResult[], b: CaseResult[]): boolean {
+  const key = (r: CaseResult) => `${r.scenario}/${r.case}`;
+  const verdicts = new Map(a.map((r) => [key(r), r.verdict]));
+  return a.length === b.length && b.every((r) => verdicts.get(key(r)) === r.verdict);
+}
+
+const mem = (m: MemoryPeak) => `peak ${m.rssMb} MB RSS / ${m.pssMb} MB PSS over ${m.processes} processes`;
 const rows: [string, string][] = [
   ['floor (longest unavoidable wait)', `${figures.floorSeconds} s`],
-  [`gate: ${figures.gate.cases} cases × 1 release`, `${figures.gate.seconds} s = ${figures.gate.timesFloor}× floor (target ≤ 1.5×)`],
-  [`matrix: ${figures.matrix.cases} cases × ${releases.length} releases`, `${figures.matrix.seconds} s = ${figures.matrix.timesFloor}× floor (target ≤ 3×)`],
+  [`gate: ${gate.cases} cases × 1 release`, `${gate.seconds} s = ${figures.gate.timesFloor}× floor (target ≤ 1.2×)`],
+  ['  CPU per case, warm worker', `${gate.cpuPerCaseMs} ms (${gate.cpuSeconds} s in all); ${mem(gate.peakMemory)}`],
+  ['  CPU per case, a process per case', `${gateProcess.cpuPerCaseMs} ms (${gateProcess.cpuSeconds} s in all; ${gateProcess.seconds} s wall); ${mem(gateProcess.peakMemory)}`],
+  ['  CPU per case halved', `${figures.cpuPerCaseHalved} (same verdicts both ways: ${figures.verdictsAgree})`],
+  [`matrix: ${matrix.cases} cases × ${releases.length} releases`, `${matrix.seconds} s = ${figures.matrix.timesFloor}× floor (target ≤ 2×)`],
+  ['  CPU per case', `${matrix.cpuPerCaseMs} ms (${matrix.cpuSeconds} s in all); ${mem(matrix.peakMemory)}`],
+  ...(peerFigures
+    ? ([
+        [`peer: nox, ${versions.length} releases, serial`, `${peerFigures.serialSeconds} s; regress ÷ peer = ${figures.peer && 'regressOverNoxSerial' in figures.peer ? figures.peer.regressOverNoxSerial : ''} (target ≤ 0.1)`],
+        [`peer: nox, ${versions.length} releases, -n 4`, `${peerFigures.xdistSeconds} s; regress ÷ peer = ${figures.peer && 'regressOverNoxXdist' in figures.peer ? figures.peer.regressOverNoxXdist : ''} (target ≤ 0.2)`],
+        ['peer: nox, 1 release, -n 4', `${peerFigures.oneReleaseXdistSeconds} s; gate ÷ peer = ${figures.peer && 'gateOverOneReleaseXdist' in figures.peer ? figures.peer.gateOverOneReleaseXdist : ''}`],
+      ] as [string, string][])
+    : ([['peer (nox)', `skipped: ${(peer as { skipped: string }).skipped}`]] as [string, string][])),
+  ['first verdict, new release (uv cache warm)', `regress ${figures.firstVerdict.regressSeconds} s${peerFigures ? `, peer ${peerFigures.firstVerdictSeconds} s (target regress ≤ peer)` : ''}`],
+  ['start-up: npx regress list / node bin/regress.js list', `${figures.startup.npxMedianMs} ms / ${figures.startup.binMedianMs} ms (median of 5)`],
   ['new environment, nothing cached', `${figures.environment.coldSeconds} s`],
   ['new environment, uv cache warm', `${figures.environment.uvCacheWarmSeconds} s`],
   ['cached environment (lookup)', `${figures.environment.cachedMs} ms`],
-  ['client run through the harness (median of 10)', `${figures.perClientRun.harnessMedianMs} ms`],
-  ['bare python importing httpx (median of 10)', `${figures.perClientRun.bareImportMedianMs} ms`],
-  ['harness overhead per client run', `${figures.perClientRun.overheadMs} ms`],
+  ['empty client run: warm worker / own process / bare import', `${figures.perClientRun.workerMedianMs} / ${figures.perClientRun.processMedianMs} / ${figures.perClientRun.bareImportMedianMs} ms (median of 10)`],
   ...('skipped' in container
     ? ([['container runtime', `skipped: ${container.skipped}`]] as [string, string][])
     : ([

@@ -5,7 +5,6 @@
 // 1 any reproduced, whatever else happened: nothing may hide a reproduction (verify: the pair does not
 // hold); 2 any error with nothing reproduced, or bad input (one line on stderr); 130 interrupted.
 import { Command, CommanderError, Option } from 'commander';
-import { buildImages, IMAGE_RECIPES } from '../container/images.ts';
 import { IndexError } from '../package-index.ts';
 import { KnownFileError, readKnownFailures, splitKnown } from '../known-failures.ts';
 import { InstallError } from '../runtime/python-env.ts';
@@ -15,10 +14,7 @@ import { ScenarioSourceError, selectScenarios, UnknownScenarioError } from '../s
 import { BadInput, runSession } from '../session.ts';
 import { parseClientSpec, SpecError } from '../spec.ts';
 import type { ScenarioStatus } from '../types.ts';
-import { bisectCommand } from './bisect-command.ts';
 import { lockedSpecs, singleClient } from './client-inputs.ts';
-import { diffCommand } from './diff-command.ts';
-import { sentinelsCommand } from './sentinels-command.ts';
 import { addSoakCommand } from './soak-command.ts';
 import { registerServe } from './serve-command.ts';
 import { registerSmoke } from './smoke-command.ts';
@@ -38,14 +34,29 @@ import { summaryLine, verdictTable } from './output.ts';
 import { newCommand } from './new-command.ts';
 import { scenariosFor } from './scenario-folders.ts';
 import { evidenceLines, sideBySide } from './side-by-side.ts';
-import { tablesCommand } from './tables-command.ts';
+import { phase, enablePhaseLog } from '../runtime/phase-log.ts';
 import { clientTargets, type RuntimeOptions } from './targets.ts';
+
+// Command modules load when their command runs: `regress run` does not pay for diff's, tables' or the
+// image builder's imports before its first case (start-up is part of the gate's time).
+const lazy = {
+  bisect: () => import('./bisect-command.ts').then((m) => m.bisectCommand),
+  diff: () => import('./diff-command.ts').then((m) => m.diffCommand),
+  tables: () => import('./tables-command.ts').then((m) => m.tablesCommand),
+  sentinels: () => import('./sentinels-command.ts').then((m) => m.sentinelsCommand),
+  images: () => import('../container/images.ts'),
+};
 
 
 export function buildProgram(): Command {
   const program = new Command('regress')
     .description('Reproduce documented HTTP client failures against local servers and judge real releases.')
-    .exitOverride();
+    .exitOverride()
+    .option('--verbose', 'log each phase with its time on stderr (as REGRESS_DEBUG=1 does)')
+    .hook('preAction', (command) => {
+      if (command.opts().verbose) enablePhaseLog();
+      phase('command parsed', process.argv.slice(2).join(' '));
+    });
 
   program
     .command('list')
@@ -94,10 +105,12 @@ export function buildProgram(): Command {
     const specs = (options.client ?? (explicit ? [] : ['httpx'])).map(parseClientSpec);
     const all = await scenariosFor(options);
     const scenarios = selectScenarios(all, options.scenario ?? []);
+    phase('scenarios loaded', String(scenarios.length));
     checkCases(scenarios, options.case ?? []);
     const known = options.known ? await readKnownFailures(options.known, all) : null;
     specs.push(...(await lockedSpecs(options.requirements ?? [], options)));
     const { targets, dispose } = await clientTargets(specs, explicit, options);
+    phase('targets ready', targets.map((t) => t.label).join(', '));
     const outcome = await runSession(planJobs(scenarios, targets, options.case ?? []), sessionOptions(options, dispose));
     if (options.json) process.stdout.write(`${JSON.stringify({ results: sortResults(outcome.results) }, null, 2)}\n`);
     else process.stdout.write(`\n${verdictTable(outcome.results)}\n\n${summaryLine(outcome.results, performance.now() - started)}\n`);
@@ -156,7 +169,8 @@ export function buildProgram(): Command {
   images
     .command('list')
     .description('the images `images build` makes')
-    .action(() => {
+    .action(async () => {
+      const { IMAGE_RECIPES } = await lazy.images();
       for (const r of IMAGE_RECIPES) process.stdout.write(`${r.tag.padEnd(36)} Debian ${r.suite.padEnd(9)} ${r.purpose}\n`);
     });
   images
@@ -165,6 +179,7 @@ export function buildProgram(): Command {
     .option('--force', 'rebuild images that exist')
     .addOption(new Option('--only <tag>', 'build only this image (repeatable)').argParser(collect))
     .action(async (options: { force?: boolean; only?: string[] }) => {
+      const { buildImages, IMAGE_RECIPES } = await lazy.images();
       const unknown = options.only?.find((t) => !IMAGE_RECIPES.some((r) => r.tag === t));
       if (unknown) throw new BadInput(`unknown image '${unknown}' (known: ${IMAGE_RECIPES.map((r) => r.tag).join(', ')})`);
       const recipes = IMAGE_RECIPES.filter((r) => !options.only || options.only.includes(r.tag));
@@ -184,7 +199,7 @@ export function buildProgram(): Command {
       .option('--pre', 'include pre-releases')
       .option('--include-yanked', 'include yanked releases'),
   ).action(async (options) => {
-    process.exitCode = await bisectCommand(options);
+    process.exitCode = await (await lazy.bisect())(options);
   });
 
   withCommon(
@@ -196,7 +211,7 @@ export function buildProgram(): Command {
       .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
       .addOption(new Option('--case <name>', 'case name (repeatable; default: all)').argParser(collect)),
   ).action(async (options) => {
-    process.exitCode = await diffCommand(options);
+    process.exitCode = await (await lazy.diff())(options);
   });
 
   withCommon(
@@ -207,7 +222,7 @@ export function buildProgram(): Command {
       .option('--from <version>', 'oldest httpx release', '0.10')
       .option('--write', 'replace the generated table in each scenario README'),
   ).action(async (options) => {
-    process.exitCode = await tablesCommand(options);
+    process.exitCode = await (await lazy.tables())(options);
   });
 
   withCommon(
@@ -219,7 +234,7 @@ export function buildProgram(): Command {
       .addOption(new Option('--release <name==version>', 'patch this release instead of the newest (repeatable)').argParser(collect))
       .option('--list', 'explain the sentinels without running them'),
   ).action(async (options) => {
-    process.exitCode = await sentinelsCommand(options);
+    process.exitCode = await (await lazy.sentinels())(options);
   });
 
   program

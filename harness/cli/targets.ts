@@ -1,7 +1,7 @@
 // Turn the command line's runtime options into client targets: specs in local environments (venv), an
 // image's own client (--runtime container --image), or specs installed per Python version in a base
 // image (--runtime container --python).
-import { ContainerPool, imageTarget, pythonTarget } from '../container/container-runtime.ts';
+import { phase } from '../runtime/phase-log.ts';
 import { EnvironmentCache, findPython, venvTarget } from '../runtime/python-env.ts';
 import type { ClientTarget } from '../runtime/target.ts';
 import { BadInput } from '../session.ts';
@@ -28,6 +28,7 @@ export async function openCache(options: Pick<RuntimeOptions, 'python'>): Promis
   // Checked before anything runs: an unwritable cache is one line, not an error per case.
   await cache.checkWritable();
   await cache.sweep();
+  phase('cache checked and swept', cache.root);
   return cache;
 }
 
@@ -49,6 +50,8 @@ export async function clientTargets(given: ClientSpec[], explicitClients: boolea
     const cache = await openCache(options);
     return { targets: specs.map((s) => venvTarget(cache, s)), dispose: async () => undefined };
   }
+  // Loaded only for the container runtime (its engine client and image recipes are not the venv run's).
+  const { ContainerPool, imageTarget, pythonTarget } = await import('../container/container-runtime.ts');
   const pool = new ContainerPool();
   const dispose = () => pool.dispose();
   if (options.image?.length) {

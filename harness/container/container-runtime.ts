@@ -12,12 +12,16 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { type Duplex, PassThrough } from 'node:stream';
+import pLimit from 'p-limit';
 import type { StartedTestContainer } from 'testcontainers';
 import { ensureRunRoot, RUN_ROOT } from '../../certs/certificate-set.ts';
 import { cgroupOwner, type SocketOwner } from '../../fixtures/socket-owner.ts';
 import { ownerTag, registerCleanup } from '../runtime/cleanup.ts';
 import { isStopping, Stopped } from '../runtime/process-group.ts';
 import { COMPAT_DIR, processOutcome, sanitisedEnvironment } from '../runtime/client-process.ts';
+import { ClientWorker, WORKER_PROGRAM, type WorkerChannel, workersEnabled } from '../runtime/client-worker.ts';
+import { phase } from '../runtime/phase-log.ts';
 import { pythonTooOld } from '../package-index.ts';
 import { InstallError, installedFromProbe, PROBE } from '../runtime/python-env.ts';
 import type { ClientRun, ClientTarget, PreparedClient } from '../runtime/target.ts';
@@ -170,13 +174,25 @@ function prepared(
       const info = await docker.getContainer(container.getId()).inspect();
       return cgroupOwner(info.State.Pid, `container ${container.getId().slice(0, 12)}`);
     })().catch(() => null));
+  let worker: Promise<ClientWorker | null> | undefined;
   return {
     label,
     installed,
     module: installed.module as 'httpx' | 'httpx2',
     created,
     durationMs,
+    warm: workersEnabled(),
     run: async (run: ClientRun) => {
+      // One warm worker per container and interpreter, over one long exec (client-worker.ts); without one
+      // (REGRESS_WORKER=0, a worker that cannot start or has died) an exec per case, as before.
+      if (workersEnabled()) {
+        worker ??= startContainerWorker(container, python, installed.module, containerOwner).catch((error: Error) => {
+          phase('container worker unavailable', error.message);
+          return null;
+        });
+        const ready = await worker;
+        if (ready?.alive) return ready.run(run);
+      }
       // testcontainers' exec cannot feed stdin: the input goes in a file under the shared run root.
       await ensureRunRoot();
       // The owner in the name: a later start sweeps it if this process is killed before the finally.
@@ -193,6 +209,50 @@ function prepared(
       }
     },
   };
+}
+
+/**
+ * The warm client worker inside a container: one exec with its stdin attached (testcontainers' exec cannot
+ * attach stdin, so dockerode's, hijacked), the protocol on its stdout, stderr kept for diagnostics. The
+ * children's pids are the container's: the worker kills a case's group at the time limit, and the fixtures
+ * count every process of the container (its cgroup) as the client under test, as with an exec per case.
+ */
+async function startContainerWorker(
+  container: StartedTestContainer,
+  python: string,
+  module: string,
+  owner: () => Promise<SocketOwner | null>,
+): Promise<ClientWorker> {
+  const docker = (await engine()).container.dockerode;
+  const env = Object.entries(sanitisedEnvironment(module, { HOME: '/root', TMPDIR: '/tmp' })).map(([k, v]) => `${k}=${v}`);
+  const exec = await docker.getContainer(container.getId()).exec({
+    Cmd: ['env', '-i', ...env, python, WORKER_PROGRAM],
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+  });
+  const stream = (await exec.start({ hijack: true, stdin: true })) as Duplex & { ref?: () => void; unref?: () => void };
+  const output = new PassThrough();
+  const errors = new PassThrough();
+  docker.modem.demuxStream(stream, output, errors);
+  stream.on('end', () => {
+    output.end();
+    errors.end();
+  });
+  const channel: WorkerChannel = {
+    input: stream,
+    output,
+    errors,
+    onEnd: (listener) => {
+      stream.on('error', (error: Error) => listener(`exec failed (${error.message})`));
+      stream.on('close', () => listener('exec ended'));
+    },
+    close: () => stream.end(),
+    ref: () => stream.ref?.(),
+    unref: () => stream.unref?.(),
+  };
+  return ClientWorker.open(channel, `${python} in container ${container.getId().slice(0, 12)} (${module})`, { localPids: false, owner: () => owner() }, () => stream.destroy());
 }
 
 /** Canary validation: the image's own Python and installed client. */
@@ -246,7 +306,17 @@ export function pythonTarget(pool: ContainerPool, version: string, spec: ClientS
   };
 }
 
-async function buildSpecImage(base: string, envImage: string, spec: ClientSpec, version: string): Promise<void> {
+/** Image builds three at a time (installs are network- and disk-bound); runs prepare all at once. */
+const buildLimit = pLimit(3);
+
+function buildSpecImage(base: string, envImage: string, spec: ClientSpec, version: string): Promise<void> {
+  return buildLimit(async () => {
+    if (await imageExists(envImage)) return;
+    await buildSpecImageNow(base, envImage, spec, version);
+  });
+}
+
+async function buildSpecImageNow(base: string, envImage: string, spec: ClientSpec, version: string): Promise<void> {
   const builder = new ContainerPool();
   try {
     const container = await builder.container(base, [HOST_CA]);

@@ -17,19 +17,33 @@ export class ReportWriter {
   readonly dir: string;
   readonly #info: RunInfo;
   #queue: Promise<unknown> = Promise.resolve();
+  /** The newest progress snapshot not yet written, and the queued write that will take it. */
+  #latest: RunReport | null = null;
+  #pendingProgress: Promise<void> | null = null;
 
   constructor(root: string, info: Omit<RunInfo, 'host' | 'interrupted'>) {
     this.dir = join(root, info.id);
     this.#info = { ...info, interrupted: false, host: { platform: `${process.platform}-${process.arch}`, node: process.version } };
   }
 
-  /** Record progress: rewrite results.json with what has finished so far. */
+  /**
+   * Record progress: rewrite results.json with what has finished so far. Rewrites coalesce: while one is
+   * being written, only the newest snapshot waits (each holds every result so far), so a slow disk never
+   * builds a queue of hundreds of ever larger rewrites that the run's end would wait behind (a matrix's
+   * last case done, then tens of seconds of fsyncs). The rename keeps each rewrite atomic; the final one
+   * (finish) is also flushed to disk.
+   */
   progress(results: CaseResult[]): Promise<void> {
-    const snapshot = { run: { ...this.#info, interrupted: true }, results: [...results] };
-    return this.#enqueue(async () => {
+    this.#latest = { run: { ...this.#info, interrupted: true }, results: [...results] };
+    this.#pendingProgress ??= this.#enqueue(async () => {
+      this.#pendingProgress = null;
+      const snapshot = this.#latest;
+      if (!snapshot) return;
+      this.#latest = null;
       await mkdir(this.dir, { recursive: true });
-      await writeFileAtomic(join(this.dir, 'results.json'), resultsJson(snapshot));
+      await writeFileAtomic(join(this.dir, 'results.json'), resultsJson(snapshot), { fsync: false });
     });
+    return this.#pendingProgress;
   }
 
   /** Write every format. `interrupted` marks a report of a run that did not finish. */
@@ -38,6 +52,8 @@ export class ReportWriter {
       run: { ...this.#info, interrupted, finishedAt: new Date().toISOString() },
       results: [...results],
     };
+    // A progress snapshot still waiting is older than this report: it must not be written after it.
+    this.#latest = null;
     return this.#enqueue(async () => {
       await mkdir(this.dir, { recursive: true });
       await Promise.all([

@@ -35,7 +35,16 @@ export class Stopped extends Error {
   }
 }
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
+/**
+ * A process group started elsewhere (a warm worker's per-case child, client-worker.ts): registered so an
+ * interrupt kills it like the groups started here. Returns the function that unregisters it.
+ */
+export function trackGroup(pid: number): () => void {
+  liveGroups.add(pid);
+  return () => liveGroups.delete(pid);
+}
+
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
   } catch {

@@ -6,14 +6,18 @@
 // holds its manifest (regress-env.json), written last, so a half-built one is never used.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile, mkdtemp } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile, mkdtemp } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { execa } from 'execa';
+import pLimit from 'p-limit';
 import { type ClientSpec, withClientExtras } from '../spec.ts';
 import type { InstalledClient } from '../types.ts';
 import { ownerTag, sweepLeftovers } from './cleanup.ts';
 import { runClientProgram, sanitisedEnvironment } from './client-process.ts';
+import { workerFor, workersEnabled } from './client-worker.ts';
+import { InterpreterCache } from './interpreter-cache.ts';
+import { phase } from './phase-log.ts';
 import { isStopping, runInProcessGroup, Stopped } from './process-group.ts';
 import type { ClientTarget } from './target.ts';
 
@@ -41,6 +45,9 @@ export class InstallError extends Error {
     this.noSuchRelease = noSuchRelease;
   }
 }
+
+/** Builds three at a time: installs are network- and disk-bound, and a few in parallel keep both busy. */
+const buildLimit = pLimit(3);
 
 /** Bump when the way environments are built changes, so older cached ones are not reused. */
 const ENV_LAYOUT = 2;
@@ -91,6 +98,20 @@ const IDENTIFY = 'import sys, platform; sys.stdout.write("%s\\n%s\\n%s\\n" % (sy
 /** The interpreter environments are built from, checked once: it must be a real CPython >= 3.8. */
 export async function findPython(requested?: string): Promise<PythonInterpreter> {
   const candidate = requested || process.env.REGRESS_PYTHON || 'python3';
+  // Asked once per cache and remembered while nothing that decides the answer changes (interpreter-cache.ts).
+  const remembered = new InterpreterCache(defaultCacheDir());
+  const known = await remembered.lookup(candidate);
+  if (known) {
+    phase('interpreter remembered', `${candidate} = ${known.path} ${known.version}`);
+    return known;
+  }
+  const found = await identifyPython(candidate, requested);
+  await remembered.remember(candidate, found);
+  phase('interpreter identified', `${candidate} = ${found.path} ${found.version}`);
+  return found;
+}
+
+async function identifyPython(candidate: string, requested?: string): Promise<PythonInterpreter> {
   const where = `'${candidate}'${requested ? '' : process.env.REGRESS_PYTHON ? ' (REGRESS_PYTHON)' : ''}`;
   const result = await execa(candidate, ['-c', IDENTIFY], { reject: false, timeout: 30_000 });
   if (result.failed && result.exitCode === undefined) {
@@ -126,6 +147,29 @@ export async function probeInstalled(python: string, module: string): Promise<In
   return { ...installedFromProbe(stdout), module };
 }
 
+/**
+ * The core packages' versions from their installed metadata (`<name>-<version>.dist-info` folders), without
+ * starting Python; the import itself is checked by whoever inspects the environment next.
+ */
+async function installedFromMetadata(venv: string, pythonVersion: string, module: 'httpx' | 'httpx2'): Promise<InstalledClient> {
+  const names = ['httpx', 'httpcore', 'h11', 'anyio', 'httpx2', 'httpcore2', 'h2', 'sniffio', 'certifi', 'idna'];
+  const core = new Set(['httpx', 'httpcore', 'h11', 'anyio']);
+  const found: Record<string, string> = {};
+  const lib = join(venv, 'lib');
+  for (const pythonDir of await readdir(lib).catch(() => [] as string[])) {
+    for (const entry of await readdir(join(lib, pythonDir, 'site-packages')).catch(() => [] as string[])) {
+      const match = /^([A-Za-z0-9_.]+)-([^-]+)\.dist-info$/.exec(entry);
+      if (match) found[match[1]!.toLowerCase().replace(/[-_.]+/g, '_')] = match[2]!;
+    }
+  }
+  const packages: Record<string, string | null> = {};
+  for (const n of names) {
+    if (found[n]) packages[n] = found[n];
+    else if (core.has(n)) packages[n] = null;
+  }
+  return { python: pythonVersion, openssl: '', packages, module };
+}
+
 /** sha256 of each local file a spec installs, by file name: two builds with one name stay apart in reports. */
 async function localFileHashes(spec: ClientSpec): Promise<Record<string, string> | null> {
   if (spec.localFiles.length === 0) return null;
@@ -133,6 +177,15 @@ async function localFileHashes(spec: ClientSpec): Promise<Record<string, string>
   for (const file of spec.localFiles) files[basename(file)] = createHash('sha256').update(await readFile(file)).digest('hex');
   return files;
 }
+
+/** What a cached environment contains, asked of its interpreter (PROBE, or a worker's ready line). */
+export type Inspector = (python: string, module: 'httpx' | 'httpx2') => Promise<InstalledClient>;
+
+/** The warm worker as an inspector: its ready line is PROBE's answer. */
+const workerInspector: Inspector = async (python, module) => {
+  const worker = await workerFor(python, module);
+  return { ...installedFromProbe(JSON.stringify(worker.probe)), module };
+};
 
 export class EnvironmentCache {
   readonly root: string;
@@ -174,11 +227,11 @@ export class EnvironmentCache {
   }
 
   /** The environment for a spec, from the cache or freshly built. Calls for the same spec share one build. */
-  async ensure(spec: ClientSpec, onProgress?: (message: string) => void): Promise<PythonEnvironment> {
+  async ensure(spec: ClientSpec, onProgress?: (message: string) => void, inspect?: Inspector): Promise<PythonEnvironment> {
     const key = await this.#key(spec);
     let pending = this.#building.get(key);
     if (!pending) {
-      pending = this.#ensure(spec, key, onProgress);
+      pending = this.#ensure(spec, key, onProgress, inspect);
       this.#building.set(key, pending);
       pending.catch(() => this.#building.delete(key));
     }
@@ -206,20 +259,34 @@ export class EnvironmentCache {
     return `${slug}-py${this.#python.version}-${hash}`;
   }
 
-  async #ensure(spec: ClientSpec, key: string, onProgress?: (message: string) => void): Promise<PythonEnvironment> {
+  async #ensure(spec: ClientSpec, key: string, onProgress?: (message: string) => void, inspect?: Inspector): Promise<PythonEnvironment> {
     const started = performance.now();
     const dir = join(this.root, 'envs', key);
     const cached = await readManifest(dir);
     if (cached) {
       // Probed again rather than read from the manifest: whether the client imports is checked every run.
+      // The inspector (the environment's warm worker, which imports the client anyway) answers that
+      // without a Python start of its own; without one, or when it cannot start, the probe does.
       const python = join(dir, 'bin', 'python');
-      const probed = await probeInstalled(python, spec.module).catch((error: Error) => {
+      const inspected = inspect ? await inspect(python, spec.module).catch(() => null) : null;
+      const probed = inspected ?? await probeInstalled(python, spec.module).catch((error: Error) => {
         // Not rebuilt in place: a concurrent run may be using it. Its base Python was removed, say.
         const why = `${(error as { stderr?: string }).stderr ?? error.message}`.trim().split('\n').at(-1);
         throw new InstallError(`the cached environment ${dir} does not start (${why}); remove it to rebuild`, false);
       });
       const installed = { ...probed, ...(await this.#files(spec)) };
+      phase('environment cached', `${spec.label} (${inspected ? 'worker' : 'probe'}, ${elapsed(started)} ms)`);
       return { ...cached, installed, dir, python, spec, created: false, durationMs: elapsed(started) };
+    }
+    return buildLimit(() => this.#build(spec, key, dir, started, onProgress, inspect));
+  }
+
+  async #build(spec: ClientSpec, key: string, dir: string, started: number, onProgress?: (message: string) => void, inspect?: Inspector): Promise<PythonEnvironment> {
+    // Another run may have published it while this one waited for a build slot.
+    const published = await readManifest(dir);
+    if (published) {
+      const python = join(dir, 'bin', 'python');
+      return { ...published, dir, python, spec, installed: { ...(await probeInstalled(python, spec.module)), ...(await this.#files(spec)) }, created: false, durationMs: elapsed(started) };
     }
     if (isStopping()) throw new Stopped();
     await mkdir(join(this.root, 'envs'), { recursive: true });
@@ -246,7 +313,12 @@ export class EnvironmentCache {
         await install(this.#python.path, ['-m', 'venv', tmp], spec);
         await install(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...requirements], spec);
       }
-      const installed = { ...(await probeInstalled(python, spec.module)), ...(await this.#files(spec)) };
+      // With an inspector (the warm worker, which must start from the published folder), what is installed
+      // is read from the packages' metadata here and the import checked right after publishing: one Python
+      // start fewer before a new release's first verdict.
+      const installed = inspect
+        ? { ...(await installedFromMetadata(tmp, this.#python.version, spec.module)), ...(await this.#files(spec)) }
+        : { ...(await probeInstalled(python, spec.module)), ...(await this.#files(spec)) };
       if (!installed.packages[spec.module]) {
         throw new InstallError(`installing '${spec.label}' did not install ${spec.module}`, true);
       }
@@ -263,7 +335,10 @@ export class EnvironmentCache {
       }
       const manifest = await readManifest(dir);
       if (!manifest) throw new InstallError(`environment ${dir} vanished while it was being published`, false);
-      return { ...manifest, dir, python: join(dir, 'bin', 'python'), spec, created: true, durationMs: elapsed(started) };
+      const published = join(dir, 'bin', 'python');
+      const inspected = inspect ? await inspect(published, spec.module).catch(() => null) : null;
+      const checked = inspect ? { ...(inspected ?? (await probeInstalled(published, spec.module))), ...(await this.#files(spec)) } : manifest.installed;
+      return { ...manifest, installed: checked, dir, python: published, spec, created: true, durationMs: elapsed(started) };
     } catch (error) {
       await rm(tmp, { recursive: true, force: true });
       throw error;
@@ -422,7 +497,8 @@ export function venvTarget(cache: EnvironmentCache, spec: ClientSpec, label = sp
     // Results keep the label the user gave; the environment is the one with the extras.
     withExtras: (extras) => venvTarget(cache, withClientExtras(spec, extras), label, `${label} +${extras.join(',')}`),
     prepare: async (onProgress) => {
-      const env = await cache.ensure(spec, onProgress);
+      const useWorker = workersEnabled();
+      const env = await cache.ensure(spec, onProgress, useWorker ? workerInspector : undefined);
       return {
         label,
         installed: {
@@ -434,7 +510,14 @@ export function venvTarget(cache: EnvironmentCache, spec: ClientSpec, label = sp
         module: spec.module,
         created: env.created,
         durationMs: env.durationMs,
-        run: (run) => runClientProgram({ ...run, python: env.python, module: spec.module }),
+        warm: useWorker,
+        // The environment's warm worker forks the case; without one (REGRESS_WORKER=0, a worker that
+        // cannot start) the case gets a Python process of its own.
+        run: async (run) => {
+          const worker = useWorker ? await workerFor(env.python, spec.module).catch(() => null) : null;
+          if (worker?.alive) return worker.run(run);
+          return runClientProgram({ ...run, python: env.python, module: spec.module });
+        },
       };
     },
   };

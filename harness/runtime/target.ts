@@ -21,6 +21,8 @@ export interface PreparedClient {
   /** True when preparing built something (an environment, an image); false when it came from a cache. */
   created: boolean;
   durationMs: number;
+  /** Cases start from a warm worker (a fork, not a Python start): the runner staggers them less. */
+  warm?: boolean;
   run(run: ClientRun): Promise<ClientProcessOutcome>;
 }
 
