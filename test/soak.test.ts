@@ -169,7 +169,9 @@ describe('regress soak, real releases in one client process', () => {
       expect(seen).toMatch(/\[soak\] \d+\/500 iterations/);
       expect(exitCode).toBe(130);
       const { stdout } = await execa('ps', ['-eo', 'args'], { reject: false });
+      // The driver runs in a child forked by the environment's warm worker (runpy): neither may outlive the run.
       expect(stdout).not.toContain(join(ROOT, 'harness', 'python', 'soak_driver.py'));
+      expect(stdout).not.toContain(join(ROOT, 'harness', 'python', 'worker.py'));
       const [runId] = await readdir(reports);
       const { run, soak: result } = JSON.parse(await readFile(join(reports, runId!, 'results.json'), 'utf8'));
       expect(run.interrupted).toBe(true);

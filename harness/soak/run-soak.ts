@@ -15,7 +15,7 @@ import { createCertificateSet, type CertificateSet } from '../../certs/certifica
 import type { ServerObservations } from '../../fixtures/connection-tracker.ts';
 import { unsupportedReason } from '../clients.ts';
 import type { PreparedClient } from '../runtime/target.ts';
-import type { CaseDefinition, InstalledClient, Judgement, Scenario, Verdict } from '../types.ts';
+import type { CaseDefinition, ClientProcessOutcome, InstalledClient, Judgement, Scenario, Verdict } from '../types.ts';
 import { marksOf, openConnectionsAt, sliceObservations, windowOf } from './iteration-view.ts';
 import { type IterationRecord, type MetricName, parseSamples, type ProcessSample, type Series } from './samples.ts';
 import { describeTrend, MIN_ITERATIONS, type Trend, trends, warmupFor } from './trend.ts';
@@ -177,11 +177,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         () => undefined,
       );
     }, 1000);
-    let outcome;
+    let outcome: ClientProcessOutcome;
     try {
       outcome = await client.run({ program: SOAK_DRIVER, input, timeLimitMs, now: fixture.now, onStart: (owner) => fixture!.admit(owner) });
     } catch (error) {
-      return bare('error', `running the client failed: ${(error as Error).message}`);
+      // Ctrl-C stops the client by killing its worker, which rejects the run: the samples written so far
+      // are still the soak's result. Any other failure to run says nothing about the client.
+      if (!options.signal?.aborted) return bare('error', `running the client failed: ${(error as Error).message}`);
+      outcome = { exitCode: null, signal: 'SIGKILL', timedOut: false, durationMs: 0, exitedAt: fixture.now(), stderrTail: '' };
     } finally {
       clearInterval(poll);
     }
