@@ -15,9 +15,6 @@ import { BadInput, runSession } from '../session.ts';
 import { parseClientSpec, SpecError } from '../spec.ts';
 import type { ScenarioStatus } from '../types.ts';
 import { lockedSpecs, singleClient } from './client-inputs.ts';
-import { addSoakCommand } from './soak-command.ts';
-import { registerServe } from './serve-command.ts';
-import { registerSmoke } from './smoke-command.ts';
 import {
   checkCases,
   collect,
@@ -48,7 +45,7 @@ const lazy = {
 };
 
 
-export function buildProgram(): Command {
+export function buildProgram(extraCommands: ((program: Command) => void)[] = []): Command {
   const program = new Command('regress')
     .description('Reproduce documented HTTP client failures against local servers and judge real releases.')
     .exitOverride()
@@ -245,15 +242,25 @@ export function buildProgram(): Command {
     .action(async (id: string, options: { dir?: string }) => {
       process.exitCode = await newCommand(id, options);
     });
-  addSoakCommand(program);
-  registerServe(program);
-  registerSmoke(program);
+  for (const register of extraCommands) register(program);
 
   return program;
 }
 
+// soak, serve and smoke bring fixtures, certificates and OpenAPI diffing with them (about a second of
+// module loading on this machine): they are registered only when the command line may name them, so `run`
+// and the other light commands start their work without paying for them (start-up is part of the gate).
+const LIGHT_COMMANDS = new Set(['list', 'run', 'verify', 'images', 'bisect', 'diff', 'tables', 'sentinels', 'new']);
+
+async function registrationsFor(argv: string[]): Promise<((program: Command) => void)[]> {
+  const command = argv.find((a) => !a.startsWith('-'));
+  if (command !== undefined && LIGHT_COMMANDS.has(command)) return [];
+  const [soak, serve, smoke] = await Promise.all([import('./soak-command.ts'), import('./serve-command.ts'), import('./smoke-command.ts')]);
+  return [soak.addSoakCommand, serve.registerServe, smoke.registerSmoke];
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(await registrationsFor(argv));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return Number(process.exitCode ?? 0);
