@@ -116,7 +116,8 @@ export function junitXml(report: RunReport): string {
   return out.join('\n');
 }
 
-function xml(text: string): string {
+/** Text safe inside XML (junit.xml, SVG): markup characters escaped, control characters XML forbids dropped. */
+export function xml(text: string): string {
   return text
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
     .replace(/&/g, '&amp;')

@@ -3,7 +3,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import type { RunInfo } from '../report/formats.ts';
+import { type RunInfo, xml as esc } from '../report/formats.ts';
 import { METRICS } from './samples.ts';
 import type { SoakResult } from './run-soak.ts';
 import { soakChart } from './svg-chart.ts';
@@ -18,15 +18,6 @@ const SYMBOL = { leak: '❌', fixed: '✅', 'not-applicable': '➖', error: '⚠
 
 export function soakJson(report: SoakReport): string {
   return `${JSON.stringify({ soak: report.result, run: report.run }, null, 2)}\n`;
-}
-
-function esc(text: string): string {
-  return text
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
 }
 
 function perIteration(r: SoakResult): string {

@@ -1,6 +1,7 @@
 // The soak samples as an inline SVG line chart: one small panel per metric (their scales differ by orders
 // of magnitude), iterations on the x axis, the warm-up shaded, a growing metric drawn in red. Plain SVG
 // text, no script, no network: it is embedded in report.html as is.
+import { xml as escapeXml } from '../report/formats.ts';
 import { METRICS, type MetricName } from './samples.ts';
 import type { SoakPoint } from './run-soak.ts';
 import type { Trend } from './trend.ts';
@@ -10,10 +11,6 @@ const HEIGHT = 150;
 const PAD = { left: 46, right: 10, top: 22, bottom: 26 };
 
 export const CHART_METRICS: MetricName[] = ['fds', 'tcp', 'unclosed', 'serverOpen', 'poolConnections', 'objects', 'rssKb'];
-
-function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 function round(n: number): string {
   return (Math.round(n * 10) / 10).toString();
