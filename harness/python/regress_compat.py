@@ -295,14 +295,17 @@ def _emit(payload):
     sys.stdout.flush()
 
 
-def main(scenario):
-    # The container runtime cannot feed stdin to an exec: it names an input file instead.
+def read_input():
+    """The case's JSON input: stdin, or the file REGRESS_INPUT names (the container runtime cannot feed stdin to an exec)."""
     input_file = os.environ.get("REGRESS_INPUT")
     if input_file:
         with open(input_file, encoding="utf-8") as handle:
-            data = json.load(handle)
-    else:
-        data = json.loads(sys.stdin.read() or "{}")
+            return json.load(handle)
+    return json.loads(sys.stdin.read() or "{}")
+
+
+def main(scenario):
+    data = read_input()
     module_name = data.get("clientModule") or os.environ.get("REGRESS_CLIENT_MODULE", "httpx")
     try:
         module = importlib.import_module(module_name)

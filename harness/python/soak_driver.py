@@ -242,12 +242,7 @@ async def soak(data, module, scenario, settings, out):
 
 
 def main():
-    input_file = os.environ.get("REGRESS_INPUT")
-    if input_file:
-        with open(input_file, encoding="utf-8") as handle:
-            data = json.load(handle)
-    else:
-        data = json.loads(sys.stdin.read() or "{}")
+    data = rc.read_input()
     settings = data.get("soak") or {}
     module_name = data.get("clientModule") or os.environ.get("REGRESS_CLIENT_MODULE", "httpx")
     try:
