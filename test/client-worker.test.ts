@@ -92,3 +92,13 @@ test('the fixtures learn the forked child\'s pid before it connects: its connect
     server.close();
   }
 });
+
+test('a case ends as `python program.py` does: non-daemon threads finish before the child exits', async () => {
+  const file = await program(
+    'thread.py',
+    'import threading, time\ndef later():\n    time.sleep(0.3)\n    print("REGRESS-RESULT {\\"status\\": \\"ok\\", \\"steps\\": []}", flush=True)\nthreading.Thread(target=later).start()\nprint("main-done", flush=True)\n',
+  );
+  const outcome = await worker.run({ program: file, input: {}, timeLimitMs: 20_000, now: () => 0 });
+  expect(outcome.exitCode).toBe(0);
+  expect(outcome.report?.status).toBe('ok');
+});

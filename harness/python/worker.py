@@ -173,6 +173,14 @@ class Worker:
             traceback.print_exc()
             code = 1
         try:
+            # What the interpreter does at exit, in its order: wait for non-daemon threads (and the
+            # concurrent.futures exit hook they register), then run atexit handlers.
+            import threading
+
+            threading._shutdown()
+        except BaseException:
+            pass
+        try:
             import atexit
 
             atexit._run_exitfuncs()

@@ -238,6 +238,8 @@ export class ClientWorker {
             // A worker that cannot carry out the kill (a container gone silent) must not hang the run.
             guard = setTimeout(() => {
               this.#pending.delete(id);
+              // As in #receive: an idle worker must not keep the harness alive once the run is over.
+              if (this.#pending.size === 0) this.#channel.unref?.();
               finish();
               reject(new Error(`the client worker did not end the case ${Math.round(KILL_GUARD_MS / 1000)} s after its time limit`));
             }, KILL_GUARD_MS);
