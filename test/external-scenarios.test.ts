@@ -89,6 +89,17 @@ describe('regress new', () => {
     }
   });
 
+  test('a --dir that cannot be made (a file in its path) is one line, exit 2', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'regress-new-'));
+    try {
+      await writeFile(join(dir, 'afile'), 'not a folder');
+      expectOneLine(await regress(dir, 'new', 'bar', '--dir', 'afile/sub'), /cannot make .*afile\/sub\/bar: ENOTDIR: nothing written/);
+      expect(await readdir(dir)).toEqual(['afile']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test('--help describes it', async () => {
     const help = await regress(project, 'new', '--help');
     expect(help.exitCode).toBe(0);

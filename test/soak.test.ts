@@ -75,6 +75,19 @@ describe('the trend rule', () => {
     expect(judgeError.reason).toMatch(/iteration 4/);
   });
 
+  test('flat, but the case reproduced on some iteration: reproduced (it wins over an iteration judged error), never fixed', () => {
+    const ps = points(10, () => ({}));
+    const records = ps.map((p) => ({ iteration: p.iteration, status: 'ok' as const, steps: [], facts: {}, sample: {} as never }));
+    const mixed = soakVerdict({
+      points: ps,
+      records,
+      iterationVerdicts: { fixed: 8, reproduced: 1, error: 1 },
+      firstOf: { error: { iteration: 2, reason: 'unrecognised outcome' }, reproduced: { iteration: 6, reason: 'PoolTimeout' } },
+    });
+    expect(mixed.verdict).toBe('reproduced');
+    expect(mixed.reason).toMatch(/no leak .* reproduced from iteration 6: PoolTimeout/);
+  });
+
   test('too few iterations cannot be judged', () => {
     expect(judge(points(5, () => ({}))).verdict).toBe('error');
   });

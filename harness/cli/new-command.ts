@@ -43,11 +43,16 @@ export async function newCommand(id: string, options: NewOptions, cwd = process.
     folder: parent === SCENARIOS_DIR ? '' : relative(cwd, parent) || '.',
     modulePackage: !inCheckout,
   });
-  await mkdir(parent, { recursive: true });
   // Hidden, beside the target (one file system, so the rename is atomic); made by mkdir, so the umask
-  // applies as to any folder the user makes.
+  // applies as to any folder the user makes. A folder that cannot be made (a file in the path, no
+  // permission) is the user's input: one line.
   const staging = join(parent, `.${id}.new-${randomUUID().slice(0, 8)}`);
-  await mkdir(staging);
+  try {
+    await mkdir(parent, { recursive: true });
+    await mkdir(staging);
+  } catch (error) {
+    throw new BadInput(`cannot make ${target}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}: nothing written`);
+  }
   try {
     for (const [name, content] of Object.entries(files)) await writeFile(join(staging, name), content);
     // A folder made meanwhile by someone else: rename would replace it only when empty; refuse instead.

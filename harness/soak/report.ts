@@ -14,7 +14,7 @@ export interface SoakReport {
   result: SoakResult;
 }
 
-const SYMBOL = { leak: '❌', fixed: '✅', 'not-applicable': '➖', error: '⚠️' } as const;
+const SYMBOL = { leak: '❌', reproduced: '❌', fixed: '✅', 'not-applicable': '➖', error: '⚠️' } as const;
 
 export function soakJson(report: SoakReport): string {
   return `${JSON.stringify({ soak: report.result, run: report.run }, null, 2)}\n`;
@@ -51,7 +51,7 @@ export function soakMarkdown(report: SoakReport): string {
 
 export function soakJunit(report: SoakReport): string {
   const r = report.result;
-  const failures = r.verdict === 'leak' ? 1 : 0;
+  const failures = r.verdict === 'leak' || r.verdict === 'reproduced' ? 1 : 0;
   const errors = r.verdict === 'error' ? 1 : 0;
   const skipped = r.verdict === 'not-applicable' ? 1 : 0;
   const seconds = (r.durationMs / 1000).toFixed(3);
@@ -80,7 +80,7 @@ export function soakJunit(report: SoakReport): string {
 
 export function soakHtml(report: SoakReport): string {
   const r = report.result;
-  const colour = { leak: '#c62828', fixed: '#2e7d32', 'not-applicable': '#9e9d24', error: '#6a1b9a' }[r.verdict];
+  const colour = { leak: '#c62828', reproduced: '#c62828', fixed: '#2e7d32', 'not-applicable': '#9e9d24', error: '#6a1b9a' }[r.verdict];
   const growing = r.trends.filter((t) => t.grows).map(describeTrend);
   const objectRows = r.objectGrowth.map((g) => `<tr><td>${esc(g.type)}</td><td>${g.from}</td><td>${g.to}</td></tr>`).join('');
   const sampleRows = r.points

@@ -22,7 +22,7 @@ import { describeTrend, MIN_ITERATIONS, type Trend, trends, warmupFor } from './
 
 export const SOAK_DRIVER = join(dirname(fileURLToPath(import.meta.url)), '..', 'python', 'soak_driver.py');
 
-export type SoakVerdict = 'leak' | 'fixed' | 'not-applicable' | 'error';
+export type SoakVerdict = 'leak' | 'reproduced' | 'fixed' | 'not-applicable' | 'error';
 
 /** One point of the chart and of results.json: the sample after an iteration and that iteration's verdict. */
 export interface SoakPoint {
@@ -110,11 +110,22 @@ export function soakVerdict(input: {
   if (n < MIN_ITERATIONS) {
     return { verdict: 'error', reason: `only ${n} iteration(s) finished; at least ${MIN_ITERATIONS} are needed to tell a trend from the warm-up`, trends: found, warmup };
   }
+  const flat = found.filter((t) => t.judged).map((t) => `${t.metric} ${t.slope >= 0 ? '+' : ''}${t.slope.toFixed(2)}/it (${t.warmupLevel} → ${t.finalLevel})`);
+  // Nothing grows, but the case's own judge saw the failure: the soak must not read as a pass, and a
+  // reproduction wins over an iteration the judge could not tell (as in every run).
+  const failed = input.firstOf.reproduced;
+  if (failed) {
+    return {
+      verdict: 'reproduced',
+      reason: `no leak (flat after a ${warmup}-iteration warm-up: ${flat.join(', ')}), but the case reproduced from iteration ${failed.iteration}: ${failed.reason}; per iteration: ${perIteration}`,
+      trends: found,
+      warmup,
+    };
+  }
   const errored = input.firstOf.error;
   if (errored) {
     return { verdict: 'error', reason: `the case's judge gave error for iteration ${errored.iteration}: ${errored.reason}; per iteration: ${perIteration}`, trends: found, warmup };
   }
-  const flat = found.filter((t) => t.judged).map((t) => `${t.metric} ${t.slope >= 0 ? '+' : ''}${t.slope.toFixed(2)}/it (${t.warmupLevel} → ${t.finalLevel})`);
   return {
     verdict: 'fixed',
     reason: `flat after a ${warmup}-iteration warm-up over ${n} iterations: ${flat.join(', ')}; per iteration: ${perIteration}`,
