@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { ContainerPool, imageTarget, pythonTarget } from '../harness/container/container-runtime.ts';
-import { engine, imageExists, MANAGED_LABEL } from '../harness/container/engine.ts';
+import { MANAGED_LABEL } from '../harness/container/engine.ts';
+import { containerReadiness } from './support/container-readiness.ts';
 import { EnvironmentCache, findPython, venvTarget } from '../harness/runtime/python-env.ts';
 import { planJobs, runJobs } from '../harness/runner.ts';
 import { loadScenarios, selectScenarios } from '../harness/scenarios.ts';
@@ -18,21 +19,7 @@ const APP = 'regress/app-python3-httpx:bookworm';
 const PY313 = 'regress/python:3.13';
 const root = `${import.meta.dirname}/..`;
 
-async function whyNotReady(): Promise<string | null> {
-  try {
-    await engine();
-  } catch (error) {
-    return (error as Error).message;
-  }
-  for (const image of [APP, PY313]) if (!(await imageExists(image))) return `image ${image} missing: run npx regress images build`;
-  return null;
-}
-const notReady = await whyNotReady();
-const requireReady = (skip: (note: string) => void) => {
-  if (!notReady) return;
-  if (process.env.CI) throw new Error(`container tests must run in CI: ${notReady}`);
-  skip(`container runtime unavailable: ${notReady}`);
-};
+const { notReady, requireReady } = await containerReadiness([APP, PY313]);
 
 const verdicts = (results: CaseResult[]) =>
   Object.fromEntries(results.map((r) => [`${r.scenario}/${r.case}`, r.verdict]).sort(([a], [b]) => a!.localeCompare(b!)));

@@ -5,27 +5,14 @@
 import { execa } from 'execa';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { engine, imageExists, MANAGED_LABEL, PID_LABEL } from '../harness/container/engine.ts';
+import { MANAGED_LABEL, PID_LABEL } from '../harness/container/engine.ts';
+import { containerReadiness } from './support/container-readiness.ts';
 import type { CanaryService } from '../fixtures/canary-service.ts';
 import { type Canaries, causeOf, explain, ROOT, smoke, type SmokeRun, startCanaries } from './support/smoke-canaries.ts';
 
 const APP = 'regress/app-python3-httpx:bookworm';
 
-async function whyNotReady(): Promise<string | null> {
-  try {
-    await engine();
-  } catch (error) {
-    return (error as Error).message;
-  }
-  if (!(await imageExists(APP))) return `image ${APP} missing: run npx regress images build`;
-  return null;
-}
-const notReady = await whyNotReady();
-const requireReady = (skip: (note: string) => void) => {
-  if (!notReady) return;
-  if (process.env.CI) throw new Error(`container tests must run in CI: ${notReady}`);
-  skip(`container runtime unavailable: ${notReady}`);
-};
+const { notReady, requireReady } = await containerReadiness([APP]);
 
 /** Containers these regress processes started and left (the machine is shared: others' are not counted). */
 async function leftoverContainers(pids: number[]): Promise<string> {
