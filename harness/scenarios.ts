@@ -47,7 +47,9 @@ export async function loadScenarios(root = SCENARIOS_DIR): Promise<Scenario[]> {
  */
 export async function loadCatalogue(projectDirs: readonly string[] = []): Promise<Scenario[]> {
   const builtIn = await loadScenarios();
-  const roots = [...new Set(projectDirs.map((d) => resolve(d)))];
+  // regress's own catalogue named as a project folder (`--scenarios scenarios` run inside a checkout of
+  // regress, where `regress new` writes into it) is already loaded: it is not a second copy of each id.
+  const roots = [...new Set(projectDirs.map((d) => resolve(d)))].filter((d) => d !== resolve(SCENARIOS_DIR));
   // A project's scenario imports `regress/kit`: it must get this regress's kit, installed or checked out.
   if (roots.length) resolveKitToThisRegress();
   const project: Scenario[] = [];

@@ -285,6 +285,13 @@ describe('bad scenario folders and clashing ids', () => {
     expectOneLine(run, /scenario id 'my-case' is defined twice/);
   });
 
+  test("regress's own catalogue named as a project folder (a checkout of regress) is the catalogue, not a clash", async () => {
+    const listed = await regress(checkout, 'list', '--json', '--scenarios', 'scenarios');
+    expect(listed.exitCode, listed.stderr).toBe(0);
+    const ids = (JSON.parse(listed.stdout) as { scenarios: { id: string; origin?: string }[] }).scenarios;
+    expect(ids.filter((s) => s.id === 'pool-limits')).toEqual([expect.not.objectContaining({ origin: expect.anything() })]);
+  });
+
   test('one scenario folder can be named directly', async () => {
     const listed = await regress(root, 'list', '--json', '--scenarios', join('twin', 'my-case'));
     expect(listed.exitCode, listed.stderr).toBe(0);
