@@ -87,9 +87,9 @@ export function planJobs(scenarios: Scenario[], clients: ClientTarget[], caseNam
 }
 
 /**
- * Start preparing every client (install environments, start workers and containers), all at once; each
- * entry resolves to the prepared client or its failure (kept per client, never thrown), so a case can start
- * as soon as its own client is ready.
+ * Start preparing every client (install environments, start workers and containers), a few at a time in the
+ * order given; each entry resolves to the prepared client or its failure (kept per client, never thrown), so
+ * a case can start as soon as its own client is ready.
  */
 export function startPreparing(
   clients: ClientTarget[],
