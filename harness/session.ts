@@ -11,7 +11,14 @@ import { newRunId, ReportWriter } from './report/writer.ts';
 import type { PreparedClient } from './runtime/target.ts';
 import type { CaseResult } from './types.ts';
 
-export class BadInput extends Error {}
+export class BadInput extends Error {
+  /**
+   * What finished before the bad input was noticed. Clients are prepared while other clients' cases run, so
+   * a spec found to name no release can come after reproductions: those still decide the exit code (1),
+   * because nothing may hide a reproduction.
+   */
+  found: CaseResult[] = [];
+}
 
 /** A report directory that cannot be written is bad input, found before anything runs. */
 async function checkWritable(root: string): Promise<void> {
@@ -112,7 +119,7 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
       stopEverything();
       checked();
       await run.catch(() => undefined);
-      throw new BadInput((bad as Error).message);
+      throw Object.assign(new BadInput((bad as Error).message), { found: finished });
     }
     reporting = true;
     checked();

@@ -108,7 +108,11 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
     specs.push(...(await lockedSpecs(options.requirements ?? [], options)));
     const { targets, dispose } = await clientTargets(specs, explicit, options);
     phase('targets ready', targets.map((t) => t.label).join(', '));
-    const outcome = await runSession(planJobs(scenarios, targets, options.case ?? []), sessionOptions(options, dispose));
+    const outcome = await runSession(planJobs(scenarios, targets, options.case ?? []), sessionOptions(options, dispose)).catch((error: unknown) => {
+      // Accepted failures (--known) found before bad input do not fail the exit code here either.
+      if (known && error instanceof BadInput) error.found = splitKnown(error.found, known).fresh;
+      throw error;
+    });
     if (options.json) process.stdout.write(`${JSON.stringify({ results: sortResults(outcome.results) }, null, 2)}\n`);
     else process.stdout.write(`\n${verdictTable(outcome.results)}\n\n${summaryLine(outcome.results, performance.now() - started)}\n`);
     if (outcome.reportDir) process.stderr.write(`report: ${outcome.reportDir}/report.html\n`);
@@ -280,7 +284,10 @@ export async function main(argv: string[]): Promise<number> {
       error instanceof ConfigError
     ) {
       process.stderr.write(`regress: ${error.message}\n`);
-      return EXIT.error;
+      // Reproductions found before the bad input was noticed are reported and win the exit code.
+      const reproduced = error instanceof BadInput ? error.found.filter((r) => r.verdict === 'reproduced') : [];
+      for (const r of reproduced) process.stderr.write(`regress: reproduced before that: ${r.scenario}/${r.case} × ${r.client}: ${r.evidence.reason}\n`);
+      return reproduced.length ? EXIT.reproduced : EXIT.error;
     }
     process.stderr.write(`regress: internal error: ${(error as Error).stack ?? error}\n`);
     return EXIT.error;

@@ -35,6 +35,7 @@ import sys
 import time
 import traceback
 import urllib.parse
+import warnings
 
 RESULT_MARKER = "REGRESS-RESULT "
 
@@ -55,6 +56,44 @@ def _params(fn):
 
 
 TOKEN_HEADER = "x-regress-client"
+
+
+def release_ssl_context(module, ca):
+    """The SSLContext the release itself would build for ``verify=ca`` (or its default), and how it was made:
+    its ``create_ssl_context`` (public in 0.18+, in ``_config`` from 0.14), else ``_config.SSLConfig``'s
+    ``load_ssl_context`` (0.10 - 0.13), the same code its transports call."""
+    verify = ca if ca else True
+    config = getattr(module, "_config", None)
+    with warnings.catch_warnings():
+        # 0.28 deprecates verify=<path> in favour of an SSLContext; the context it builds is the same.
+        warnings.simplefilter("ignore")
+        for owner, label in ((module, module.__name__), (config, "%s._config" % module.__name__)):
+            create = getattr(owner, "create_ssl_context", None)
+            if create is not None:
+                return create(verify=verify), "%s.create_ssl_context" % label
+        ssl_config = getattr(config, "SSLConfig", None)
+        if ssl_config is not None:
+            return ssl_config(verify=verify, trust_env=True).load_ssl_context(), "%s._config.SSLConfig.load_ssl_context" % module.__name__
+    # No such code in this release: what its documentation tells users to pass instead.
+    return ssl.create_default_context(cafile=ca) if ca else ssl.create_default_context(), "ssl.create_default_context"
+
+
+# The release's default context (verify=True), built once per process: see Api.async_client.
+_default_contexts = {}
+
+
+def default_client_context(module):
+    """The context ``module.AsyncClient()`` would build for itself with no TLS arguments, built once per process
+    (the warm worker builds it before it forks, so every case inherits it). None when the release cannot
+    build it here: then each client builds its own and meets the same failure itself."""
+    if module.__name__ not in _default_contexts:
+        try:
+            _default_contexts[module.__name__] = release_ssl_context(module, None)[0]
+        except Exception:
+            _default_contexts[module.__name__] = None
+    return _default_contexts[module.__name__]
+
+
 
 
 class Api:
@@ -134,7 +173,17 @@ class Api:
         return context
 
     def async_client(self, **kwargs):
-        """An AsyncClient whose requests carry the run's client token (a default header, public API)."""
+        """An AsyncClient whose requests carry the run's client token (a default header, public API).
+
+        A client given no TLS arguments gets ``verify=`` the context the release itself builds for that case
+        (``default_client_context``), made once per process instead of once per client: OpenSSL 3 parses
+        certifi's whole bundle for every context, about 55 ms of CPU, which was a third of a matrix's CPU.
+        Public API, the release's own function and defaults; scenarios that are about TLS pass ``verify``
+        (and ``cert``, ``http2``) themselves, and those clients build their own context as before."""
+        if not kwargs.keys() & {"verify", "cert", "http2", "trust_env"}:
+            context = default_client_context(self.module)
+            if context is not None:
+                kwargs["verify"] = context
         if self.token:
             headers = dict(kwargs.pop("headers", None) or {})
             headers.setdefault(TOKEN_HEADER, self.token)

@@ -22,32 +22,11 @@ import socket
 import ssl
 import time
 import urllib.parse
-import warnings
 
 import regress_compat
 
 # Bodies above this are not returned: a smoke check compares documents, not downloads.
 MAX_BODY = 8 * 1024 * 1024
-
-
-def release_ssl_context(module, ca):
-    """The SSLContext the release itself would build for ``verify=ca`` (or its default), and how it was made:
-    its ``create_ssl_context`` (public in 0.18+, in ``_config`` from 0.14), else ``_config.SSLConfig``'s
-    ``load_ssl_context`` (0.10 - 0.13), the same code its transports call."""
-    verify = ca if ca else True
-    config = getattr(module, "_config", None)
-    with warnings.catch_warnings():
-        # 0.28 deprecates verify=<path> in favour of an SSLContext; the context it builds is the same.
-        warnings.simplefilter("ignore")
-        for owner, label in ((module, module.__name__), (config, "%s._config" % module.__name__)):
-            create = getattr(owner, "create_ssl_context", None)
-            if create is not None:
-                return create(verify=verify), "%s.create_ssl_context" % label
-        ssl_config = getattr(config, "SSLConfig", None)
-        if ssl_config is not None:
-            return ssl_config(verify=verify, trust_env=True).load_ssl_context(), "%s._config.SSLConfig.load_ssl_context" % module.__name__
-    # No such code in this release: what its documentation tells users to pass instead.
-    return ssl.create_default_context(cafile=ca) if ca else ssl.create_default_context(), "ssl.create_default_context"
 
 
 def default_trust(module):
@@ -69,7 +48,7 @@ def client_kwargs(module, ca, timeout, http2=False):
     if ca:
         # Trust exactly what --ca names, in the form this release accepts (an SSLContext works in every
         # release the contract drives; 0.28 warns on a path).
-        kwargs["verify"] = release_ssl_context(module, ca)[0]
+        kwargs["verify"] = regress_compat.release_ssl_context(module, ca)[0]
     return kwargs
 
 
@@ -145,7 +124,7 @@ async def smoke(ctx):
     if check == "tls":
         parts = urllib.parse.urlsplit(url)
         host, port = parts.hostname, parts.port or 443
-        context, how = release_ssl_context(module, ca)
+        context, how = regress_compat.release_ssl_context(module, ca)
         if http2:
             # What httpcore does to the context when the client enables HTTP/2: offer h2 by ALPN.
             context.set_alpn_protocols(["h2", "http/1.1"])

@@ -11,7 +11,7 @@ Protocol, one JSON object per line, on fds the children never see (the worker's 
 private descriptors at start, and fds 0 and 1 of the worker point at /dev/null; its stderr stays the
 harness's, for diagnostics):
 
-  worker -> harness   {"event": "ready", "probe": {...}}        what PROBE prints (python-env.ts), once
+  worker -> harness   {"event": "ready", "probe": {...}}        regress_probe.probe(), once
   harness -> worker   {"op": "run", "id": N, "program": path, "input": {...}}
   worker -> harness   {"event": "started", "id": N, "pid": P}   the child exists and waits
   harness -> worker   {"op": "go", "id": N}                     the harness knows the pid: run the case
@@ -24,34 +24,15 @@ test before the client can connect (fixtures/socket-owner.ts). The worker ends w
 
 import gc
 import importlib
-import importlib.metadata as md
 import importlib.util
 import json
 import os
 import selectors
 import signal
-import ssl
 import sys
 import tempfile
 
-CORE = ["httpx", "httpcore", "h11", "anyio", "httpx2", "httpcore2", "h2", "sniffio", "certifi", "idna"]
-
-
-def probe(module_name):
-    """The same facts PROBE (harness/runtime/python-env.ts) reports, from the interpreter that will run the cases."""
-    packages = {}
-    for name in CORE:
-        try:
-            packages[name] = md.version(name)
-        except md.PackageNotFoundError:
-            packages[name] = None
-    import_error = None
-    try:
-        importlib.import_module(module_name)
-    except BaseException as error:  # a client that does not import is reported, never hidden
-        import_error = "%s: %s" % (type(error).__name__, error)
-    return {"python": sys.version.split()[0], "openssl": ssl.OPENSSL_VERSION, "packages": packages, "importError": import_error}
-
+from regress_probe import probe
 
 # What a case imports on its first request (httpx >= 0.28 imports httpcore lazily; anyio loads its asyncio
 # backend on first use): imported once here instead of in every case. Only packages that are installed.
@@ -65,7 +46,7 @@ PRELOAD = [
 def preload(module_name):
     """What every case imports anyway, imported once here. Imports only: nothing that opens a socket or a thread."""
     import asyncio  # noqa: F401
-    import regress_compat  # noqa: F401
+    import regress_compat
 
     for name in PRELOAD + [module_name + "._transports.default"]:
         try:
@@ -73,6 +54,12 @@ def preload(module_name):
                 importlib.import_module(name)
         except BaseException:
             pass  # the case imports it itself (and meets the same failure)
+    # The release's default TLS context (regress_compat.Api.async_client gives it to clients that set no TLS
+    # arguments): built once here, inherited by every case. An SSLContext is memory, not a socket or a thread.
+    try:
+        regress_compat.default_client_context(importlib.import_module(module_name))
+    except BaseException:
+        pass
 
 
 class Worker:

@@ -5,7 +5,7 @@
 // rename(2); a loser of the race discards its copy and uses the winner's. A finished environment always
 // holds its manifest (regress-env.json), written last, so a half-built one is never used.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile, mkdtemp } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -14,7 +14,7 @@ import pLimit from 'p-limit';
 import { type ClientSpec, withClientExtras } from '../spec.ts';
 import type { InstalledClient } from '../types.ts';
 import { ownerTag, sweepLeftovers } from './cleanup.ts';
-import { runClientProgram, sanitisedEnvironment } from './client-process.ts';
+import { COMPAT_DIR, runClientProgram, sanitisedEnvironment } from './client-process.ts';
 import { workerFor, workersEnabled } from './client-worker.ts';
 import { InterpreterCache } from './interpreter-cache.ts';
 import { phase } from './phase-log.ts';
@@ -68,27 +68,11 @@ export function defaultCacheDir(): string {
 
 /**
  * Prints what an environment contains, without trusting the spec: package versions from metadata, and
- * whether the client under test (argv[1], else whichever is installed) really imports.
+ * whether the client under test (argv[1], else whichever is installed) really imports. The text of
+ * harness/python/regress_probe.py, run with `python -c` (also inside a container, where the file is not
+ * mounted); the warm worker imports the same file for its ready line.
  */
-export const PROBE = `
-import json, ssl, sys
-import importlib.metadata as md
-names = ["httpx", "httpcore", "h11", "anyio", "httpx2", "httpcore2", "h2", "sniffio", "certifi", "idna"]
-packages = {}
-for name in names:
-    try:
-        packages[name] = md.version(name)
-    except md.PackageNotFoundError:
-        packages[name] = None
-module = sys.argv[1] if len(sys.argv) > 1 else ("httpx" if packages["httpx"] else "httpx2" if packages["httpx2"] else None)
-import_error = None
-if module:
-    try:
-        __import__(module)
-    except BaseException as error:
-        import_error = "%s: %s" % (type(error).__name__, error)
-print(json.dumps({"python": sys.version.split()[0], "openssl": ssl.OPENSSL_VERSION, "packages": packages, "importError": import_error}))
-`;
+export const PROBE = readFileSync(join(COMPAT_DIR, 'regress_probe.py'), 'utf8');
 
 /** The oldest Python the client contract and uv support. */
 const MIN_PYTHON = [3, 8] as const;
