@@ -4,7 +4,7 @@
 // `uv pip install --dry-run --no-deps` would install from the file (markers evaluated by uv, not here).
 // Only the client's dependency closure is installed: `uv pip compile` resolves the client release with
 // every pin as a constraint, and each package of that closure must be pinned by the file.
-import { execa } from 'execa';
+import { loadExeca } from './lazy-execa.ts';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -50,7 +50,7 @@ export async function readLockSource(given: string, cwd = process.cwd()): Promis
   const git = /^git:([^:]+):(.+)$/.exec(given);
   if (git) {
     const [, ref, path] = git as unknown as [string, string, string];
-    const shown = await execa('git', ['show', `${ref}:${path}`], { cwd, encoding: 'buffer', reject: false });
+    const shown = await (await loadExeca())('git', ['show', `${ref}:${path}`], { cwd, encoding: 'buffer', reject: false });
     if (shown.exitCode !== 0) {
       const why = Buffer.from(shown.stderr).toString().trim().split('\n').at(-1) || `exit ${shown.exitCode}`;
       throw new LockFileError(`cannot read ${given}: git show ${ref}:${path}: ${why}`);
@@ -105,7 +105,7 @@ interface Tools {
 
 /** Run uv; a failure is a clear line naming the lock, with uv's own explanation. */
 async function uv(tools: Tools, args: string[], what: string, options: { cwd?: string; input?: string } = {}): Promise<string> {
-  const result = await execa(tools.uv, args, { ...options, reject: false, env: INSTALLER_ENV });
+  const result = await (await loadExeca())(tools.uv, args, { ...options, reject: false, env: INSTALLER_ENV });
   if (result.exitCode === 0) return String(result.stdout);
   const said = `${result.stderr}`
     .split('\n')
@@ -155,7 +155,7 @@ export async function clientsFromLock(source: LockSource, tools: Tools): Promise
     // The pins for this interpreter: what uv would install from the file alone, into an empty environment.
     const scratch = join(work, 'scratch');
     await uv(tools, ['venv', '--quiet', '--python', tools.python, scratch], `cannot make a scratch environment for ${source.name}`);
-    const dryRun = await execa(
+    const dryRun = await (await loadExeca())(
       tools.uv,
       ['pip', 'install', '--dry-run', '--no-deps', '--preview-features', 'pylock', '--python', join(scratch, 'bin', 'python'), '-r', file],
       { reject: false, env: INSTALLER_ENV, all: true },

@@ -2,7 +2,7 @@
 // with PEP 592 yank marks), ordered by PEP 440 with @renovatebot/pep440. No index host is written here:
 // the URL comes from PIP_INDEX_URL, pip's configuration, or pip's own default.
 import { compare, explain, satisfies, valid } from '@renovatebot/pep440';
-import { execa } from 'execa';
+import { loadExeca } from './lazy-execa.ts';
 import { normaliseName } from './spec.ts';
 
 export interface Release {
@@ -21,9 +21,9 @@ export function packageIndexUrl(python = process.env.REGRESS_PYTHON ?? 'python3'
   indexUrl ??= (async () => {
     const fromEnv = process.env.PIP_INDEX_URL ?? process.env.UV_DEFAULT_INDEX ?? process.env.UV_INDEX_URL;
     if (fromEnv) return fromEnv;
-    const configured = await execa(python, ['-m', 'pip', 'config', 'get', 'global.index-url'], { reject: false });
+    const configured = await (await loadExeca())(python, ['-m', 'pip', 'config', 'get', 'global.index-url'], { reject: false });
     if (configured.exitCode === 0 && configured.stdout.trim()) return configured.stdout.trim();
-    const fallback = await execa(python, ['-c', 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)'], { reject: false });
+    const fallback = await (await loadExeca())(python, ['-c', 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)'], { reject: false });
     if (fallback.exitCode === 0 && fallback.stdout.trim()) return fallback.stdout.trim();
     throw new IndexError('cannot tell which package index to use: set PIP_INDEX_URL');
   })();

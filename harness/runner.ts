@@ -140,6 +140,8 @@ export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseRes
   const certificates = (): Promise<CertificateSet> => (certs ??= import('../certs/certificate-set.ts').then((m) => m.createCertificateSet()));
   const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
   const results: CaseResult[] = [];
+  // The fixtures' server library loads while the first clients start (fixtures load it on first use).
+  import('../fixtures/http-server.ts').then((m) => m.loadServerLibrary()).catch(() => undefined);
   try {
     await Promise.all(
       jobs.map((job, index) =>

@@ -100,14 +100,15 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
     const started = performance.now();
     const explicit = Boolean(options.client || options.requirements);
     const specs = (options.client ?? (explicit ? [] : ['httpx'])).map(parseClientSpec);
+    specs.push(...(await lockedSpecs(options.requirements ?? [], options)));
+    // Targets first: their workers start (clientTargets) while the scenarios load.
+    const { targets, dispose } = await clientTargets(specs, explicit, options);
+    phase('targets ready', targets.map((t) => t.label).join(', '));
     const all = await scenariosFor(options);
     const scenarios = selectScenarios(all, options.scenario ?? []);
     phase('scenarios loaded', String(scenarios.length));
     checkCases(scenarios, options.case ?? []);
     const known = options.known ? await readKnownFailures(options.known, all) : null;
-    specs.push(...(await lockedSpecs(options.requirements ?? [], options)));
-    const { targets, dispose } = await clientTargets(specs, explicit, options);
-    phase('targets ready', targets.map((t) => t.label).join(', '));
     const outcome = await runSession(planJobs(scenarios, targets, options.case ?? []), sessionOptions(options, dispose)).catch((error: unknown) => {
       // Accepted failures (--known) found before bad input do not fail the exit code here either.
       if (known && error instanceof BadInput) error.found = splitKnown(error.found, known).fresh;

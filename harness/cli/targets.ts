@@ -48,7 +48,13 @@ export async function clientTargets(given: ClientSpec[], explicitClients: boolea
   if (options.runtime !== 'container') {
     if (options.image?.length) throw new BadInput('--image needs --runtime container');
     const cache = await openCache(options);
-    return { targets: specs.map((s) => venvTarget(cache, s)), dispose: async () => undefined };
+    const targets = specs.map((s) => venvTarget(cache, s));
+    // The first client's worker starts now (a Python importing its client, ~0.25 s of CPU) while the
+    // command goes on loading its scenarios: the first case needs it. One only: on a loaded 2-core machine,
+    // three workers starting here slowed the scenario loading they race with, and the first case started
+    // at 0.95-1.67 s instead of 0.64-1.03 s.
+    targets[0]?.warmUp?.();
+    return { targets, dispose: async () => undefined };
   }
   // Loaded only for the container runtime (its engine client and image recipes are not the venv run's).
   const { ContainerPool, imageTarget, pythonTarget } = await import('../container/container-runtime.ts');

@@ -1,6 +1,7 @@
 // Client processes run in their own process group so a time limit or Ctrl-C kills everything they
 // started, not just the first process. Every live group is registered here so an interrupt can end them.
-import { execa, type Result } from 'execa';
+import type { Result } from 'execa';
+import { loadExeca } from '../lazy-execa.ts';
 
 const liveGroups = new Set<number>();
 let stopping = false;
@@ -75,6 +76,7 @@ export interface GroupRunOptions {
 /** Run a command in a new process group with a hard time limit; never rejects for the command's own failure. */
 export async function runInProcessGroup(file: string, args: string[], options: GroupRunOptions): Promise<GroupRun> {
   const started = performance.now();
+  const execa = await loadExeca();
   // After an interrupt nothing new starts: it would outlive the kill that already happened.
   if (stopping) return { stdout: '', stderr: 'not started: the run is stopping', exitCode: null, signal: 'SIGKILL', timedOut: false, durationMs: 0 };
   const subprocess = execa(file, args, {

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile, mkdtemp } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { execa } from 'execa';
+import { loadExeca } from '../lazy-execa.ts';
 import pLimit from 'p-limit';
 import { type ClientSpec, withClientExtras } from '../spec.ts';
 import type { InstalledClient } from '../types.ts';
@@ -97,7 +97,7 @@ export async function findPython(requested?: string): Promise<PythonInterpreter>
 
 async function identifyPython(candidate: string, requested?: string): Promise<PythonInterpreter> {
   const where = `'${candidate}'${requested ? '' : process.env.REGRESS_PYTHON ? ' (REGRESS_PYTHON)' : ''}`;
-  const result = await execa(candidate, ['-c', IDENTIFY], { reject: false, timeout: 30_000 });
+  const result = await (await loadExeca())(candidate, ['-c', IDENTIFY], { reject: false, timeout: 30_000 });
   if (result.failed && result.exitCode === undefined) {
     throw new InstallError(`no usable Python interpreter at ${where}: ${result.code ?? result.shortMessage} (set --python or REGRESS_PYTHON)`, true);
   }
@@ -127,7 +127,7 @@ export function installedFromProbe(stdout: string): Omit<InstalledClient, 'modul
 /** Probe what an interpreter's environment really contains. */
 export async function probeInstalled(python: string, module: string): Promise<InstalledClient> {
   // The same sanitised environment the client gets, so `installed` is what the client can import.
-  const { stdout } = await execa(python, ['-c', PROBE, module], { env: sanitisedEnvironment(module), extendEnv: false });
+  const { stdout } = await (await loadExeca())(python, ['-c', PROBE, module], { env: sanitisedEnvironment(module), extendEnv: false });
   return { ...installedFromProbe(stdout), module };
 }
 
@@ -222,7 +222,26 @@ export class EnvironmentCache {
     return pending;
   }
 
+  /**
+   * The warm worker of a spec whose environment is already cached, started now, synchronously (the caller
+   * goes on with synchronous work, such as loading scenario modules, that would hold back any callback);
+   * prepare() finds it started (workerFor shares it). Nothing for an environment not built yet (its install
+   * waits for prepare(), which reports progress) or a spec with local files (its key needs their hashes).
+   */
+  warm(spec: ClientSpec, start: (python: string, module: string) => unknown): void {
+    if (spec.localFiles.length) return;
+    const dir = join(this.root, 'envs', this.#keyFrom(spec, {}));
+    if (!existsSync(join(dir, 'regress-env.json'))) return;
+    start(join(dir, 'bin', 'python'), spec.module);
+  }
+
   async #key(spec: ClientSpec): Promise<string> {
+    const files: Record<string, string> = {};
+    for (const file of spec.localFiles) files[file] = createHash('sha256').update(await readFile(file)).digest('hex');
+    return this.#keyFrom(spec, files);
+  }
+
+  #keyFrom(spec: ClientSpec, fileHashes: Record<string, string>): string {
     const identity: Record<string, unknown> = {
       layout: ENV_LAYOUT,
       // A lock's label names its file; the environment is the pins it installs, shared by every file
@@ -234,10 +253,7 @@ export class EnvironmentCache {
     };
     // "httpx" means the latest release: such an environment is re-resolved once a day.
     if (!spec.pinned) identity.day = new Date().toISOString().slice(0, 10);
-    for (const file of spec.localFiles) {
-      const content = await readFile(file);
-      identity[file] = createHash('sha256').update(content).digest('hex');
-    }
+    Object.assign(identity, fileHashes);
     const hash = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 12);
     const slug = (spec.lock ? `${spec.requirements[0]!.text}-locked` : spec.label).replace(/[^A-Za-z0-9.=-]+/g, '_').replace(/=+/g, '-').slice(0, 60);
     return `${slug}-py${this.#python.version}-${hash}`;
@@ -342,12 +358,12 @@ export class EnvironmentCache {
     const uv = await this.#uvBinary();
     const requirements = spec.requirements.map((r) => r.text);
     const result = uv
-      ? await execa(uv, ['pip', 'compile', '--quiet', '--no-header', '--python', this.#python.path, '-'], {
+      ? await (await loadExeca())(uv, ['pip', 'compile', '--quiet', '--no-header', '--python', this.#python.path, '-'], {
           input: requirements.join('\n'),
           reject: false,
           env: INSTALLER_ENV,
         })
-      : await execa(this.#python.path, ['-m', 'pip', 'install', '--dry-run', '--quiet', '--ignore-installed', ...requirements], {
+      : await (await loadExeca())(this.#python.path, ['-m', 'pip', 'install', '--dry-run', '--quiet', '--ignore-installed', ...requirements], {
           reject: false,
         });
     if (result.exitCode === 0) return true;
@@ -370,7 +386,7 @@ export class EnvironmentCache {
       const forced = process.env.REGRESS_INSTALLER;
       if (forced === 'pip') return null;
       try {
-        await execa('uv', ['--version']);
+        await (await loadExeca())('uv', ['--version']);
         return 'uv';
       } catch {
         // not on PATH
@@ -480,6 +496,9 @@ export function venvTarget(cache: EnvironmentCache, spec: ClientSpec, label = sp
     key,
     // Results keep the label the user gave; the environment is the one with the extras.
     withExtras: (extras) => venvTarget(cache, withClientExtras(spec, extras), label, `${label} +${extras.join(',')}`),
+    warmUp: () => {
+      if (workersEnabled()) cache.warm(spec, (python, module) => workerFor(python, module).catch(() => undefined));
+    },
     prepare: async (onProgress) => {
       const useWorker = workersEnabled();
       const env = await cache.ensure(spec, onProgress, useWorker ? workerInspector : undefined);

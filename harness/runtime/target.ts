@@ -37,4 +37,9 @@ export interface ClientTarget {
    */
   withExtras?(extras: string[]): ClientTarget;
   prepare(onProgress?: (message: string) => void): Promise<PreparedClient>;
+  /**
+   * Start what prepare() will need, if that costs no install (a cached environment's warm worker), and
+   * return at once; prepare() then finds it started. The caller goes on loading scenarios meanwhile.
+   */
+  warmUp?(): void;
 }
