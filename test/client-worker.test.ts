@@ -1,7 +1,7 @@
 // The warm client worker (harness/python/worker.py, runtime/client-worker.ts): a case forked from it keeps
 // the client contract of a process of its own: stdin input, stdout/stderr, exit code, the time limit
 // killing its group, and its own pid told to the fixtures before it can connect.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,4 +101,17 @@ test('a case ends as `python program.py` does: non-daemon threads finish before 
   const outcome = await worker.run({ program: file, input: {}, timeLimitMs: 20_000, now: () => 0 });
   expect(outcome.exitCode).toBe(0);
   expect(outcome.report?.status).toBe('ok');
+});
+
+test('a worker that fails to start is not started again for every case (each would wait for it again)', async () => {
+  // An "interpreter" that counts its starts and exits at once: the worker never becomes ready.
+  const starts = join(dir, 'starts.txt');
+  const fake = await program('fake-python', `#!/bin/sh\necho start >> ${starts}\nexit 3\n`);
+  await chmod(fake, 0o755);
+  const first = await workerFor(fake, 'httpx').then(() => null, (error: Error) => error);
+  expect(first).toBeInstanceOf(Error);
+  const again = await workerFor(fake, 'httpx').then(() => null, (error: Error) => error);
+  // The same failure, answered without a second start.
+  expect(again).toBe(first);
+  expect((await readFile(starts, 'utf8')).trim().split('\n')).toHaveLength(1);
 });

@@ -301,16 +301,16 @@ export function workerFor(python: string, module: string): Promise<ClientWorker>
   const key = `${python}\0${module}`;
   const existing = workers.get(key);
   if (existing) {
-    // A dead worker (killed by an interrupt, crashed) is replaced on the next call.
-    return existing.then((w) => (w.alive ? w : replace()), replace);
+    // A dead worker (killed by an interrupt, crashed) is replaced on the next call. One that failed to
+    // start is not retried: every case of the environment would wait up to READY_TIMEOUT_MS for it again,
+    // so they run as Python processes of their own (the caller's fallback) until closeWorkers().
+    return existing.then((w) => (w.alive ? w : replace()));
   }
   return replace();
   function replace(): Promise<ClientWorker> {
     const started = ClientWorker.start(python, module);
     workers.set(key, started);
-    started.catch(() => {
-      if (workers.get(key) === started) workers.delete(key);
-    });
+    started.catch(() => undefined);
     if (!cleanupRegistered) {
       cleanupRegistered = true;
       registerCleanup(async () => {
