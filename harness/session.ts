@@ -55,22 +55,31 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
   const stop = new AbortController();
   resetStopping();
   const finished: CaseResult[] = [];
-  let onSigint: (() => void) | undefined;
+  let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
   let cleanedUp: Promise<void> = Promise.resolve();
   const interrupted = new Promise<void>((resolve) => {
-    onSigint = () => {
+    let stopping = false;
+    onSignal = (signal) => {
+      if (stopping) {
+        // Ctrl-C again: quit now. A second SIGTERM changes nothing: the orderly stop is under way.
+        if (signal === 'SIGINT') process.exit(130);
+        return;
+      }
+      stopping = true;
       process.stderr.write('\nregress: interrupted; stopping clients and keeping what finished (Ctrl-C again to quit now)\n');
       stop.abort();
       // Clients and installers alike: nothing keeps installing after Ctrl-C.
       stopEverything();
-      process.once('SIGINT', () => process.exit(130));
       // Containers are removed before the report is written and the command exits.
       cleanedUp = runCleanups();
       resolve();
     };
-    process.once('SIGINT', onSigint);
+    // Listening (not once) for the whole session: signal-exit (write-file-atomic's, execa's) re-raises a
+    // signal it believes nobody else handles, and after a `once` listener had fired it killed the harness
+    // mid-report whenever a results.json write was in flight (3 runs in 8 on a loaded machine).
+    process.on('SIGINT', onSignal);
     // CI cancelling a job sends SIGTERM: the same orderly stop (clients, containers, report).
-    process.once('SIGTERM', onSigint);
+    process.on('SIGTERM', onSignal);
   });
 
   try {
@@ -132,9 +141,9 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
     phase('report written', writer?.dir ?? 'none');
     return { results: finished, interrupted: wasInterrupted, reportDir: writer?.dir ?? null };
   } finally {
-    if (onSigint) {
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigint);
+    if (onSignal) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
     await options.dispose?.();
   }

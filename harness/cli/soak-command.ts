@@ -116,15 +116,19 @@ export async function soakCommand(options: SoakOptions): Promise<number> {
 
   const stop = new AbortController();
   resetStopping();
-  const onSignal = (): void => {
-    if (stop.signal.aborted) return;
+  // Listening (not once) until the soak ends, as runSession does: signal-exit re-raises a signal it thinks
+  // nobody else handles, which would kill the soak while its report is written.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stop.signal.aborted) {
+      if (signal === 'SIGINT') process.exit(EXIT.interrupted);
+      return;
+    }
     process.stderr.write('\nregress: interrupted; stopping the client and keeping what finished (Ctrl-C again to quit now)\n');
     stop.abort();
     stopEverything();
-    process.once('SIGINT', () => process.exit(EXIT.interrupted));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const startedAt = new Date().toISOString();
   const what = options.iterations ? `${options.iterations} iterations` : `${durationS} s`;
   process.stderr.write(`[soak] ${scenario!.meta.id}/${chosen.name} × ${prepared.label}: ${what} in one client process\n`);
