@@ -99,3 +99,17 @@ describe('regress CLI', () => {
     expect(exitCode).toBe(1);
   });
 });
+
+// bin/regress.js ends with process.exit() (a loaded machine spent 0.25 s tearing the heap down otherwise):
+// output still queued for a pipe whose reader is slow must not be lost. 3 releases × churn ≈ 70 KB of JSON,
+// more than a pipe holds, read only after a second.
+test('--json through a slow pipe arrives whole', async () => {
+  const clients = ['httpx==0.26.0', 'httpx==0.27.2', 'httpx==0.28.1'].map((c) => `-c ${c}`).join(' ');
+  const { stdout, exitCode } = await execa('sh', ['-c', `"${process.execPath}" bin/regress.js run ${clients} -s cancel-under-contention --json --no-report 2>/dev/null | (sleep 1; cat)`], {
+    reject: false,
+    cwd: `${import.meta.dirname}/..`,
+  });
+  expect(exitCode).toBe(0);
+  expect(stdout.length).toBeGreaterThan(65_536);
+  expect((JSON.parse(stdout) as { results: unknown[] }).results).toHaveLength(3);
+}, 120_000);
