@@ -14,8 +14,8 @@ import type { CaseResult } from './types.ts';
 export class BadInput extends Error {
   /**
    * What finished before the bad input was noticed. Clients are prepared while other clients' cases run, so
-   * a spec found to name no release can come after reproductions: those still decide the exit code (1),
-   * because nothing may hide a reproduction.
+   * a spec found to name no release can come after reproductions; `run` reports them and exits 1 (nothing
+   * may hide a reproduction), see harness/cli/main.ts.
    */
   found: CaseResult[] = [];
 }

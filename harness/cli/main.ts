@@ -110,10 +110,21 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
     checkCases(scenarios, options.case ?? []);
     const known = options.known ? await readKnownFailures(options.known, all) : null;
     const outcome = await runSession(planJobs(scenarios, targets, options.case ?? []), sessionOptions(options, dispose)).catch((error: unknown) => {
-      // Accepted failures (--known) found before bad input do not fail the exit code here either.
-      if (known && error instanceof BadInput) error.found = splitKnown(error.found, known).fresh;
-      throw error;
+      // Bad input noticed after reproductions (clients are prepared while others' cases run): for `run`,
+      // exit 1 means "something reproduced", and nothing may hide that. Accepted failures (--known) do
+      // not count, as everywhere in `run`. Other commands give exit 1 other meanings and keep exit 2.
+      if (!(error instanceof BadInput)) throw error;
+      const reproduced = error.found.filter((r) => r.verdict === 'reproduced');
+      const fresh = known ? splitKnown(reproduced, known).fresh : reproduced;
+      if (fresh.length === 0) throw error;
+      process.stderr.write(`regress: ${error.message}\n`);
+      for (const r of fresh) process.stderr.write(`regress: reproduced before that: ${r.scenario}/${r.case} × ${r.client}: ${r.evidence.reason}\n`);
+      return null;
     });
+    if (!outcome) {
+      process.exitCode = EXIT.reproduced;
+      return;
+    }
     if (options.json) process.stdout.write(`${JSON.stringify({ results: sortResults(outcome.results) }, null, 2)}\n`);
     else process.stdout.write(`\n${verdictTable(outcome.results)}\n\n${summaryLine(outcome.results, performance.now() - started)}\n`);
     if (outcome.reportDir) process.stderr.write(`report: ${outcome.reportDir}/report.html\n`);
@@ -285,10 +296,7 @@ export async function main(argv: string[]): Promise<number> {
       error instanceof ConfigError
     ) {
       process.stderr.write(`regress: ${error.message}\n`);
-      // Reproductions found before the bad input was noticed are reported and win the exit code.
-      const reproduced = error instanceof BadInput ? error.found.filter((r) => r.verdict === 'reproduced') : [];
-      for (const r of reproduced) process.stderr.write(`regress: reproduced before that: ${r.scenario}/${r.case} × ${r.client}: ${r.evidence.reason}\n`);
-      return reproduced.length ? EXIT.reproduced : EXIT.error;
+      return EXIT.error;
     }
     process.stderr.write(`regress: internal error: ${(error as Error).stack ?? error}\n`);
     return EXIT.error;

@@ -63,17 +63,24 @@ def release_ssl_context(module, ca):
     its ``create_ssl_context`` (public in 0.18+, in ``_config`` from 0.14), else ``_config.SSLConfig``'s
     ``load_ssl_context`` (0.10 - 0.13), the same code its transports call."""
     verify = ca if ca else True
-    config = getattr(module, "_config", None)
+    # httpx 0.10 and 0.11 keep their config in the public ``httpx.config``; later releases in ``_config``.
+    config_name = "_config" if hasattr(module, "_config") else "config"
+    config = getattr(module, config_name, None)
     with warnings.catch_warnings():
         # 0.28 deprecates verify=<path> in favour of an SSLContext; the context it builds is the same.
         warnings.simplefilter("ignore")
-        for owner, label in ((module, module.__name__), (config, "%s._config" % module.__name__)):
+        for owner, label in ((module, module.__name__), (config, "%s.%s" % (module.__name__, config_name))):
             create = getattr(owner, "create_ssl_context", None)
             if create is not None:
-                return create(verify=verify), "%s.create_ssl_context" % label
+                # As AsyncClient() calls it: trust_env on (0.14 - 0.16 default it to None, so
+                # SSL_CERT_FILE / SSL_CERT_DIR would be ignored where the client honours them).
+                kwargs = {"verify": verify}
+                if "trust_env" in _params(create):
+                    kwargs["trust_env"] = True
+                return create(**kwargs), "%s.create_ssl_context" % label
         ssl_config = getattr(config, "SSLConfig", None)
         if ssl_config is not None:
-            return ssl_config(verify=verify, trust_env=True).load_ssl_context(), "%s._config.SSLConfig.load_ssl_context" % module.__name__
+            return ssl_config(verify=verify, trust_env=True).load_ssl_context(), "%s.%s.SSLConfig.load_ssl_context" % (module.__name__, config_name)
     # No such code in this release: what its documentation tells users to pass instead.
     return ssl.create_default_context(cafile=ca) if ca else ssl.create_default_context(), "ssl.create_default_context"
 
@@ -99,9 +106,12 @@ def default_client_context(module):
 class Api:
     """Builds limits, timeouts and clients in whatever form this release accepts."""
 
-    def __init__(self, module, token=None):
+    def __init__(self, module, token=None, plain_http=False, facts=None):
         self.module = module
         self.token = token
+        # No https:// URL anywhere in the case's input: no client of the case can open a TLS connection.
+        self.plain_http = plain_http
+        self._facts = facts if facts is not None else {}
         self.client_params = _params(module.AsyncClient.__init__)
         self.limits_class = getattr(module, "Limits", None) or getattr(module, "PoolLimits", None)
         self.limits_params = _params(self.limits_class.__init__) if self.limits_class else set()
@@ -175,15 +185,17 @@ class Api:
     def async_client(self, **kwargs):
         """An AsyncClient whose requests carry the run's client token (a default header, public API).
 
-        A client given no TLS arguments gets ``verify=`` the context the release itself builds for that case
-        (``default_client_context``), made once per process instead of once per client: OpenSSL 3 parses
-        certifi's whole bundle for every context, about 55 ms of CPU, which was a third of a matrix's CPU.
-        Public API, the release's own function and defaults; scenarios that are about TLS pass ``verify``
-        (and ``cert``, ``http2``) themselves, and those clients build their own context as before."""
-        if not kwargs.keys() & {"verify", "cert", "http2", "trust_env"}:
+        In a case whose input holds no https:// URL (so the context can never reach a socket), a client given
+        no TLS arguments gets ``verify=`` the context the release itself builds for ``verify=True``
+        (``default_client_context``: its own function, as its client calls it), made once per process
+        instead of once per client: OpenSSL 3 parses certifi's whole bundle for every context, about 55 ms
+        of CPU, which was a third of a matrix's CPU. Public API, recorded as the fact ``tls_context``. Cases
+        that speak TLS, and clients given verify, cert, http2 or trust_env, build their own as before."""
+        if self.plain_http and not kwargs.keys() & {"verify", "cert", "http2", "trust_env"}:
             context = default_client_context(self.module)
             if context is not None:
                 kwargs["verify"] = context
+                self._facts["tls_context"] = "shared: the release's default context, built once per worker (no https:// URL in this case)"
         if self.token:
             headers = dict(kwargs.pop("headers", None) or {})
             headers.setdefault(TOKEN_HEADER, self.token)
@@ -252,6 +264,17 @@ def describe_error(module, exc):
     }
 
 
+def _mentions_https(value):
+    """Whether any string in the case's input (however nested) holds an https:// URL."""
+    if isinstance(value, str):
+        return "https://" in value.lower()
+    if isinstance(value, dict):
+        return any(_mentions_https(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_mentions_https(v) for v in value)
+    return False
+
+
 class Context:
     """What a scenario gets: its input, the client module, the era's API and a step recorder."""
 
@@ -259,9 +282,10 @@ class Context:
         self.input = data
         self.httpx = module
         self._regress = data.get("regress") or {}
-        self.api = Api(module, self._regress.get("clientToken"))
         self.steps = []
-        self.facts = {"api_era": self.api.era}
+        self.facts = {}
+        self.api = Api(module, self._regress.get("clientToken"), plain_http=not _mentions_https(data), facts=self.facts)
+        self.facts["api_era"] = self.api.era
         self._t0 = time.monotonic()
 
     def clock(self):

@@ -5,7 +5,7 @@
 // rename(2); a loser of the race discards its copy and uses the winner's. A finished environment always
 // holds its manifest (regress-env.json), written last, so a half-built one is never used.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile, mkdtemp } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -231,7 +231,13 @@ export class EnvironmentCache {
   warm(spec: ClientSpec, start: (python: string, module: string) => unknown): void {
     if (spec.localFiles.length) return;
     const dir = join(this.root, 'envs', this.#keyFrom(spec, {}));
-    if (!existsSync(join(dir, 'regress-env.json'))) return;
+    // The test readManifest makes (a damaged environment is rebuilt by prepare(), not warmed here).
+    try {
+      statSync(join(dir, 'bin', 'python'));
+      JSON.parse(readFileSync(join(dir, 'regress-env.json'), 'utf8'));
+    } catch {
+      return;
+    }
     start(join(dir, 'bin', 'python'), spec.module);
   }
 
