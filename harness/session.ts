@@ -3,6 +3,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { runCleanups } from './runtime/cleanup.ts';
+import { onInterrupt } from './runtime/interrupt.ts';
 import { phase } from './runtime/phase-log.ts';
 import { resetStopping, stopEverything } from './runtime/process-group.ts';
 import { InstallError } from './runtime/python-env.ts';
@@ -55,31 +56,18 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
   const stop = new AbortController();
   resetStopping();
   const finished: CaseResult[] = [];
-  let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
+  let stopListening = (): void => undefined;
   let cleanedUp: Promise<void> = Promise.resolve();
   const interrupted = new Promise<void>((resolve) => {
-    let stopping = false;
-    onSignal = (signal) => {
-      if (stopping) {
-        // Ctrl-C again: quit now. A second SIGTERM changes nothing: the orderly stop is under way.
-        if (signal === 'SIGINT') process.exit(130);
-        return;
-      }
-      stopping = true;
-      process.stderr.write('\nregress: interrupted; stopping clients and keeping what finished (Ctrl-C again to quit now)\n');
+    // CI cancelling a job sends SIGTERM: the same orderly stop as Ctrl-C (clients, containers, report).
+    stopListening = onInterrupt('stopping clients and keeping what finished', () => {
       stop.abort();
       // Clients and installers alike: nothing keeps installing after Ctrl-C.
       stopEverything();
       // Containers are removed before the report is written and the command exits.
       cleanedUp = runCleanups();
       resolve();
-    };
-    // Listening (not once) for the whole session: signal-exit (write-file-atomic's, execa's) re-raises a
-    // signal it believes nobody else handles, and after a `once` listener had fired it killed the harness
-    // mid-report whenever a results.json write was in flight (3 runs in 8 on a loaded machine).
-    process.on('SIGINT', onSignal);
-    // CI cancelling a job sends SIGTERM: the same orderly stop (clients, containers, report).
-    process.on('SIGTERM', onSignal);
+    });
   });
 
   try {
@@ -141,10 +129,7 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
     phase('report written', writer?.dir ?? 'none');
     return { results: finished, interrupted: wasInterrupted, reportDir: writer?.dir ?? null };
   } finally {
-    if (onSignal) {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    stopListening();
     await options.dispose?.();
   }
 }

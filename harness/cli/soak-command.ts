@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import { targetFor } from '../runner.ts';
 import { venvTarget } from '../runtime/python-env.ts';
+import { onInterrupt } from '../runtime/interrupt.ts';
 import { resetStopping, stopEverything } from '../runtime/process-group.ts';
 import { newRunId } from '../report/writer.ts';
 import { selectScenarios } from '../scenarios.ts';
@@ -116,23 +117,17 @@ export async function soakCommand(options: SoakOptions): Promise<number> {
 
   const stop = new AbortController();
   resetStopping();
-  // Listening (not once) until the soak ends, as runSession does: signal-exit re-raises a signal it thinks
-  // nobody else handles, which would kill the soak while its report is written.
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stop.signal.aborted) {
-      if (signal === 'SIGINT') process.exit(EXIT.interrupted);
-      return;
-    }
-    process.stderr.write('\nregress: interrupted; stopping the client and keeping what finished (Ctrl-C again to quit now)\n');
+  // Listening until the report is written (runtime/interrupt.ts).
+  const stopListening = onInterrupt('stopping the client and keeping what finished', () => {
     stop.abort();
     stopEverything();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
   const startedAt = new Date().toISOString();
   const what = options.iterations ? `${options.iterations} iterations` : `${durationS} s`;
   process.stderr.write(`[soak] ${scenario!.meta.id}/${chosen.name} × ${prepared.label}: ${what} in one client process\n`);
   let result: SoakResult;
+  let interrupted: boolean;
+  let reportDir: string | null = null;
   try {
     result = await runSoak({
       scenario: scenario!,
@@ -147,25 +142,23 @@ export async function soakCommand(options: SoakOptions): Promise<number> {
             `objects ${p.objects}, RSS ${p.rssKb === null ? '?' : `${(p.rssKb / 1024).toFixed(1)} MB`}\n`,
         ),
     });
+    interrupted = stop.signal.aborted || result.interrupted;
+    if (options.report) {
+      reportDir = await writeSoakReport(options.reports, {
+        run: {
+          id: newRunId(),
+          startedAt,
+          finishedAt: new Date().toISOString(),
+          interrupted,
+          planned: 1,
+          command: `regress ${process.argv.slice(2).join(' ')}`,
+          host: { platform: `${process.platform}-${process.arch}`, node: process.version },
+        },
+        result,
+      });
+    }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  const interrupted = stop.signal.aborted || result.interrupted;
-  let reportDir: string | null = null;
-  if (options.report) {
-    reportDir = await writeSoakReport(options.reports, {
-      run: {
-        id: newRunId(),
-        startedAt,
-        finishedAt: new Date().toISOString(),
-        interrupted,
-        planned: 1,
-        command: `regress ${process.argv.slice(2).join(' ')}`,
-        host: { platform: `${process.platform}-${process.arch}`, node: process.version },
-      },
-      result,
-    });
+    stopListening();
   }
   const exitCode = soakExitCode(result, interrupted);
   if (options.json) process.stdout.write(`${JSON.stringify({ soak: result, exitCode }, null, 2)}\n`);

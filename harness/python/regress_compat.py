@@ -60,8 +60,9 @@ TOKEN_HEADER = "x-regress-client"
 
 def release_ssl_context(module, ca):
     """The SSLContext the release itself would build for ``verify=ca`` (or its default), and how it was made:
-    its ``create_ssl_context`` (public in 0.18+, in ``_config`` from 0.14), else ``_config.SSLConfig``'s
-    ``load_ssl_context`` (0.10 - 0.13), the same code its transports call."""
+    its ``create_ssl_context`` (public in 0.18+, in ``_config`` from 0.14), else ``SSLConfig``'s
+    ``load_ssl_context`` (``config`` in 0.10 - 0.11, ``_config`` in 0.12 - 0.13), the same code its
+    transports call."""
     verify = ca if ca else True
     # httpx 0.10 and 0.11 keep their config in the public ``httpx.config``; later releases in ``_config``.
     config_name = "_config" if hasattr(module, "_config") else "config"
@@ -99,8 +100,6 @@ def default_client_context(module):
         except Exception:
             _default_contexts[module.__name__] = None
     return _default_contexts[module.__name__]
-
-
 
 
 class Api:

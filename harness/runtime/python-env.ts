@@ -6,7 +6,7 @@
 // holds its manifest (regress-env.json), written last, so a half-built one is never used.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile, mkdtemp } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile, mkdtemp } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { loadExeca } from '../lazy-execa.ts';
@@ -231,14 +231,8 @@ export class EnvironmentCache {
   warm(spec: ClientSpec, start: (python: string, module: string) => unknown): void {
     if (spec.localFiles.length) return;
     const dir = join(this.root, 'envs', this.#keyFrom(spec, {}));
-    // The test readManifest makes (a damaged environment is rebuilt by prepare(), not warmed here).
-    try {
-      statSync(join(dir, 'bin', 'python'));
-      JSON.parse(readFileSync(join(dir, 'regress-env.json'), 'utf8'));
-    } catch {
-      return;
-    }
-    start(join(dir, 'bin', 'python'), spec.module);
+    // A damaged environment is rebuilt by prepare(), not warmed here.
+    if (readManifest(dir)) start(join(dir, 'bin', 'python'), spec.module);
   }
 
   async #key(spec: ClientSpec): Promise<string> {
@@ -268,7 +262,7 @@ export class EnvironmentCache {
   async #ensure(spec: ClientSpec, key: string, onProgress?: (message: string) => void, inspect?: Inspector): Promise<PythonEnvironment> {
     const started = performance.now();
     const dir = join(this.root, 'envs', key);
-    const cached = await readManifest(dir);
+    const cached = readManifest(dir);
     if (cached) {
       // Probed again rather than read from the manifest: whether the client imports is checked every run.
       // The inspector (the environment's warm worker, which imports the client anyway) answers that
@@ -289,7 +283,7 @@ export class EnvironmentCache {
 
   async #build(spec: ClientSpec, key: string, dir: string, started: number, onProgress?: (message: string) => void, inspect?: Inspector): Promise<PythonEnvironment> {
     // Another run may have published it while this one waited for a build slot.
-    const published = await readManifest(dir);
+    const published = readManifest(dir);
     if (published) {
       const python = join(dir, 'bin', 'python');
       return { ...published, dir, python, spec, installed: { ...(await probeInstalled(python, spec.module)), ...(await this.#files(spec)) }, created: false, durationMs: elapsed(started) };
@@ -339,7 +333,7 @@ export class EnvironmentCache {
         if (!['ENOTEMPTY', 'EEXIST'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
         await rm(tmp, { recursive: true, force: true });
       }
-      const manifest = await readManifest(dir);
+      const manifest = readManifest(dir);
       if (!manifest) throw new InstallError(`environment ${dir} vanished while it was being published`, false);
       const published = join(dir, 'bin', 'python');
       const inspected = inspect ? await inspect(published, spec.module).catch(() => null) : null;
@@ -478,10 +472,12 @@ async function install(file: string, args: string[], spec: ClientSpec): Promise<
   );
 }
 
-async function readManifest(dir: string): Promise<{ installed: InstalledClient; installer: 'uv' | 'pip' } | null> {
+/** A finished environment's manifest, or null (none yet, damaged, or no interpreter). Synchronous: a stat and a
+ * small file, also asked by warm(), which must not yield. */
+function readManifest(dir: string): { installed: InstalledClient; installer: 'uv' | 'pip' } | null {
   try {
-    await stat(join(dir, 'bin', 'python'));
-    const manifest = JSON.parse(await readFile(join(dir, 'regress-env.json'), 'utf8'));
+    statSync(join(dir, 'bin', 'python'));
+    const manifest = JSON.parse(readFileSync(join(dir, 'regress-env.json'), 'utf8'));
     return { installed: manifest.installed, installer: manifest.installer };
   } catch {
     return null;
