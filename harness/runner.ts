@@ -283,6 +283,8 @@ function evidenceOf(
     server,
     ...(Object.keys(marks).length ? { marks } : {}),
     ...(judgement.details ? { details: judgement.details } : {}),
+    // A measure describes a reproduction only: a judge that gave one with another verdict is not echoed.
+    ...(judgement.measure && judgement.verdict === 'reproduced' ? { measure: judgement.measure } : {}),
   };
 }
 

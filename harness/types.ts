@@ -85,9 +85,27 @@ export interface ClientProcessOutcome {
   outputProblem?: string;
 }
 
+/**
+ * How badly a reproduction failed, as one number (every open-upstream judge gives one when it reproduces):
+ * slots leaked, streams left open, requests stranded, connections dropped. Stable for a given release, so a
+ * known-failures entry can accept a value and `diff` can tell a failure that got worse from the same one.
+ */
+export interface ReproductionMeasure {
+  /** What is counted, plural noun phrase: `pool slots leaked`, `streams left open`. */
+  what: string;
+  value: number;
+  /**
+   * How far above an accepted (or the other side's) value a run may go and still be the same failure, in
+   * the measure's own unit: the scenario's stated run-to-run spread, so no clean bump cries wolf.
+   */
+  tolerance: number;
+}
+
 export interface Judgement {
   verdict: Verdict;
   reason: string;
+  /** With `reproduced`: how badly (see ReproductionMeasure). */
+  measure?: ReproductionMeasure;
   /** Structured evidence a judge adds beyond the reason (smoke: the cause, handshake, API changes). */
   details?: Record<string, unknown>;
 }
@@ -109,6 +127,8 @@ export interface Evidence {
   marks?: Record<string, number>;
   /** The judge's structured details (Judgement.details), when it gave any. */
   details?: Record<string, unknown>;
+  /** The judge's measure of a reproduction (Judgement.measure), when it gave one. */
+  measure?: ReproductionMeasure;
 }
 
 export interface CaseResult {
