@@ -245,6 +245,9 @@ function decide(
     const what = report.phase === 'import' ? 'the client under test fails to import' : 'client program crashed';
     return { verdict: 'error', reason: `${what}: ${report.reason}` };
   }
+  // A starved fixture (or one that failed a fault) saw the machine, not the client: no judge may read it.
+  const unreliable = Object.entries(server).flatMap(([name, s]) => (s.unreliable ? [`${name}: ${s.unreliable}`] : []));
+  if (unreliable.length) return { verdict: 'error', reason: `the fixture's observations say nothing about the client (${unreliable.join('; ')})` };
   try {
     return job.case.judge({ client: report, server, installed: client.installed, clientExitedAt: outcome.exitedAt, marks, input });
   } catch (error) {
