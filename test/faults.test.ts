@@ -25,7 +25,7 @@ import {
 } from '../fixtures/faults/vocabulary.ts';
 import { type H2FixtureOptions, startH2Fixture } from '../fixtures/h2-server.ts';
 import { type HttpFixture, type HttpFixtureOptions, startHttpFixture } from '../fixtures/http-server.ts';
-import { get, headEnd, openWire } from './support/raw-client.ts';
+import { get, headEnd, openWire, watchWire, type WireConnection } from './support/raw-client.ts';
 
 const settle = (ms = 100): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -488,5 +488,158 @@ describe('fault plans a server cannot apply', () => {
   test('an HTTP/2-only fault on an HTTP/1.1 server is refused at setup', async () => {
     await expect(startHttpFixture(makeClock(), { keepAliveTimeoutMs: 1000, faults: { routes: { '/x': h2Reset(8) } } })).rejects.toThrow(/not available on HTTP\/1\.1/);
     await expect(startHttpFixture(makeClock(), { keepAliveTimeoutMs: 1000, faults: { connection: [tlsStall()] } })).rejects.toThrow(/needs a TLS server/);
+  });
+});
+
+// Every HTTP/1.1 route fault again over TLS, on the wire of a node:tls client: what the vocabulary allows
+// over TLS, `serve --tls` must apply (a reset on a TLS socket used to throw ERR_INVALID_HANDLE_TYPE and
+// kill `regress serve`). A FIN is the TLS socket's 'end'; an RST is ECONNRESET on it.
+describe('HTTP/1.1 route faults over TLS', () => {
+  let certs: CertificateSet;
+  beforeAll(async () => {
+    certs = await createCertificateSet();
+  });
+  afterAll(async () => certs?.dispose());
+
+  async function withHttps(faults: HttpFixtureOptions['faults'], body: (server: HttpFixture, open: () => Promise<WireConnection>) => Promise<void>): Promise<void> {
+    await withHttp({ tls: { key: certs.trusted.key, cert: certs.trusted.cert }, ...(faults ? { faults } : {}) }, async (server) => {
+      const open = async (): Promise<WireConnection> => {
+        const socket = tlsConnect({ host: '127.0.0.1', port: server.port, ca: certs.ca.cert, servername: 'localhost' });
+        await new Promise<void>((resolve, reject) => {
+          socket.once('secureConnect', resolve);
+          socket.once('error', reject);
+        });
+        return watchWire(socket);
+      };
+      await body(server, open);
+    });
+  }
+
+  test('delay over TLS: no byte before the delay, then a whole 200', async () => {
+    await withHttps({ routes: { '/slow': delay(800) } }, async (server, open) => {
+      const wire = await open();
+      wire.socket.write(get('/slow/a'));
+      const out = await wire.bytesAtLeast(1, 10_000);
+      expect(out.chunks[0]!.at).toBeGreaterThanOrEqual(790);
+      await settle();
+      expect(wire.outcome.bytes.toString()).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\{"path":"\/slow\/a","fault":"delay"\}$/);
+      expect(faultsOn(server.observe(), wire.localPort)).toEqual([expect.objectContaining({ kind: 'delay' })]);
+      wire.socket.destroy();
+    });
+  });
+
+  test('delay-body over TLS: the headers at once, the body after the delay', async () => {
+    await withHttps({ routes: { '/late': delayBody(800) } }, async (server, open) => {
+      const wire = await open();
+      wire.socket.write(get('/late'));
+      const head = await wire.bytesAtLeast(1, 5000);
+      const end = headEnd(head.bytes);
+      expect(end).toBe(head.bytes.length);
+      expect(head.chunks[0]!.at).toBeLessThan(700);
+      const full = await wire.bytesAtLeast(end + 1, 10_000);
+      expect(full.chunks.at(-1)!.at).toBeGreaterThanOrEqual(790);
+      expect(full.bytes.subarray(end).toString()).toBe('{"path":"/late","fault":"delay-body"}');
+      expect(faultsOn(server.observe(), wire.localPort)).toEqual([expect.objectContaining({ kind: 'delay-body' })]);
+      wire.socket.destroy();
+    });
+  });
+
+  test('drip over TLS: the body in chunks over the duration', async () => {
+    await withHttps({ routes: { '/drip': drip(4, 900) } }, async (server, open) => {
+      const wire = await open();
+      wire.socket.write(get('/drip'));
+      const first = await wire.bytesAtLeast(1, 5000);
+      const end = headEnd(first.bytes);
+      const out = await wire.bytesAtLeast(end + 4 * 5, 10_000);
+      expect(out.bytes.subarray(end).toString()).toBe('drip\n'.repeat(4));
+      const bodyTimes = out.chunks.filter((c) => c.data.includes('drip\n')).map((c) => c.at);
+      expect(bodyTimes.at(-1)! - bodyTimes[0]!).toBeGreaterThanOrEqual(850);
+      expect(faultsOn(server.observe(), wire.localPort)).toEqual([expect.objectContaining({ kind: 'drip' })]);
+      wire.socket.destroy();
+    });
+  });
+
+  test('hang over TLS: nothing comes back, the connection stays open', async () => {
+    await withHttps({ routes: { '/hang': hang() } }, async (server, open) => {
+      const wire = await open();
+      wire.socket.write(get('/hang'));
+      const out = await wire.watch(1200);
+      expect(out.bytes.length).toBe(0);
+      expect(out.stillOpen).toBe(true);
+      expect(faultsOn(server.observe(), wire.localPort)).toEqual([expect.objectContaining({ kind: 'hang' })]);
+      wire.socket.destroy();
+    });
+  });
+
+  test('close-after-bytes over TLS: exactly N bytes of the response, then the end (no reset)', async () => {
+    await withHttps({ routes: { '/cut': closeAfterBytes(30) } }, async (server, open) => {
+      const wire = await open();
+      wire.socket.write(get('/cut'));
+      const out = await wire.watch(5000);
+      expect(out.bytes.toString()).toBe('HTTP/1.1 200 OK\r\ncontent-type: application/json'.slice(0, 30));
+      expect(out.finAt).toBeDefined();
+      expect(out.error).toBeUndefined();
+      await settle();
+      expect(faultsOn(server.observe(), wire.localPort)).toEqual([expect.objectContaining({ kind: 'close-after-bytes' })]);
+    });
+  });
+
+  test('reset over TLS: a TCP RST before any byte, and the server keeps serving', async () => {
+    await withHttps({ routes: { '/rst': reset('before-response') } }, async (server, open) => {
+      const wire = await open();
+      wire.socket.write(get('/rst'));
+      const out = await wire.watch(5000);
+      expect(out.error).toBe('ECONNRESET');
+      expect(out.bytes.length).toBe(0);
+      expect(out.finAt).toBeUndefined();
+      const next = await open();
+      next.socket.write(get('/fine'));
+      expect((await next.bytesAtLeast(12, 5000)).bytes.toString()).toMatch(/^HTTP\/1\.1 200/);
+      next.socket.destroy();
+      await settle();
+      expect(faultsOn(server.observe(), wire.localPort)).toEqual([expect.objectContaining({ kind: 'reset', request: '/rst' })]);
+      expect(server.observe().unreliable).toBeUndefined();
+    });
+  });
+
+  test('reset mid-response over TLS: the headers and part of the body, then a TCP RST', async () => {
+    await withHttps({ routes: { '/rst': reset('mid-response') } }, async (server, open) => {
+      const wire = await open();
+      wire.socket.write(get('/rst'));
+      const out = await wire.watch(5000);
+      expect(out.error).toBe('ECONNRESET');
+      expect(out.finAt).toBeUndefined();
+      const end = headEnd(out.bytes);
+      expect(end).toBeGreaterThan(0);
+      const length = Number(/content-length: (\d+)/i.exec(out.bytes.toString())![1]);
+      expect(out.bytes.length - end).toBeGreaterThan(0);
+      expect(out.bytes.length - end).toBeLessThan(length);
+      await settle();
+      expect(faultsOn(server.observe(), wire.localPort)).toEqual([expect.objectContaining({ kind: 'reset' })]);
+    });
+  });
+
+  test('fail-first over TLS: a 503 then a 200; with reset, an RST then a 200', async () => {
+    await withHttps({ routes: { '/flaky': failFirst(1, 503), '/gone': failFirst(1, 'reset') } }, async (server, open) => {
+      const wire = await open();
+      wire.socket.write(get('/flaky'));
+      expect((await wire.bytesAtLeast(12, 5000)).bytes.toString()).toMatch(/^HTTP\/1\.1 503/);
+      await settle(50);
+      const before = wire.outcome.bytes.length;
+      wire.socket.write(get('/flaky'));
+      expect((await wire.bytesAtLeast(before + 12, 5000)).bytes.subarray(before).toString()).toMatch(/^HTTP\/1\.1 200/);
+      wire.socket.destroy();
+      const first = await open();
+      first.socket.write(get('/gone'));
+      const a = await first.watch(5000);
+      expect(a.error).toBe('ECONNRESET');
+      expect(a.bytes.length).toBe(0);
+      const second = await open();
+      second.socket.write(get('/gone'));
+      expect((await second.bytesAtLeast(12, 5000)).bytes.toString()).toMatch(/^HTTP\/1\.1 200/);
+      second.socket.destroy();
+      await settle();
+      expect(server.observe().faults.map((f) => f.request)).toEqual(['/flaky', '/gone']);
+    });
   });
 });

@@ -2,8 +2,10 @@
 // and a TLS variant on the command line, points their own script at the printed URL, and watches each
 // connection live (open, TLS outcome, request, fault applied, close and by whom) on the fixture clock.
 // Ctrl-C (SIGINT) or SIGTERM, or --duration, stops it: a summary of what the server saw, the per-run
-// certificates removed, and a check that nothing listens on the port any more. Exit 0 on such a stop
-// (it is how serve ends, not an interruption), 2 on bad input (one line).
+// certificates removed, and a check that nothing listens on the port any more. Exit 130 on Ctrl-C or
+// SIGTERM (an interrupt, as every command), 0 at the end of --duration, 2 on bad input (one line) or when
+// the server itself failed (the summary and the cleanup still run first). Closing the server is bounded
+// (fixtures/bounded-close.ts): a connection someone holds open without a byte cannot keep the keys on disk.
 import { Command, Option } from 'commander';
 import { connect } from 'node:net';
 import { type CertificateSet, createCertificateSet } from '../../certs/certificate-set.ts';
@@ -59,7 +61,8 @@ Examples:
   npx regress serve --route '/api=fail-first:2:503' --idle-close 5s
   npx regress serve --http2 --route '/r=h2-reset:REFUSED_STREAM'
   npx regress serve --tls expired
-Ctrl-C stops it with a summary of what the server saw (exit 0); bad syntax is one line and exit 2.
+Ctrl-C stops it with a summary of what the server saw (exit 130; 0 at the end of --duration); bad syntax is
+one line and exit 2.
 `;
 
 export function registerServe(program: Command): void {
@@ -132,7 +135,8 @@ function logLine(event: FixtureEvent): string {
     case 'fault':
       return `${stamp(event.at)} ${conn} fault: ${event.fault}${event.request ? ` (${event.request})` : ''}`;
     case 'close':
-      return `${stamp(event.at)} ${conn} ${describeClose(event.closedBy)} after ${event.requests} request(s)`;
+      // The server's close is its FIN; the socket closes only when the client answers it.
+      return `${stamp(event.at)} ${conn} ${describeClose(event.closedBy)}${event.serverFinAt !== undefined ? ` (its FIN at ${(event.serverFinAt / 1000).toFixed(3)} s)` : ''} after ${event.requests} request(s)`;
   }
 }
 
@@ -142,7 +146,9 @@ function summary(seen: ServerObservations, at: number): string {
     `summary at ${(at / 1000).toFixed(3)} s: ${c.length} connection(s), peak ${seen.peakConcurrentConnections} open at once, ${seen.requests.length} request(s), ${seen.faults.length} fault(s) applied`,
   ];
   for (const conn of c) {
-    const span = `${(conn.openedAt / 1000).toFixed(3)}-${conn.closedAt !== undefined ? `${(conn.closedAt / 1000).toFixed(3)} s` : 'still open at stop'}`;
+    // A connection the server closed ends at the server's FIN, not when the client got round to answering it.
+    const end = conn.closedBy === 'server' ? (conn.serverFinAt ?? conn.closedAt) : conn.closedAt;
+    const span = `${(conn.openedAt / 1000).toFixed(3)}-${end !== undefined ? `${(end / 1000).toFixed(3)} s` : 'still open at stop'}`;
     const close = conn.closedBy ? `, ${describeClose(conn.closedBy)}` : '';
     const tls = conn.tls ? `, TLS ${conn.tls.outcome}${conn.tls.error ? ` (${conn.tls.error})` : ''}` : '';
     const faults = seen.faults.filter((f) => f.connection === conn.id).map((f) => f.kind);
@@ -216,7 +222,16 @@ export async function serve(options: ServeOptions): Promise<number> {
 
   let keepAlive: NodeJS.Timeout | undefined;
   const signals: [NodeJS.Signals, () => void][] = [];
+  let failure: Error | undefined;
+  let onFailure: ((error: Error) => void) | undefined;
   const reason = await new Promise<string>((resolve) => {
+    // A failure inside the server (a fault that throws) must not end the process with the keys on disk and
+    // no summary: it stops serve as a signal would, and the exit says the harness failed.
+    onFailure = (error: Error): void => {
+      failure ??= error;
+      resolve('failure');
+    };
+    process.on('uncaughtException', onFailure);
     // `on`, not `once`: npx forwards the terminal's SIGINT, so one Ctrl-C can arrive twice; a second one
     // during the shutdown must not kill the process before the summary.
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -230,7 +245,8 @@ export async function serve(options: ServeOptions): Promise<number> {
   const at = clock();
   // What the client did, before our own shutdown closes what it left open.
   const seen = server.observe();
-  out(`stopping (${reason === 'duration' ? `--duration ${p.durationMs! / 1000} s` : reason})`);
+  if (failure) process.stderr.write(`regress: serve failed: ${failure.message}\n`);
+  out(`stopping (${reason === 'duration' ? `--duration ${p.durationMs! / 1000} s` : reason === 'failure' ? `the server failed: ${failure?.message}` : reason})`);
   await server.close();
   await certs?.dispose();
   out(summary(seen, at));
@@ -239,5 +255,7 @@ export async function serve(options: ServeOptions): Promise<number> {
   const gone = await refused(server.port);
   out(gone ? `stopped: 127.0.0.1:${server.port} refuses connections${certs ? '; certificates removed' : ''}` : `warning: 127.0.0.1:${server.port} still accepts connections`);
   for (const [signal, handler] of signals) process.off(signal, handler);
-  return gone ? 0 : 2;
+  if (onFailure) process.off('uncaughtException', onFailure);
+  if (!gone || reason === 'failure') return 2;
+  return reason === 'duration' ? 0 : 130;
 }

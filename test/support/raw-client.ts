@@ -39,6 +39,11 @@ export async function openWire(port: number): Promise<WireConnection> {
     socket.once('connect', resolve);
     socket.once('error', reject);
   });
+  return watchWire(socket);
+}
+
+/** Record what arrives on a connected socket (a node:net socket, or a node:tls one past its handshake). */
+export function watchWire(socket: Socket): WireConnection {
   const started = performance.now();
   const since = (): number => performance.now() - started;
   const outcome: WireOutcome = { chunks: [], bytes: Buffer.alloc(0), stillOpen: true, localPort: socket.localPort ?? 0 };
