@@ -176,12 +176,12 @@ describe('owner lookups: the kernel exact lookup, O(1) per connection', () => {
     } finally {
       delete process.env.REGRESS_SOCK_DIAG;
     }
-    expect(diag.connected).toBeGreaterThan(1000);
-    expect(diag.diagCount).toBeGreaterThan(500);
+    expect(diag.connected).toBeGreaterThan(600);
+    expect(diag.diagCount).toBeGreaterThan(300);
     expect(diag.procCount).toBe(0);
     // The probe requests carry no client token and are not the admitted client's: foreign as well.
     expect(diag.clientConnections).toBe(0);
-    expect(diag.foreign).toBeGreaterThan(1000);
+    expect(diag.foreign).toBeGreaterThan(600);
     expect(diag.worstAnswerMs).toBeLessThan(2000);
     expect(diag.unreliable).toEqual([undefined, undefined]);
   });
@@ -195,7 +195,7 @@ describe('a starved fixture makes its case error, never a verdict on the client'
     scenarios = (await loadScenarios()).filter((s) => s.meta.id === 'pool-limits');
   });
 
-  test('the event loop blocked for 3 s while the client runs: error naming the machine; the control is not', { timeout: 120_000 }, async () => {
+  test('the event loop blocked for 4 s while the client runs: error naming the machine; the control is not', { timeout: 120_000 }, async () => {
     const client = venvTarget(cache, parseClientSpec('httpx==0.28.1'));
     // A real stall of the harness's event loop (a busy wait), 50 ms after the client started.
     const starving = scenarios.map((s) => ({
@@ -209,7 +209,7 @@ describe('a starved fixture makes its case error, never a verdict on the client'
             admit: (owner: Parameters<typeof fixture.admit>[0]) => {
               fixture.admit(owner);
               setTimeout(() => {
-                const until = performance.now() + 3000;
+                const until = performance.now() + 4000;
                 while (performance.now() < until);
               }, 50);
             },
