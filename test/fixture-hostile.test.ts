@@ -226,6 +226,37 @@ describe('a starved fixture makes its case error, never a verdict on the client'
   });
 });
 
+test('a case whose HTTPS fixture another process holds open (no byte sent) ends in its usual time', { timeout: 120_000 }, async () => {
+  const scenarios = (await loadScenarios()).filter((s) => s.meta.id === 'custom-ssl-context');
+  const client = venvTarget(new EnvironmentCache(await findPython()), parseClientSpec('httpx==0.28.1'));
+  const holders: Socket[] = [];
+  const holding = scenarios.map((s) => ({
+    ...s,
+    cases: s.cases
+      .filter((c) => c.name === 'trusted-ca')
+      .map((c) => ({
+        ...c,
+        setup: async (ctx: Parameters<typeof c.setup>[0]) => {
+          const fixture = await c.setup(ctx);
+          for (const port of fixturePorts(fixture.input)) holders.push(await hold(port));
+          return fixture;
+        },
+      })),
+  }));
+  try {
+    const started = performance.now();
+    const [result] = await runJobs(planJobs(holding, [client]), { concurrency: 1 });
+    const ms = performance.now() - started;
+    console.log(`trusted-ca with its ports held: ${result!.verdict} in ${(ms / 1000).toFixed(1)} s (the case ${(result!.durationMs / 1000).toFixed(1)} s)`);
+    expect(holders.length).toBeGreaterThan(0);
+    expect(result!.verdict, result!.evidence.reason).toBe('fixed');
+    // Without a bounded close it waited for the TLS handshake timeout (120 s) of the held connection.
+    expect(ms).toBeLessThan(20_000);
+  } finally {
+    for (const h of holders) h.destroy();
+  }
+});
+
 /** Every fixture port a case's input names (its servers and its mark server). */
 function fixturePorts(input: unknown): number[] {
   return [...new Set([...JSON.stringify(input).matchAll(/https?:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1])))];
