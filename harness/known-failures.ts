@@ -61,14 +61,23 @@ function knownFileSchema(scenarios: Scenario[]) {
         .optional(),
       why: z.string().trim().min(1, { error: 'needs a non-empty "why": the reason the failure is accepted (an upstream link)' }),
       measure: z.number().nonnegative().finite().optional(),
-    }, { error: (i) => (i.code === 'unrecognized_keys' ? `unknown key ${i.keys.map((k) => `"${k}"`).join(', ')} (allowed: ${ENTRY_KEYS.join(', ')})` : undefined) })
-    .superRefine((e, ctx) => {
-      const scenario = byId.get(e.scenario);
-      if (scenario && e.case !== undefined && !scenario.cases.some((c) => c.name === e.case)) {
-        ctx.addIssue({ code: 'custom', path: ['case'], message: `unknown case '${e.case}' of ${e.scenario} (cases: ${scenario.cases.map((c) => c.name).join(', ')})` });
-      }
-    });
+    }, { error: (i) => (i.code === 'unrecognized_keys' ? `unknown key ${i.keys.map((k) => `"${k}"`).join(', ')} (allowed: ${ENTRY_KEYS.join(', ')})` : undefined) });
   return z.strictObject({ known: z.array(entry) }, { error: (i) => (i.code === 'unrecognized_keys' ? `unknown key ${i.keys.map((k) => `"${k}"`).join(', ')} (expected {"known": [ ... ]})` : undefined) });
+}
+
+/**
+ * A case must be one of its scenario's: checked on the raw entries, beside the schema, so it is reported
+ * with the entry's other problems (a zod refinement would wait until the rest of the entry is valid).
+ */
+function unknownCases(parsed: unknown, scenarios: Scenario[]): string[] {
+  const list = (parsed as { known?: unknown } | null)?.known;
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((entry: unknown, i) => {
+    const e = entry as { scenario?: unknown; case?: unknown } | null;
+    const scenario = scenarios.find((s) => s.meta.id === e?.scenario);
+    if (!scenario || typeof e?.case !== 'string' || scenario.cases.some((c) => c.name === e.case)) return [];
+    return [`known[${i}].case: unknown case '${e.case}' of ${scenario.meta.id} (cases: ${scenario.cases.map((c) => c.name).join(', ')})`];
+  });
 }
 
 /** `known[2].client` from a zod issue path. */
@@ -95,10 +104,14 @@ export function parseKnownFailures(text: string, path: string, scenarios: Scenar
     throw new KnownFileError(`${path}: not JSON: ${(error as Error).message}`);
   }
   const checked = knownFileSchema(scenarios).safeParse(parsed);
-  if (!checked.success) {
-    const lines = checked.error.issues.map((i) => `${path}: ${i.path.length ? `${where(i.path)}: ` : ''}${i.message}`);
-    throw new KnownFileError(lines.join('\n'));
-  }
+  const lines = [
+    ...(checked.success ? [] : checked.error.issues.map((i) => `${path}: ${i.path.length ? `${where(i.path)}: ` : ''}${i.message}`)),
+    ...unknownCases(parsed, scenarios).map((line) => `${path}: ${line}`),
+  ];
+  // In file order: the top level first, then entry by entry.
+  const entryIndex = (line: string): number => Number(/: known\[(\d+)\]/.exec(line)?.[1] ?? -1);
+  lines.sort((a, b) => entryIndex(a) - entryIndex(b));
+  if (!checked.success || lines.length) throw new KnownFileError(lines.join('\n'));
   return checked.data.known.map((e) => ({
     scenario: e.scenario,
     why: e.why,
