@@ -166,3 +166,19 @@ test('run --known with a misspelt key exits 2 with one line', async () => {
     await rm(dir, { recursive: true, force: true });
   }
 }, 120_000);
+
+test('run --known with the shipped example accepts a real reproduction; --json carries the marks', async () => {
+  const run = await execa(
+    process.execPath,
+    [join(ROOT, 'bin', 'regress.js'), 'run', '--client', 'httpx==0.28.1', '-s', 'stream-double-cancel', '--case', 'double-cancel', '--known', join(ROOT, 'examples', 'known', 'httpx.json'), '--json', '--no-report'],
+    { reject: false, cwd: ROOT },
+  );
+  const out = JSON.parse(run.stdout) as { results: CaseResult[]; known: { accepted: { why: string }[]; fresh: unknown[]; unmatched: string[] } };
+  expect(out.results.map((r) => r.verdict), run.stderr).toEqual(['reproduced']);
+  expect(out.known.accepted).toEqual([expect.objectContaining({ scenario: 'stream-double-cancel', case: 'double-cancel', why: expect.stringMatching(/encode\/httpx#3782/) })]);
+  expect(out.known.fresh).toEqual([]);
+  // The other three entries name scenarios this run did not select: listed, not hidden, not failing.
+  expect(out.known.unmatched).toHaveLength(3);
+  expect(run.stderr).toMatch(/^known entry matched no result in this run: h2-stream-slots × httpx>=0\.28\.1$/m);
+  expect(run.exitCode, run.stderr).toBe(0);
+}, 120_000);

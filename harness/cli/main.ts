@@ -127,14 +127,16 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
       process.exitCode = EXIT.reproduced;
       return;
     }
-    if (options.json) process.stdout.write(`${JSON.stringify({ results: sortResults(outcome.results) }, null, 2)}\n`);
+    const split = known && knownFile ? splitKnown(outcome.results, known) : null;
+    // With --known, --json carries the marks as results.json does (which reproductions are known, which new).
+    const marked = split && knownFile ? { known: knownMarks(split, knownFile) } : {};
+    if (options.json) process.stdout.write(`${JSON.stringify({ results: sortResults(outcome.results), ...marked }, null, 2)}\n`);
     else process.stdout.write(`\n${verdictTable(outcome.results)}\n\n${summaryLine(outcome.results, performance.now() - started)}\n`);
     if (outcome.reportDir) process.stderr.write(`report: ${outcome.reportDir}/report.html\n`);
-    if (!known || !knownFile) {
+    if (!split || !knownFile) {
       process.exitCode = exitCodeAfter(outcome);
       return;
     }
-    const split = splitKnown(outcome.results, known);
     const out = options.json ? process.stderr : process.stdout;
     for (const line of knownLines(split, knownFile)) out.write(`${line}\n`);
     process.exitCode = exitCodeAfter({ results: outcome.results.filter((r) => r.verdict !== 'reproduced' || split.fresh.includes(r)), interrupted: outcome.interrupted });
