@@ -128,8 +128,10 @@ export function entryMatches(entry: KnownFailure, result: CaseResult): boolean {
   const client = parseClient(entry.client);
   if (!client || !result.installed) return false;
   const installed = Object.entries(result.installed.packages).find(([name]) => normalise(name) === client.name)?.[1];
-  // satisfies() follows PEP 440: `==0.28.1` accepts the local version 0.28.1+build.
-  return typeof installed === 'string' && (client.specifier === '' || satisfies(installed, client.specifier));
+  // satisfies() follows PEP 440: `==0.28.1` accepts the local version 0.28.1+build. Pre-releases count:
+  // the entry is matched against a release that ran, not choosing one to install (packaging's
+  // `contains(v, prereleases=True)`), so `httpx>=0.28.1` covers a run of 1.0.0b1.
+  return typeof installed === 'string' && (client.specifier === '' || satisfies(installed, client.specifier, { prereleases: true }));
 }
 
 /** Whether a reproduction's measure is within what the entry accepts (or there is nothing to compare). */

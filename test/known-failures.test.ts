@@ -45,6 +45,9 @@ describe('client: a PEP 440 specifier against the installed release', () => {
     expect(knownEntryFor(result('httpx==0.24.1', '0.24.1', 'reproduced'), known)).toBeUndefined();
     expect(knownEntryFor(result('httpx2', '2.6.0', 'reproduced', 's', 'c', 'httpx2'), known)).toBeUndefined();
     expect(knownEntryFor(result('httpx', '0.29.0', 'reproduced', 'other'), known)).toBeUndefined();
+    // A pre-release that ran is a release that ran.
+    expect(knownEntryFor(result('httpx==1.0.0b1', '1.0.0b1', 'reproduced'), known)).toBeDefined();
+    expect(knownEntryFor(result('httpx==0.25.0rc1', '0.25.0rc1', 'reproduced'), known)).toBeUndefined();
   });
 
   test('an exact pin matches its local versions; a bare name matches every release of that package', () => {
