@@ -10,6 +10,7 @@ import { InstallError } from './runtime/python-env.ts';
 import { type Job, type RunEvent, runJobs, startPreparing, uniqueClients } from './runner.ts';
 import { newRunId, ReportWriter } from './report/writer.ts';
 import type { PreparedClient } from './runtime/target.ts';
+import type { KnownMarks } from './known-failures.ts';
 import type { CaseResult } from './types.ts';
 
 export class BadInput extends Error {
@@ -39,6 +40,8 @@ export interface SessionOptions {
   onEvent?: (event: RunEvent) => void;
   /** Release what the targets hold (containers) when the session ends. */
   dispose?: () => Promise<void>;
+  /** `run --known`: marks reproductions known or new in the reports. */
+  known?: (results: CaseResult[]) => KnownMarks;
 }
 
 export interface SessionOutcome {
@@ -51,7 +54,7 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
   const id = newRunId();
   if (options.reportRoot) await checkWritable(options.reportRoot);
   const writer = options.reportRoot
-    ? new ReportWriter(options.reportRoot, { id, startedAt: new Date().toISOString(), planned: jobs.length, command: options.command })
+    ? new ReportWriter(options.reportRoot, { id, startedAt: new Date().toISOString(), planned: jobs.length, command: options.command }, options.known)
     : null;
   const stop = new AbortController();
   resetStopping();

@@ -6,14 +6,14 @@
 // hold); 2 any error with nothing reproduced, or bad input (one line on stderr); 130 interrupted.
 import { Command, CommanderError, Option } from 'commander';
 import { IndexError } from '../package-index.ts';
-import { KnownFileError, readKnownFailures, splitKnown } from '../known-failures.ts';
+import { KnownFileError, knownLines, knownMarks, readKnownFailures, splitKnown } from '../known-failures.ts';
 import { InstallError } from '../runtime/python-env.ts';
 import { planJobs } from '../runner.ts';
 import { ConfigError } from '../project-config.ts';
 import { ScenarioSourceError, selectScenarios, UnknownScenarioError } from '../scenarios.ts';
 import { BadInput, runSession } from '../session.ts';
 import { parseClientSpec, SpecError } from '../spec.ts';
-import type { ScenarioStatus } from '../types.ts';
+import type { CaseResult, ScenarioStatus } from '../types.ts';
 import { lockedSpecs, singleClient } from './client-inputs.ts';
 import {
   checkCases,
@@ -95,7 +95,7 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
       .addOption(new Option('--requirements <file>', 'lock file whose pins make a client: a pinned requirements.txt, pylock.toml or uv.lock, or git:REF:PATH (repeatable)').argParser(collect))
       .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
       .addOption(new Option('--case <name>', 'case name (repeatable; default: all)').argParser(collect))
-      .option('--known <file>', 'JSON file of accepted failures ({"known": [{"scenario", "case"?, "client"?, "why"}]}): they stay reproduced in every report but do not fail the exit code'),
+      .option('--known <file>', 'JSON file of accepted failures ({"known": [{"scenario", "case"?, "client"? (a PEP 440 specifier: httpx>=0.28.1), "why", "measure"?}]}): they stay reproduced, marked known, in every report but do not fail the exit code'),
   )).action(async (options: CommonOptions & RuntimeOptions & { client?: string[]; requirements?: string[]; scenario?: string[]; case?: string[]; known?: string }) => {
     const started = performance.now();
     const explicit = Boolean(options.client || options.requirements);
@@ -109,7 +109,9 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
     phase('scenarios loaded', String(scenarios.length));
     checkCases(scenarios, options.case ?? []);
     const known = options.known ? await readKnownFailures(options.known, all) : null;
-    const outcome = await runSession(planJobs(scenarios, targets, options.case ?? []), sessionOptions(options, dispose)).catch((error: unknown) => {
+    const knownFile = options.known;
+    const marks = known && knownFile ? { known: (results: CaseResult[]) => knownMarks(splitKnown(results, known), knownFile) } : {};
+    const outcome = await runSession(planJobs(scenarios, targets, options.case ?? []), { ...sessionOptions(options, dispose), ...marks }).catch((error: unknown) => {
       // Bad input noticed after reproductions (clients are prepared while others' cases run): for `run`,
       // exit 1 means "something reproduced", and nothing may hide that. Accepted failures (--known) do
       // not count, as everywhere in `run`. Other commands give exit 1 other meanings and keep exit 2.
@@ -125,18 +127,18 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
       process.exitCode = EXIT.reproduced;
       return;
     }
-    if (options.json) process.stdout.write(`${JSON.stringify({ results: sortResults(outcome.results) }, null, 2)}\n`);
+    const split = known && knownFile ? splitKnown(outcome.results, known) : null;
+    // With --known, --json carries the marks as results.json does (which reproductions are known, which new).
+    const marked = split && knownFile ? { known: knownMarks(split, knownFile) } : {};
+    if (options.json) process.stdout.write(`${JSON.stringify({ results: sortResults(outcome.results), ...marked }, null, 2)}\n`);
     else process.stdout.write(`\n${verdictTable(outcome.results)}\n\n${summaryLine(outcome.results, performance.now() - started)}\n`);
     if (outcome.reportDir) process.stderr.write(`report: ${outcome.reportDir}/report.html\n`);
-    if (!known) {
+    if (!split || !knownFile) {
       process.exitCode = exitCodeAfter(outcome);
       return;
     }
-    const split = splitKnown(outcome.results, known);
     const out = options.json ? process.stderr : process.stdout;
-    for (const { result, why } of split.accepted) out.write(`known: ${result.scenario}/${result.case} × ${result.client} reproduced (accepted: ${why})\n`);
-    for (const k of split.stale) out.write(`known failure no longer reproduces, remove it from ${options.known}: ${k.scenario}${k.case ? `/${k.case}` : ''}${k.client ? ` × ${k.client}` : ''}\n`);
-    for (const r of split.fresh) out.write(`NEW: ${r.scenario}/${r.case} × ${r.client} reproduced: ${r.evidence.reason}\n`);
+    for (const line of knownLines(split, knownFile)) out.write(`${line}\n`);
     process.exitCode = exitCodeAfter({ results: outcome.results.filter((r) => r.verdict !== 'reproduced' || split.fresh.includes(r)), interrupted: outcome.interrupted });
   });
 
@@ -295,7 +297,8 @@ export async function main(argv: string[]): Promise<number> {
       error instanceof ScenarioSourceError ||
       error instanceof ConfigError
     ) {
-      process.stderr.write(`regress: ${error.message}\n`);
+      // One line per problem (a known-failures file lists each of its problems).
+      for (const line of error.message.split('\n')) process.stderr.write(`regress: ${line}\n`);
       return EXIT.error;
     }
     process.stderr.write(`regress: internal error: ${(error as Error).stack ?? error}\n`);
