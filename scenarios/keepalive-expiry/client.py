@@ -31,6 +31,8 @@ async def short_expiry(ctx, data, api):
     try:
         kwargs = api.limits_kwargs(keepalive_expiry=data["keepaliveExpiry"])
     except rc.Unsupported as exc:
+        # The evidence keeps what the release's API answered, then the case is not-applicable.
+        ctx.record("configure", ctx.clock(), ok=False, unsupported=str(exc))
         raise rc.NotApplicable(str(exc))
     ctx.fact("configured_with", "Limits(keepalive_expiry=%s)" % data["keepaliveExpiry"])
     client = api.async_client(**kwargs)
