@@ -39,6 +39,11 @@ export interface SessionOptions {
   onEvent?: (event: RunEvent) => void;
   /** Release what the targets hold (containers) when the session ends. */
   dispose?: () => Promise<void>;
+  /**
+   * Results the command adds once every case finished, before the report is written (smoke: an error when
+   * no check ran for a client). Not called after Ctrl-C.
+   */
+  conclude?: (results: CaseResult[]) => CaseResult[];
 }
 
 export interface SessionOutcome {
@@ -125,6 +130,7 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
     // Killing clients makes the run finish quickly too: the abort signal, not the race, says what happened.
     const wasInterrupted = stop.signal.aborted;
     if (wasInterrupted) await cleanedUp;
+    else if (options.conclude) finished.push(...options.conclude([...finished]));
     await writer?.finish(finished, wasInterrupted);
     phase('report written', writer?.dir ?? 'none');
     return { results: finished, interrupted: wasInterrupted, reportDir: writer?.dir ?? null };
