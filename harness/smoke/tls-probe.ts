@@ -71,22 +71,23 @@ export async function probeTls(url: string, timeoutS: number): Promise<TlsProbe>
   const parsed = new URL(url);
   const target = { host: parsed.hostname.replace(/^\[|\]$/g, ''), port: Number(parsed.port || 443), timeoutMs: Math.round(timeoutS * 1000) };
   const probe: TlsProbe = { versions: {}, offered: [] };
+  // All versions at once: a server that accepts connections and never answers costs one timeout, not four.
+  const results = await Promise.all(TLS_VERSIONS.map((version) => handshakeAt(target, version)));
   let leaf: Buffer | null = null;
-  // One at a time, newest first: the leaf comes from the best handshake the server makes.
-  for (const version of [...TLS_VERSIONS].reverse()) {
-    const result = await handshakeAt(target, version);
+  TLS_VERSIONS.forEach((version, i) => {
+    const result = results[i]!;
     probe.versions[version] = result.ok ? true : result.why;
-    if (result.ok) {
-      probe.offered.unshift(version);
-      leaf ??= result.leaf;
-    }
-    // Nothing listens: no other version will answer either.
-    if (!result.ok && /^(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND)$/.test(result.why)) {
-      probe.problem = `cannot connect: ${result.why}`;
-      break;
-    }
+    if (result.ok) probe.offered.push(version);
+    // The leaf of the newest version the server speaks.
+    if (result.ok && result.leaf) leaf = result.leaf;
+  });
+  const refused = results.find((r): r is { ok: false; why: string } => !r.ok && /^(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND)$/.test(r.why));
+  if (!probe.offered.length && refused) probe.problem = `cannot connect: ${refused.why}`;
+  try {
+    if (leaf) await findIssuer(probe, new x509.X509Certificate(new Uint8Array(leaf as Buffer)), target.timeoutMs);
+  } catch (error) {
+    probe.problem = `the served certificate could not be read: ${(error as Error).message}`;
   }
-  if (leaf) await findIssuer(probe, new x509.X509Certificate(new Uint8Array(leaf)), target.timeoutMs);
   return probe;
 }
 
