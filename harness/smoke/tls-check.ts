@@ -197,10 +197,12 @@ function refineCause(
   served: CertificateSummary | null,
 ): { cause: TlsCause; what: string; chain?: Record<string, unknown> } {
   if (h.stage === 'verify' && h.verifyCode !== undefined && ISSUER_MISSING.has(h.verifyCode) && served) {
-    const issuerSent = chain ? chain.some((c) => c.subject === served.issuer) : null;
+    // What the client received (Python 3.10+), else what the harness's probe received.
+    const sent = chain?.map((c) => c.subject) ?? probe?.sent ?? null;
+    const issuerSent = sent ? sent.slice(1).includes(served.issuer) : null;
     const facts = {
-      certificatesSent: chain?.length ?? null,
-      sent: chain?.map((c) => c.subject) ?? null,
+      certificatesSent: sent?.length ?? null,
+      sent,
       leafIssuer: served.issuer,
       issuerSent,
       // The client's trust alone, with what the server sent: the handshake above said no.
@@ -208,7 +210,7 @@ function refineCause(
       ...(probe?.missingIssuer ? { issuerFetched: probe.missingIssuer.problem ? { url: probe.missingIssuer.url, problem: probe.missingIssuer.problem } : { url: probe.missingIssuer.url, subject: probe.missingIssuer.subject } } : {}),
       ...(completion ? { trustCompletesWithIssuer: Boolean(completion.ok) } : {}),
     };
-    const sentText = chain ? `the server sent ${chain.length} certificate(s) (${chain.map((c) => c.subject).join(', ')})` : 'the certificates the server sent are unknown (Python before 3.10)';
+    const sentText = sent ? `the server sent ${sent.length} certificate(s) (${sent.join(', ')})` : 'the certificates the server sent are unknown';
     if (completion?.ok && issuerSent !== true) {
       return {
         cause: 'incomplete-chain',

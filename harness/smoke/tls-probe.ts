@@ -2,13 +2,15 @@
 // facts the TLS judge can name a cause from when the client's handshake fails:
 //   versions      which protocol versions the server accepts, one handshake per version (TLS 1.0 and 1.1
 //                 need OpenSSL's security level 0 on this side; the probe verifies nothing);
+//   sent          the subjects of the certificates the server sent, leaf first. Node completes a peer chain
+//                 from its context's store, so this handshake's store holds only the leaf: nothing is added;
 //   missingIssuer when the leaf's issuer is not among the certificates the server sent and the leaf names
 //                 where its issuer is published (Authority Information Access, caIssuers), that
-//                 certificate, fetched with a size and time bound: the client program then tries its own
-//                 trust with it, which tells an incomplete chain (the server forgot its intermediate) from a
-//                 CA the client does not trust.
-// The count of certificates the server sent comes from the client program (Python's unverified chain):
-// Node completes the peer chain from its own store, so its count would not be the server's.
+//                 certificate, fetched with a size and time bound (only then: a server that sends its
+//                 chain costs no fetch): the client program then tries its own trust with it, which tells
+//                 an incomplete chain (the server forgot its intermediate) from a CA the client does not
+//                 trust.
+// The client program records what it received too (Python's unverified chain); the judge uses that.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';
@@ -29,6 +31,8 @@ export interface TlsProbe {
   versions: Partial<Record<TlsVersion, true | string>>;
   /** The versions the server accepted. */
   offered: TlsVersion[];
+  /** Subjects of the certificates the server sent, leaf first. */
+  sent?: string[];
   /** The leaf's caIssuers URLs (Authority Information Access), when it names any. */
   caIssuers?: string[];
   /** The leaf's issuer fetched from caIssuers: base64 DER, or why it could not be had. */
@@ -84,11 +88,48 @@ export async function probeTls(url: string, timeoutS: number): Promise<TlsProbe>
   const refused = results.find((r): r is { ok: false; why: string } => !r.ok && /^(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND)$/.test(r.why));
   if (!probe.offered.length && refused) probe.problem = `cannot connect: ${refused.why}`;
   try {
-    if (leaf) await findIssuer(probe, new x509.X509Certificate(new Uint8Array(leaf as Buffer)), target.timeoutMs);
+    if (leaf) {
+      const cert = new x509.X509Certificate(new Uint8Array(leaf as Buffer));
+      const sent = await sentChain(target, cert.toString('pem'));
+      if (sent) probe.sent = sent;
+      if (sent && !sent.slice(1).includes(cert.issuer)) await findIssuer(probe, cert, target.timeoutMs);
+    }
   } catch (error) {
     probe.problem = `the served certificate could not be read: ${(error as Error).message}`;
   }
   return probe;
+}
+
+/** The subjects the server sent: a handshake whose store holds only the leaf, so Node adds no issuer. */
+function sentChain(target: Target, leafPem: string): Promise<string[] | null> {
+  return new Promise((resolve) => {
+    const socket = tls.connect({
+      host: target.host,
+      port: target.port,
+      ...(isIP(target.host) ? {} : { servername: target.host }),
+      ca: [leafPem],
+      ciphers: 'DEFAULT@SECLEVEL=0',
+      minVersion: 'TLSv1',
+      rejectUnauthorized: false,
+    });
+    const done = (result: string[] | null): void => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.setTimeout(target.timeoutMs, () => done(null));
+    socket.once('error', () => done(null));
+    socket.once('secureConnect', () => {
+      const subjects: string[] = [];
+      const seen = new Set<unknown>();
+      for (let c: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true); c && c.raw && !seen.has(c); c = c.issuerCertificate) {
+        seen.add(c);
+        subjects.push(new x509.X509Certificate(new Uint8Array(c.raw)).subject);
+        // A self-signed certificate is its own issuerCertificate.
+        if (c.issuerCertificate === c) break;
+      }
+      done(subjects);
+    });
+  });
 }
 
 /** The leaf's issuer from its caIssuers URL (http only, as RFC 5280 publishes them), when it names one. */
