@@ -252,7 +252,7 @@ describe('regress smoke never passes unchecked', () => {
 
 describe('regress smoke: TLS causes a server gets wrong', () => {
   test('a server that sends only its leaf: incomplete-chain, with the certificates sent and whether the trust completes the chain', async () => {
-    const { service, root } = await canaries.serveChain(false);
+    const { service, root, issuerFetches } = await canaries.serveChain(false);
     const run = await smoke(['--url', service.url, '--client', CLIENT, '--ca', root, '--min-days', '3', '--health', '/healthz'], canaries.tmp);
     expect(run.exitCode, explain(run)).toBe(1);
     const tls = run.check('tls');
@@ -265,13 +265,16 @@ describe('regress smoke: TLS causes a server gets wrong', () => {
       trustCompletesWithIssuer: true,
       issuerFetched: { subject: expect.stringMatching(/^CN=regress per-run intermediate CA/) },
     });
+    expect(issuerFetches()).toBe(1);
   });
 
   test('the same chain sent whole (leaf and intermediate) passes', async () => {
-    const { service, root } = await canaries.serveChain(true);
+    const { service, root, issuerFetches } = await canaries.serveChain(true);
     const run = await smoke(['--url', service.url, '--client', CLIENT, '--ca', root, '--min-days', '3', '--health', '/healthz'], canaries.tmp);
     expect(run.exitCode, explain(run)).toBe(0);
     expect(run.check('tls').verdict).toBe('fixed');
+    // A server that sends its chain costs no fetch of the issuer.
+    expect(issuerFetches()).toBe(0);
   });
 
   test('a leaf from a CA the client does not trust, with no issuer to fetch, stays unknown-ca and says what was sent', async () => {
@@ -298,11 +301,15 @@ describe('regress smoke: TLS causes a server gets wrong', () => {
     const v12 = await canaries.serveWith({ tls: { cert, key, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' } });
     const run = await smoke(['--url', v12.url, '--client', CLIENT, '--ca', canaries.certs.ca.certPath, '--min-days', '3', '--health', '/healthz'], canaries.tmp);
     expect(run.exitCode, explain(run)).toBe(0);
-    expect((run.check('tls').evidence.details!.handshake as { version: string }).version).toBe('TLSv1.2');
+    expect(run.check('tls').evidence.details!.handshake).toMatchObject({ version: 'TLSv1.2', serverVersions: ['TLSv1.2'] });
   });
 });
 
 describe('regress smoke: what a check reads', () => {
+  beforeAll(async () => {
+    if (!existsSync(snapshot)) await smoke(checks(good.url, '--update-snapshot'), canaries.tmp);
+  });
+
   test('a health path that redirects to itself: redirect-loop, with the Location chain', async () => {
     const loop = await canaries.serve(canaries.certs.trusted, { redirectLoop: true });
     const run = await smoke(['--url', loop.url, '--client', CLIENT, '--ca', canaries.certs.ca.certPath, '--min-days', '3', '--health', '/healthz'], canaries.tmp);

@@ -234,7 +234,7 @@ function http2Lines(results: CaseResult[]): string[] {
   for (const client of clients) {
     const tls = results.find((r) => r.client === client && r.case === 'tls');
     const unusable = (tls?.evidence.details?.handshake as { http2?: { usable: boolean; why: string } } | undefined)?.http2;
-    const skipped = results.filter((r) => r.client === client && r.verdict === 'not-applicable' && /HTTP\/2/.test(r.evidence.reason));
+    const skipped = sortResults(results.filter((r) => r.client === client && r.verdict === 'not-applicable' && /HTTP\/2/.test(r.evidence.reason)));
     if (!skipped.length && !(unusable && !unusable.usable)) continue;
     const why = unusable?.why ?? skipped[0]!.evidence.reason;
     const ran = tls ? '; the TLS check ran over HTTP/1.1' : '';

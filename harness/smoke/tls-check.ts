@@ -128,6 +128,9 @@ export function judgeTls(input: JudgeInput, minDays: number, now = Date.now()): 
     // --http2 asked of a client that cannot speak it: the check ran, its request over HTTP/1.1.
     ...(facts.http2 ? { http2: facts.http2 } : {}),
   };
+  // The versions the server accepts (the harness's probe) beside those the client allows, pass or fail.
+  const probe = input.input.probe as TlsProbe | undefined;
+  if (probe) Object.assign(handshake, { serverVersions: probe.offered, clientVersions: h.clientVersions ?? null });
   if (h.ok) {
     // The client must agree: the release's own request over the same trust succeeds at the TLS layer.
     if (clientRefused) {
@@ -147,13 +150,11 @@ export function judgeTls(input: JudgeInput, minDays: number, now = Date.now()): 
     }
     return { verdict: 'fixed', reason: `handshake verified: ${summary}; the client agrees (${handshake.clientRequest})`, details: { handshake } };
   }
-  const probe = input.input.probe as TlsProbe | undefined;
   const chain = servedChain(facts.servedChainDer as string[] | null | undefined, now);
   const completion = facts.completedWithIssuer as { ok?: boolean; verifyCode?: number; verifyMessage?: string } | undefined;
   const named = refineCause(h, handshakeCause(h), chain, probe, completion, served);
   const { cause, what } = named;
   if (named.chain) Object.assign(handshake, { chain: named.chain });
-  if (probe) Object.assign(handshake, { serverVersions: probe.offered, clientVersions: h.clientVersions ?? null });
   // The client must fail too, at the same layer: a handshake our code could not make but the client could
   // would mean the check used other settings than the client's.
   const connectFailed = !request.ok && (request.error?.kind === 'connect' || request.error?.kind === 'connect-timeout');

@@ -26,7 +26,7 @@ export interface Canaries {
    * is published (caIssuers, a loopback HTTP server started here). The server sends the leaf alone, or
    * leaf and intermediate.
    */
-  serveChain(sendIntermediate: boolean): Promise<{ service: CanaryService; root: string }>;
+  serveChain(sendIntermediate: boolean): Promise<{ service: CanaryService; root: string; issuerFetches: () => number }>;
   close(): Promise<void>;
 }
 
@@ -41,7 +41,9 @@ export async function startCanaries(): Promise<Canaries> {
   };
   // Where the intermediates are published (the path names the one asked for).
   const published = new Map<string, Buffer>();
+  const fetched: string[] = [];
   const aia = createServer((request, response) => {
+    fetched.push(request.url ?? '');
     const der = published.get(request.url ?? '');
     response.writeHead(der ? 200 : 404, { 'content-type': 'application/pkix-cert' }).end(der ?? '');
   });
@@ -58,7 +60,7 @@ export async function startCanaries(): Promise<Canaries> {
       const chain = await certs.issueViaIntermediate({ caIssuersUrl: `${aiaBase}${path}` });
       published.set(path, chain.intermediate.der);
       const service = await serveWith({ tls: { cert: sendIntermediate ? chain.fullChain : chain.leaf.cert, key: chain.leaf.key } });
-      return { service, root: chain.root.certPath };
+      return { service, root: chain.root.certPath, issuerFetches: () => fetched.filter((p) => p === path).length };
     },
     close: async () => {
       aia.closeAllConnections();
