@@ -20,8 +20,9 @@ The input's ``check`` says which check:
 * ``document`` GET url+path and return the JSON body (the OpenAPI document, or an endpoint whose JSON shape
                is compared); the comparison itself happens in the harness (api-smart-diff).
 
-Bodies are streamed and read up to ``maxBodyBytes`` (the rest is not read): a health path that answers a
-gigabyte costs the check a few megabytes, and the step says where the body was cut.
+Bodies are streamed and read up to ``maxBodyBytes`` (--max-body; the rest is never read): a health path
+that answers a gigabyte costs the check that bound, not the gigabyte, and the step says where the body was
+cut (``cutAt``).
 """
 
 import base64
