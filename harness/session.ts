@@ -42,6 +42,11 @@ export interface SessionOptions {
   dispose?: () => Promise<void>;
   /** `run --known`: marks reproductions known or new in the reports. */
   known?: (results: CaseResult[]) => KnownMarks;
+  /**
+   * Results the command adds once every case finished, before the report is written (smoke: an error when
+   * no check ran for a client). Not called after Ctrl-C.
+   */
+  conclude?: (results: CaseResult[]) => CaseResult[];
 }
 
 export interface SessionOutcome {
@@ -128,6 +133,7 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
     // Killing clients makes the run finish quickly too: the abort signal, not the race, says what happened.
     const wasInterrupted = stop.signal.aborted;
     if (wasInterrupted) await cleanedUp;
+    else if (options.conclude) finished.push(...options.conclude([...finished]));
     await writer?.finish(finished, wasInterrupted);
     phase('report written', writer?.dir ?? 'none');
     return { results: finished, interrupted: wasInterrupted, reportDir: writer?.dir ?? null };
