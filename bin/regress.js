@@ -1,21 +1,25 @@
 #!/usr/bin/env node
 // Entry point for `npx regress`. In a checkout the harness is TypeScript run by Node's own type stripping
-// (Node >= 22.18; npm and npx put the project's Node 24, a devDependency, first on PATH). An installed
+// (see "engines"; npm and npx put the project's Node 24, a devDependency, first on PATH). An installed
 // package runs the JavaScript compiled into dist/ (`npm run build`, run by `npm pack`): Node does not strip
 // types inside node_modules, and the package ships no TypeScript.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 22 || (major === 22 && minor < 18)) {
-  // Started directly (./node_modules/.bin/regress, `node bin/regress.js`) by an older Node on PATH: run
+// The Nodes regress runs on are package.json's "engines", read here rather than restated, so the check and
+// its message cannot drift from what npm is told (semver: npm's own range grammar).
+const engines = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).engines.node;
+const satisfies = createRequire(import.meta.url)('semver/functions/satisfies');
+if (!satisfies(process.versions.node, engines)) {
+  // Started directly (./node_modules/.bin/regress, `node bin/regress.js`) by another Node on PATH: run
   // under the project's own Node (the `node` devDependency) when there is one, rather than asking for npx,
   // whose start-up costs most of a second on every call.
   const own = findOwnNode();
   if (!own) {
     process.stderr.write(
-      `regress: Node ${process.versions.node} is too old (needs >= 22.18, see "engines"); run it through npx or npm with a newer Node first on PATH\n`,
+      `regress: Node ${process.versions.node} is not supported (package.json "engines": node ${engines}); run it with such a Node first on PATH, or through npx or npm in a checkout that brings its own\n`,
     );
     process.exit(2);
   }

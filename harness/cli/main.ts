@@ -5,6 +5,7 @@
 // 1 any reproduced, whatever else happened: nothing may hide a reproduction (verify: the pair does not
 // hold); 2 any error with nothing reproduced, or bad input (one line on stderr); 130 interrupted.
 import { Command, CommanderError, Option } from 'commander';
+import { createRequire } from 'node:module';
 import { IndexError } from '../package-index.ts';
 import { KnownFileError, readKnownFailures, splitKnown } from '../known-failures.ts';
 import { InstallError } from '../runtime/python-env.ts';
@@ -49,6 +50,8 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
   const program = new Command('regress')
     .description('Reproduce documented HTTP client failures against local servers and judge real releases.')
     .exitOverride()
+    // The package's own version, by self-reference (package.json "exports"): right in a checkout and installed.
+    .version((createRequire(import.meta.url)('regress/package.json') as { version: string }).version, '-V, --version', 'print the version of regress')
     .option('--verbose', 'log each phase with its time on stderr (as REGRESS_DEBUG=1 does)')
     .hook('preAction', (command) => {
       if (command.opts().verbose) enablePhaseLog();
@@ -270,6 +273,7 @@ const LIGHT_COMMANDS = new Set(['list', 'run', 'verify', 'images', 'bisect', 'di
 
 async function registrationsFor(argv: string[]): Promise<((program: Command) => void)[]> {
   const command = argv.find((a) => !a.startsWith('-'));
+  if (command === undefined && (argv.includes('--version') || argv.includes('-V'))) return [];
   if (command !== undefined && LIGHT_COMMANDS.has(command)) return [];
   const [soak, serve, smoke] = await Promise.all([import('./soak-command.ts'), import('./serve-command.ts'), import('./smoke-command.ts')]);
   return [soak.addSoakCommand, serve.registerServe, smoke.registerSmoke];
