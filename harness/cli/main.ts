@@ -1,5 +1,6 @@
 // `regress`: list scenarios, run them against client specs, verify a broken/fixed pair, bisect releases,
-// regenerate the scenario READMEs' version tables, scaffold a project's own scenario (`new`). Every command
+// regenerate the scenario READMEs' version tables, scaffold a project's own scenario (`new`) and hold it to
+// its expectations.json (`check`). Every command
 // that loads scenarios takes the project's folders (--scenarios, regress.config.json).
 // Exit codes: 0 every verdict fixed or not-applicable (verify: the pair holds; bisect: boundary found);
 // 1 any reproduced, whatever else happened: nothing may hide a reproduction (verify: the pair does not
@@ -30,6 +31,7 @@ import {
 } from './common.ts';
 import { summaryLine, verdictTable } from './output.ts';
 import { newCommand } from './new-command.ts';
+import { registerCheck } from './check-command.ts';
 import { scenariosFor } from './scenario-folders.ts';
 import { evidenceLines, sideBySide } from './side-by-side.ts';
 import { phase, enablePhaseLog } from '../runtime/phase-log.ts';
@@ -261,6 +263,7 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
     .action(async (id: string, options: { dir?: string }) => {
       process.exitCode = await newCommand(id, options);
     });
+  registerCheck(program);
   for (const register of extraCommands) register(program);
 
   return program;
@@ -269,7 +272,7 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
 // soak, serve and smoke bring fixtures, certificates and OpenAPI diffing with them (about a second of
 // module loading on this machine): they are registered only when the command line may name them, so `run`
 // and the other light commands start their work without paying for them (start-up is part of the gate).
-const LIGHT_COMMANDS = new Set(['list', 'run', 'verify', 'images', 'bisect', 'diff', 'tables', 'sentinels', 'new']);
+const LIGHT_COMMANDS = new Set(['list', 'run', 'verify', 'images', 'bisect', 'diff', 'tables', 'sentinels', 'new', 'check']);
 
 async function registrationsFor(argv: string[]): Promise<((program: Command) => void)[]> {
   const command = argv.find((a) => !a.startsWith('-'));
