@@ -7,7 +7,7 @@
 // actionlint (the real binary) checks the example workflows and a workflow using the action.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parse } from 'yaml';
@@ -305,6 +305,25 @@ describe('action.yml', () => {
     expect(performance.now() - started).toBeLessThan(30_000);
   });
 
+  test('a lock the pull request adds (none at the base) passes with a line saying why: there is no base client', async () => {
+    const repo = join(work, 'new-lock');
+    await mkdir(repo, { recursive: true });
+    const git = gitIn(repo);
+    await git('init', '--quiet', '-b', 'main');
+    await writeFile(join(repo, 'README.md'), 'a project\n');
+    await git('add', '.');
+    await git('commit', '--quiet', '-m', 'start');
+    await git('checkout', '--quiet', '-b', 'add-lock');
+    await copyFile(join(locks, 'httpx-0.24.1', 'requirements.txt'), join(repo, 'requirements.txt'));
+    await git('add', '.');
+    await git('commit', '--quiet', '-m', 'pin httpx');
+    const { exitCode, ran, outputs, summary } = await runAction(repo, { baseRef: 'main' });
+    expect(exitCode).toBe(0);
+    expect(ran).toEqual(['Did the lock file change?']);
+    expect(outputs.changed!.changed).toBe('false');
+    expect(summary).toContain('`requirements.txt` is new (not in `main`): no base client to compare with; its later changes are gated, the gate passes.');
+  });
+
   test('artifact names differ per job, per input and per attempt; artifact-name overrides', async () => {
     const repo = await repository('names', '0.25.2', '0.25.2');
     const name = async (options: RunOptions) => (await runAction(repo, { baseRef: 'main', stopAfter: 'changed', ...options })).outputs.changed!['artifact-name']!;
@@ -361,7 +380,9 @@ describe.skipIf(!actionlint && !inCI)('actionlint', () => {
   });
 
   test('the example workflows pass actionlint', async () => {
-    const result = await execa(actionlint!, ['-no-color', join(root, 'examples', 'ci', 'github-actions.yml'), join(root, 'examples', 'ci', 'github-actions-matrix.yml'), join(root, 'examples', 'ci', 'selftest-shards.yml')], { reject: false, cwd: root });
+    const workflows = (await readdir(join(root, 'examples', 'ci'))).filter((f) => f.endsWith('.yml')).map((f) => join(root, 'examples', 'ci', f));
+    expect(workflows.length).toBeGreaterThanOrEqual(3);
+    const result = await execa(actionlint!, ['-no-color', ...workflows], { reject: false, cwd: root });
     expect(result.stdout + result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
   });
