@@ -8,6 +8,19 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// V8's compiled code of the harness's modules (first of all the Node check's semver), kept between runs
+// (Node >= 22.1; keyed by each file's content, so an edited file is compiled afresh): it halves the ~0.5 s
+// a run spends loading modules before it does anything. In regress's cache folder; NODE_COMPILE_CACHE names another, NODE_DISABLE_COMPILE_CACHE=1
+// turns it off. The cache root is the harness's (REGRESS_CACHE_DIR, else $XDG_CACHE_HOME/regress).
+try {
+  const { enableCompileCache } = await import('node:module');
+  const { homedir } = await import('node:os');
+  const { resolve } = await import('node:path');
+  const cacheRoot = process.env.REGRESS_CACHE_DIR ? resolve(process.env.REGRESS_CACHE_DIR) : join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'regress');
+  enableCompileCache?.(process.env.NODE_COMPILE_CACHE || join(cacheRoot, 'node-compile-cache'));
+} catch {
+  // no cache: only slower
+}
 // The Nodes regress runs on are package.json's "engines", read here rather than restated, so the check and
 // its message cannot drift from what npm is told (semver: npm's own range grammar).
 const engines = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).engines.node;
@@ -60,19 +73,6 @@ if (parent > 1) {
     process.kill(process.pid, 'SIGTERM');
   }, 250);
   watch.unref();
-}
-// V8's compiled code of the harness's modules, kept between runs (Node >= 22.1; keyed by each file's
-// content, so an edited file is compiled afresh): it halves the ~0.5 s a run spends loading modules before
-// it does anything. In regress's cache folder; NODE_COMPILE_CACHE names another, NODE_DISABLE_COMPILE_CACHE=1
-// turns it off. The cache root is the harness's (REGRESS_CACHE_DIR, else $XDG_CACHE_HOME/regress).
-try {
-  const { enableCompileCache } = await import('node:module');
-  const { homedir } = await import('node:os');
-  const { resolve } = await import('node:path');
-  const cacheRoot = process.env.REGRESS_CACHE_DIR ? resolve(process.env.REGRESS_CACHE_DIR) : join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'regress');
-  enableCompileCache?.(process.env.NODE_COMPILE_CACHE || join(cacheRoot, 'node-compile-cache'));
-} catch {
-  // no cache: only slower
 }
 // Sources win in a checkout even when dist/ exists: a dist/ left by `npm pack` would otherwise run stale code.
 const sources = new URL('../harness/cli/main.ts', import.meta.url);
