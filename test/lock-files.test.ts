@@ -41,6 +41,24 @@ describe('reading requirements files', () => {
     expect(() => checkPinned(text, 'r.txt')).toThrow(message);
   });
 
+  test.for([
+    ['poetry.lock', /^poetry\.lock is not read by regress: export a pinned requirements\.txt with `poetry export -f requirements\.txt --output requirements\.txt`/],
+    ['sub/Pipfile.lock', /^Pipfile\.lock is not read by regress: export a pinned requirements\.txt with `pipenv requirements > requirements\.txt`/],
+  ] as const)('%s is refused by name, with the export that makes a supported lock', ([name, message]) => {
+    expect(() => lockFormat(name)).toThrow(message);
+  });
+
+  test('a poetry.lock or Pipfile.lock given to the CLI: one line naming the export, exit 2, nothing run', async () => {
+    // The files do not even exist: the name alone decides, before anything is read or installed.
+    for (const lock of ['poetry.lock', 'git:main:Pipfile.lock']) {
+      const result = await regress('run', '--requirements', lock, '--no-report');
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(/^regress: (poetry|Pipfile)\.lock is not read by regress: export a pinned requirements\.txt with `(poetry export|pipenv requirements)/);
+      expect(result.stdout).toBe('');
+    }
+  });
+
   test('the format follows the file name', () => {
     expect(lockFormat('/a/uv.lock')).toBe('uv.lock');
     expect(lockFormat('pylock.toml')).toBe('pylock.toml');

@@ -61,6 +61,12 @@ describe('the packed package', () => {
     expect(ids).toEqual(expect.arrayContaining(['pool-limits', 'slow-server-pool-timeout', 'keepalive-expiry']));
   });
 
+  test('npx regress --version is the package\'s version (package.json by self-reference from dist/)', async () => {
+    const { stdout, exitCode } = await execa('npx', ['regress', '--version'], { cwd: app, env, reject: false });
+    expect(exitCode).toBe(0);
+    expect(stdout.trim()).toBe((JSON.parse(await readFile(join(checkout, 'package.json'), 'utf8')) as { version: string }).version);
+  });
+
   test('sentinels are found in the package as in the checkout', async () => {
     const installed = await execa('npx', ['regress', 'sentinels', '--list'], { cwd: app, env, reject: false });
     const checkedOut = await execa(process.execPath, ['bin/regress.js', 'sentinels', '--list'], { cwd: checkout, reject: false });

@@ -427,7 +427,7 @@ describe('regress smoke: bad input and interrupts', () => {
   test('Ctrl-C: exit 130, no client program left, the report marked interrupted', async () => {
     const slow = await canaries.serve(canaries.certs.trusted, { slowHealthMs: 60_000 });
     const reports = join(canaries.tmp, 'interrupt');
-    const child = execa(process.execPath, ['bin/regress.js', 'smoke', '--url', slow.url, '--client', CLIENT, '--ca', canaries.certs.ca.certPath, '--min-days', '3', '--health', '/healthz', '--timeout', '120', '--reports', reports], { cwd: ROOT, reject: false });
+    const child = execa(process.execPath, ['bin/regress.js', 'smoke', '--url', slow.url, '--client', CLIENT, '--ca', canaries.certs.ca.certPath, '--min-days', '3', '--health', '/healthz', '--timeout', '120s', '--reports', reports], { cwd: ROOT, reject: false });
     // Interrupt once the health request is waiting on the canary.
     for (let i = 0; i < 600 && !slow.requests.includes('GET /healthz'); i++) await new Promise((r) => setTimeout(r, 100));
     expect(slow.requests).toContain('GET /healthz');

@@ -1,10 +1,12 @@
 // `regress`: list scenarios, run them against client specs, verify a broken/fixed pair, bisect releases,
-// regenerate the scenario READMEs' version tables, scaffold a project's own scenario (`new`). Every command
+// regenerate the scenario READMEs' version tables, scaffold a project's own scenario (`new`) and hold it to
+// its expectations.json (`check`). Every command
 // that loads scenarios takes the project's folders (--scenarios, regress.config.json).
 // Exit codes: 0 every verdict fixed or not-applicable (verify: the pair holds; bisect: boundary found);
 // 1 any reproduced, whatever else happened: nothing may hide a reproduction (verify: the pair does not
 // hold); 2 any error with nothing reproduced, or bad input (one line on stderr); 130 interrupted.
 import { Command, CommanderError, Option } from 'commander';
+import { createRequire } from 'node:module';
 import { IndexError } from '../package-index.ts';
 import { KnownFileError, knownLines, knownMarks, readKnownFailures, splitKnown } from '../known-failures.ts';
 import { InstallError } from '../runtime/python-env.ts';
@@ -29,6 +31,7 @@ import {
 } from './common.ts';
 import { summaryLine, verdictTable } from './output.ts';
 import { newCommand } from './new-command.ts';
+import { registerCheck } from './check-command.ts';
 import { scenariosFor } from './scenario-folders.ts';
 import { evidenceLines, sideBySide } from './side-by-side.ts';
 import { phase, enablePhaseLog } from '../runtime/phase-log.ts';
@@ -49,6 +52,8 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
   const program = new Command('regress')
     .description('Reproduce documented HTTP client failures against local servers and judge real releases.')
     .exitOverride()
+    // The package's own version, by self-reference (package.json "exports"): right in a checkout and installed.
+    .version((createRequire(import.meta.url)('regress/package.json') as { version: string }).version, '-V, --version', 'print the version of regress')
     .option('--verbose', 'log each phase with its time on stderr (as REGRESS_DEBUG=1 does)')
     .hook('preAction', (command) => {
       if (command.opts().verbose) enablePhaseLog();
@@ -260,6 +265,7 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
     .action(async (id: string, options: { dir?: string }) => {
       process.exitCode = await newCommand(id, options);
     });
+  registerCheck(program);
   for (const register of extraCommands) register(program);
 
   return program;
@@ -268,10 +274,11 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
 // soak, serve and smoke bring fixtures, certificates and OpenAPI diffing with them (about a second of
 // module loading on this machine): they are registered only when the command line may name them, so `run`
 // and the other light commands start their work without paying for them (start-up is part of the gate).
-const LIGHT_COMMANDS = new Set(['list', 'run', 'verify', 'images', 'bisect', 'diff', 'tables', 'sentinels', 'new']);
+const LIGHT_COMMANDS = new Set(['list', 'run', 'verify', 'images', 'bisect', 'diff', 'tables', 'sentinels', 'new', 'check']);
 
 async function registrationsFor(argv: string[]): Promise<((program: Command) => void)[]> {
   const command = argv.find((a) => !a.startsWith('-'));
+  if (command === undefined && (argv.includes('--version') || argv.includes('-V'))) return [];
   if (command !== undefined && LIGHT_COMMANDS.has(command)) return [];
   const [soak, serve, smoke] = await Promise.all([import('./soak-command.ts'), import('./serve-command.ts'), import('./smoke-command.ts')]);
   return [soak.addSoakCommand, serve.registerServe, smoke.registerSmoke];

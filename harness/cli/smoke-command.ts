@@ -19,6 +19,7 @@ import { lockedSpecs } from './client-inputs.ts';
 import { collect, type CommonOptions, exitCodeAfter, sessionOptions, sortResults, withCommon, withRuntime } from './common.ts';
 import { summaryLine, verdictTable } from './output.ts';
 import { clientTargets, type RuntimeOptions } from './targets.ts';
+import { durationArgument } from './duration.ts';
 
 export interface SmokeOptions extends CommonOptions, RuntimeOptions {
   url: string;
@@ -31,7 +32,9 @@ export interface SmokeOptions extends CommonOptions, RuntimeOptions {
   snapshot?: string;
   updateSnapshot?: boolean;
   shape?: string[];
+  /** Milliseconds (a duration option). */
   timeout: number;
+  /** Milliseconds (a duration option). */
   maxLatency?: number;
   maxBody: number;
   http2?: boolean;
@@ -46,12 +49,6 @@ function nonNegativeInt(value: string): number {
 function byteCount(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1024 || n > 1024 ** 3) throw new InvalidArgumentError('expected bytes, from 1024 to 1073741824.');
-  return n;
-}
-
-function positiveSeconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 600) throw new InvalidArgumentError('expected seconds, more than 0 and at most 600.');
   return n;
 }
 
@@ -70,8 +67,8 @@ export function registerSmoke(program: Command): void {
       .option('--snapshot <file>', 'snapshot file (OpenAPI document and JSON shapes) to compare with')
       .option('--update-snapshot', 'write what was fetched to the snapshot file (atomically); changes are listed, none fails')
       .addOption(new Option('--shape <path>', 'a JSON endpoint whose shape (key types) is compared with the snapshot (repeatable)').argParser(collect))
-      .addOption(new Option('--timeout <seconds>', 'per-request connect/read timeout').default(10).argParser(positiveSeconds))
-      .addOption(new Option('--max-latency <ms>', 'fail a health path slower than this').argParser(nonNegativeInt))
+      .addOption(new Option('--timeout <duration>', 'per-request connect/read timeout, e.g. 10s (at most 10m)').default(10_000, '10s').argParser(durationArgument('--timeout', { maxMs: 600_000 })))
+      .addOption(new Option('--max-latency <duration>', 'fail a health path slower than this, e.g. 500ms').argParser(durationArgument('--max-latency')))
       .addOption(new Option('--max-body <bytes>', 'read at most this much of a body (health, OpenAPI, shapes); a longer one is cut, and a cut document is an error').default(DEFAULT_MAX_BODY).argParser(byteCount))
       .option('--http2', 'the client offers HTTP/2 (http2=True), as an application that enables it does; the spec needs the extra, e.g. "httpx[http2]==0.28.1"'),
   )).action(async (options: SmokeOptions) => {
@@ -147,7 +144,7 @@ export async function validateSmoke(options: SmokeOptions): Promise<{ plan: Omit
       ...(openapi ? { openapi } : {}),
       shapes,
       minDays: options.minDays,
-      timeoutS: options.timeout,
+      timeoutS: options.timeout / 1000,
       maxLatencyMs: options.maxLatency ?? null,
       maxBodyBytes: options.maxBody ?? DEFAULT_MAX_BODY,
       http2: Boolean(options.http2),

@@ -58,7 +58,7 @@ export default defineScenario({
       issue: 'https://github.com/encode/httpx/issues/926',
       fix: ['https://github.com/encode/httpx/pull/942'],
     },
-    seedClaim: { firstFixed: '0.13.0', source: '../shared/seeds/000 (#926 write-up)' },
+    seedClaim: { firstFixed: '0.13.0', source: 'https://github.com/encode/httpx/issues/926, fixed by https://github.com/encode/httpx/pull/942' },
     measured: {
       lastBroken: 'none found (documentation issue; SSLContext accepted since 0.7.0)',
       firstFixed: '0.13.0 (docs)',

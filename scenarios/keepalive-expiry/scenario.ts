@@ -13,7 +13,7 @@ export default defineScenario({
       issue: 'https://github.com/encode/httpx/issues/1395',
       fix: ['https://github.com/encode/httpx/pull/1398'],
     },
-    seedClaim: { firstFixed: '0.17.0', source: '../shared/seeds/004 (#1395 write-up)' },
+    seedClaim: { firstFixed: '0.17.0', source: 'https://github.com/encode/httpx/issues/1395, fixed by https://github.com/encode/httpx/pull/1398' },
     measured: {
       lastBroken: '0.16.1',
       firstFixed: '0.17.0',
