@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { isLockInput } from '../harness/cli/client-inputs.ts';
 import { changeKind, diffResults, regressed } from '../harness/diff.ts';
-import { diffMarkdown, diffText } from '../harness/report/diff-summary.ts';
-import type { CaseResult, Verdict } from '../harness/types.ts';
+import { diffJson, diffMarkdown, diffText } from '../harness/report/diff-summary.ts';
+import type { CaseResult, ReproductionMeasure, Verdict } from '../harness/types.ts';
 
 const root = join(import.meta.dirname, '..');
 const locks = 'test/support/locks';
@@ -23,17 +23,19 @@ afterAll(async () => {
   await rm(reports, { recursive: true, force: true });
 });
 
-function result(scenario: string, caseName: string, client: string, verdict: Verdict, packages: Record<string, string> = {}, module = 'httpx'): CaseResult {
+function result(scenario: string, caseName: string, client: string, verdict: Verdict, packages: Record<string, string> = {}, module = 'httpx', measure?: ReproductionMeasure): CaseResult {
   return {
     scenario,
     case: caseName,
     client,
     verdict,
     installed: { python: '3.11.7', packages, module },
-    evidence: { reason: `${client} said ${verdict}`, client: { steps: [] }, server: {} } as unknown as CaseResult['evidence'],
+    evidence: { reason: `${client} said ${verdict}`, client: { steps: [] }, server: {}, ...(measure ? { measure } : {}) } as unknown as CaseResult['evidence'],
     durationMs: 1,
   };
 }
+
+const stale = (value: number, tolerance = 2): ReproductionMeasure => ({ what: 'requests stranded', value, tolerance });
 
 describe('pairing and naming changes', () => {
   test.for([
@@ -73,6 +75,39 @@ describe('pairing and naming changes', () => {
     expect(isLockInput('httpx==0.28.1')).toBe(false);
     expect(isLockInput('harness')).toBe(false);
     expect(isLockInput('httpx@file:///tmp/httpx-0.28.1-py3-none-any.whl')).toBe(false);
+  });
+
+  test.for([
+    [8, 30, 'worse'],
+    [8, 11, 'worse'],
+    [8, 10, 'still-reproduced'],
+    [8, 8, 'still-reproduced'],
+    [30, 8, 'still-reproduced'],
+  ] as const)('reproduced on both sides, measured %i → %i (tolerance 2): %s', ([base, head, kind]) => {
+    expect(changeKind('reproduced', 'reproduced', { base: stale(base), head: stale(head) })).toBe(kind);
+  });
+
+  test('measures of different things, or a side without one, are not compared', () => {
+    expect(changeKind('reproduced', 'reproduced', { base: stale(8), head: { what: 'streams left open', value: 30, tolerance: 0 } })).toBe('still-reproduced');
+    expect(changeKind('reproduced', 'reproduced', { head: stale(30) })).toBe('still-reproduced');
+    expect(changeKind('reproduced', 'reproduced', { base: stale(8) })).toBe('still-reproduced');
+  });
+
+  test('a reproduction that got worse is a change in every form, and fails the gate', () => {
+    const base = [result('s', 'a', 'base: httpx==0.28.0', 'reproduced', { httpx: '0.28.0' }, 'httpx', stale(8)), result('s', 'b', 'base: httpx==0.28.0', 'reproduced', {}, 'httpx', stale(3))];
+    const head = [result('s', 'a', 'head: httpx==0.28.1', 'reproduced', { httpx: '0.28.1' }, 'httpx', stale(30)), result('s', 'b', 'head: httpx==0.28.1', 'reproduced', {}, 'httpx', stale(4))];
+    const diff = diffResults(base, head);
+    expect(diff.cells.map((c) => [c.case, c.kind])).toEqual([['a', 'worse'], ['b', 'still-reproduced']]);
+    expect(regressed(diff)).toBe(true);
+    const sides = { base: { input: 'httpx==0.28.0', clients: [] }, head: { input: 'httpx==0.28.1', clients: [] } };
+    const text = diffText(diff, sides);
+    expect(text).toMatch(/worse\s+s\/a\s+reproduced \(8 requests stranded\)\s+reproduced \(30 requests stranded\)/);
+    expect(text).toContain('requests stranded: 8 → 30 (tolerance 2)');
+    expect(text).toMatch(/the bump makes 1 reproduced failure\(s\) worse \(1 still reproduced on both sides\)/);
+    expect(diffMarkdown(diff, sides, null)).toMatch(/\| worse \| s\/a \| ❌ reproduced \(8 requests stranded\) \| ❌ reproduced \(30 requests stranded\) \|/);
+    const json = JSON.parse(diffJson(diff, sides, 1)) as { changes: { case: string; kind: string; head: { measure: ReproductionMeasure } }[]; stillReproduced: { case: string }[] };
+    expect(json.changes.map((c) => [c.case, c.kind, c.head.measure.value])).toEqual([['a', 'worse', 30]]);
+    expect(json.stillReproduced.map((c) => c.case)).toEqual(['b']);
   });
 
   test('a cell missing on one side is inconclusive, never unchanged', () => {
