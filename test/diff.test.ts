@@ -125,6 +125,13 @@ interface DiffJson {
   exitCode: number;
 }
 
+interface MeasuredCell {
+  case: string;
+  kind: string;
+  base: { measure: ReproductionMeasure };
+  head: { measure: ReproductionMeasure };
+}
+
 const cancel = ['--scenario', 'slow-server-pool-timeout', '--concurrency', '8'];
 
 describe('regress diff', () => {
@@ -156,6 +163,23 @@ describe('regress diff', () => {
     expect(diff.changes.find((x) => x.case === 'cancel')?.kind).toBe('brought-back');
     expect(diff.exitCode).toBe(1);
   }, 10 * 60_000);
+
+  // httpx 0.28.1 (httpcore 1.0.9) strands 8 of the 15 follow-up requests, httpx2 2.5.0 (httpcore2 before
+  // pydantic/httpx2#983) all 15: reproduced on both sides, and only the measure tells them apart.
+  test.for([
+    ['httpx==0.28.1', 'httpx2==2.5.0', 'worse', 1],
+    ['httpx2==2.5.0', 'httpx==0.28.1', 'still-reproduced', 0],
+  ] as const)('cancel-under-contention %s → %s: %s by its measure, exit %i', { timeout: 10 * 60_000 }, async ([base, head, kind, code]) => {
+    const { stdout, stderr, exitCode } = await regress('diff', '--base', base, '--head', head, '--scenario', 'cancel-under-contention', '--concurrency', '4', '--json', '--no-report');
+    expect(exitCode, stderr).toBe(code);
+    const diff = JSON.parse(stdout) as { changes: MeasuredCell[]; stillReproduced: MeasuredCell[] };
+    const cell = [...diff.changes, ...diff.stillReproduced].find((c) => c.case === 'churn')!;
+    expect(cell.kind).toBe(kind);
+    expect((kind === 'worse' ? diff.changes : diff.stillReproduced).map((c) => c.case)).toEqual(['churn']);
+    const stranded: Record<string, number> = { 'httpx==0.28.1': 8, 'httpx2==2.5.0': 15 };
+    expect([cell.base.measure.value, cell.head.measure.value]).toEqual([stranded[base], stranded[head]]);
+    expect(cell.head.measure.what).toBe('requests stranded');
+  });
 
   test('identical sides: nothing changed, exit 0', async () => {
     const { stdout, stderr, exitCode } = await regress('diff', '--base', 'httpx==0.28.1', '--head', 'httpx==0.28.1', '--scenario', 'pool-limits', '--concurrency', '8', '--no-report');
