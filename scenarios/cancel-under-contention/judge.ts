@@ -11,10 +11,10 @@ const TOLERANCE = 0;
  * Time allowed, on top of the pool timeout, between a request's mark and the server seeing it get its
  * slot (its connection accepted, or its request on a kept-alive one): opening the connection and sending
  * on an event loop a loaded machine starves. A fixed release's longest such wait was 1.14 s at a load
- * average of 19 on 2 cores (README, "Measure"); a slot handed over only when another request is answered
- * (2 s) or after a wait past the pool timeout shows up later than this.
+ * average of 19 on 2 cores, 0.07 - 0.8 s in 58 other runs at 13 - 21 (README). A request queued behind
+ * another concurrent one (answered after 2 s) is caught by the burst's all-at-once check instead.
  */
-const CONNECT_ALLOWANCE_MS = 1000;
+const CONNECT_ALLOWANCE_MS = 1500;
 
 export function judgeContention({ client, server, input, marks }: JudgeInput): Judgement {
   const app = server.app;
@@ -69,11 +69,17 @@ export function judgeContention({ client, server, input, marks }: JudgeInput): J
     return slotAt - mark;
   };
   const all = [...followUps, ...capacity];
-  const inTime = (s: ClientStep): boolean => ok200(s) && (slotWaitMs(s) ?? Number.POSITIVE_INFINITY) <= deadlineMs;
+  // At full concurrency: every concurrent request was in progress at the server at once, each arriving
+  // before any of them was answered (the answer takes longer than the pool timeout). One that arrived
+  // later got a slot only when another request gave its slot back.
+  const burst = capacity.map((s) => requestsTo(app, pathOf(s))[0]);
+  const firstAnswer = Math.min(...burst.map((r) => r?.respondedAt ?? Number.POSITIVE_INFINITY));
+  const queuedBehind = capacity.filter((_, i) => burst[i] !== undefined && burst[i]!.at >= firstAnswer);
+  const inTime = (s: ClientStep): boolean => ok200(s) && (slotWaitMs(s) ?? Number.POSITIVE_INFINITY) <= deadlineMs && !queuedBehind.includes(s);
   const stranded = all.filter((s) => !inTime(s));
   // How badly, as one number: the follow-up requests (of followUps + maxConnections) that did not get a slot
-  // within the pool timeout, whether they raised PoolTimeout or were served late. A leaked slot strands a
-  // concurrent request; a pool with no slot left strands every one.
+  // within the pool timeout at full concurrency, whether they raised PoolTimeout or were served late. A
+  // leaked slot strands a concurrent request; a pool with no slot left strands every one.
   const measure: ReproductionMeasure = { what: 'requests stranded', value: stranded.length, tolerance: TOLERANCE };
   const waits = all.map(slotWaitMs).filter((w): w is number => w !== undefined);
   const longest = waits.length ? `; longest wait for a slot ${(Math.max(...waits) / 1000).toFixed(2)} s on the server's clock` : '';
@@ -96,18 +102,14 @@ export function judgeContention({ client, server, input, marks }: JudgeInput): J
     const odd = all.find((s) => !ok200(s) || !reached(s, pathOf(s)))!;
     return unrecognised(`${odd.name}: ${outcomeOf(odd)} (${odd.error?.message ?? 'the server saw no request'}); ${serverSaw}`);
   }
-  // At full concurrency: every concurrent request was in progress at the server at once (each arrived
-  // before any of them was answered, the answer taking longer than the pool timeout).
-  const burst = capacity.map((s) => requestsTo(app, pathOf(s))[0]!);
-  const lastArrival = Math.max(...burst.map((r) => r.at));
-  const firstAnswer = Math.min(...burst.map((r) => r.respondedAt ?? Number.POSITIVE_INFINITY));
-  const concurrent = lastArrival < firstAnswer;
-  if (stranded.length || !concurrent) {
-    const late = stranded.map((s) => `${s.name} after ${((slotWaitMs(s) ?? 0) / 1000).toFixed(2)} s`).join(', ');
+  if (stranded.length) {
+    const late = stranded.map((s) => `${s.name} ${((slotWaitMs(s) ?? 0) / 1000).toFixed(2)} s`).join(', ');
+    const behind = queuedBehind.length ? `; ${queuedBehind.map((s) => s.name).join(', ')} reached the server only after another concurrent request was answered` : '';
     return {
       ...reproduced(
-        `after the cancellation churn every request got 200, but ${stranded.length ? `${late} got a slot only past the ${input.poolTimeout} s pool timeout (server's clock, ${CONNECT_ALLOWANCE_MS / 1000} s allowed for connecting)` : 'not within the pool timeout'}` +
-          `${concurrent ? '' : `; the ${max} concurrent requests were never all at the server at once (the last arrived ${((lastArrival - marks.capacity!) / 1000).toFixed(2)} s after the burst began, after the first was answered)`}; ` +
+        `after the cancellation churn every request got 200, but ${stranded.length} of ${all.length} got no slot within the ` +
+          `${input.poolTimeout} s pool timeout at full concurrency (waits from the mark to the server: ${late}; ` +
+          `${CONNECT_ALLOWANCE_MS / 1000} s allowed for connecting)${behind}; ` +
           serverSaw + pool,
       ),
       measure,

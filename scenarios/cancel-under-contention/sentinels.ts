@@ -32,7 +32,7 @@ export default defineSentinels([
   {
     id: 'late-slots',
     summary:
-      'httpcore2 keeps the cancelled orphans until a request has waited three times its pool timeout, then reclaims them and serves that request late instead of raising PoolTimeout',
+      'httpcore2 keeps the cancelled orphans until a request has waited four times its pool timeout, then reclaims them and serves that request late instead of raising PoolTimeout',
     expect: ['churn'],
     variants: [
       {
@@ -50,9 +50,9 @@ export default defineSentinels([
             file: 'httpcore2/_async/connection_pool.py',
             find: '                connection = await pool_request.wait_for_connection(timeout=timeout)\n',
             replace:
-              '                # sentinel late-slots: past three times its pool timeout a waiter reclaims the orphans and waits on\n' +
+              '                # sentinel late-slots: past four times its pool timeout a waiter reclaims the orphans and waits on\n' +
               '                try:\n' +
-              '                    connection = await pool_request.wait_for_connection(timeout=None if timeout is None else 3 * timeout)\n' +
+              '                    connection = await pool_request.wait_for_connection(timeout=None if timeout is None else 4 * timeout)\n' +
               '                except Exception as exc:\n' +
               '                    if type(exc).__name__ != "PoolTimeout":\n' +
               '                        raise\n' +
