@@ -181,6 +181,23 @@ describe('regress diff', () => {
     expect(cell.head.measure.what).toBe('requests stranded');
   });
 
+  // Every reproduction of an open-upstream scenario carries a measure, and it is stable: the same release
+  // on both sides is never `worse` (no clean bump cries wolf).
+  test('identical sides over the open-upstream scenarios: every reproduction measured, equal on both sides, exit 0', async () => {
+    const listed = JSON.parse((await regress('list', '--json')).stdout) as { scenarios: { id: string; status: string }[] };
+    const open = listed.scenarios.filter((x) => x.status === 'open-upstream').map((x) => x.id);
+    expect(open.length).toBeGreaterThanOrEqual(4);
+    const { stdout, stderr, exitCode } = await regress('diff', '--base', 'httpx==0.28.1', '--head', 'httpx==0.28.1', ...open.flatMap((id) => ['--scenario', id]), '--concurrency', '4', '--json', '--no-report');
+    expect(exitCode, stderr).toBe(0);
+    const diff = JSON.parse(stdout) as { changes: unknown[]; stillReproduced: (MeasuredCell & { scenario: string })[] };
+    expect(diff.changes).toEqual([]);
+    expect(new Set(diff.stillReproduced.map((c) => c.scenario))).toEqual(new Set(open));
+    for (const c of diff.stillReproduced) {
+      expect(c.base.measure, `${c.scenario}/${c.case}`).toMatchObject({ what: expect.any(String), value: expect.any(Number), tolerance: expect.any(Number) });
+      expect(c.head.measure.value, `${c.scenario}/${c.case}`).toBeLessThanOrEqual(c.base.measure.value + c.base.measure.tolerance);
+    }
+  }, 10 * 60_000);
+
   test('identical sides: nothing changed, exit 0', async () => {
     const { stdout, stderr, exitCode } = await regress('diff', '--base', 'httpx==0.28.1', '--head', 'httpx==0.28.1', '--scenario', 'pool-limits', '--concurrency', '8', '--no-report');
     expect(exitCode, stderr).toBe(0);
