@@ -1,7 +1,8 @@
 // `regress diff --base X --head Y`: each side a client spec, a lock file, or git:REF:PATH (the lock at a
 // git ref, e.g. the pull request's target branch). Both sides run in one session, concurrently, and one
-// table says what the change does: brought back, fixed by the bump, still reproduced, unchanged.
-// Exit 1 when anything is brought back or newly reproduced; 2 on error (either side) or bad input;
+// table says what the change does: brought back, worse, fixed by the bump, still reproduced, unchanged.
+// Exit 1 when anything is brought back, newly reproduced, or reproduced on both sides with a measure that
+// got worse beyond its scenario's tolerance; 2 on error (either side) or bad input;
 // 130 interrupted; 0 otherwise.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';

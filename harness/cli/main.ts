@@ -225,7 +225,7 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
   withCommon(
     program
       .command('diff')
-      .description('run the scenarios on a base and a head client (spec, lock file or git:REF:PATH) and print what changed; exit 1 when the head brings a failure back')
+      .description('run the scenarios on a base and a head client (spec, lock file or git:REF:PATH) and print what changed; exit 1 when the head brings a failure back or makes a reproduced one worse')
       .requiredOption('--base <side>', 'client spec, lock file (requirements.txt, pylock.toml, uv.lock) or git:REF:PATH, e.g. git:origin/main:uv.lock')
       .requiredOption('--head <side>', 'the same forms, e.g. uv.lock')
       .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
