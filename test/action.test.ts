@@ -79,6 +79,8 @@ async function runAction(repo: string, given: Record<string, string>, baseRef: s
   const jobEnv: Record<string, string> = {};
   let exitCode = 0;
   const ran: string[] = [];
+  /** Each run step's output (stdout and stderr interleaved), by step name. */
+  const logs: Record<string, string> = {};
   for (const step of action.runs.steps) {
     if (!condition(step.if, inputs, outputs)) continue;
     if (step.uses) continue;
@@ -106,6 +108,7 @@ async function runAction(repo: string, given: Record<string, string>, baseRef: s
       },
     });
     ran.push(step.name ?? step.id ?? '?');
+    logs[step.name ?? step.id ?? '?'] = result.all ?? '';
     exitCode = result.exitCode ?? 1;
     const parseKv = async (file: string) =>
       Object.fromEntries((await readFile(file, 'utf8')).split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
@@ -113,7 +116,7 @@ async function runAction(repo: string, given: Record<string, string>, baseRef: s
     Object.assign(jobEnv, await parseKv(files.env));
     if (exitCode !== 0) break;
   }
-  return { outputs, summary: await readFile(files.summary, 'utf8'), exitCode, ran };
+  return { outputs, summary: await readFile(files.summary, 'utf8'), exitCode, ran, logs };
 }
 
 describe('action.yml', () => {
@@ -147,8 +150,12 @@ describe('action.yml', () => {
 
   test('outside a pull request with no base-ref it stops with a clear error', async () => {
     const repo = await repository('no-base', '0.25.2', '0.25.2');
-    const { outputs, exitCode } = await runAction(repo, {}, '');
+    const { outputs, exitCode, logs } = await runAction(repo, {}, '');
     expect(outputs.diff!['exit-code']).toBe('2');
     expect(exitCode).toBe(2);
+    // The clear error: the diff step says exactly one thing, as a GitHub error annotation naming the fix.
+    expect(logs['regress diff (base → head)']!.split('\n').filter((l) => l.trim())).toEqual([
+      '::error::regress: no base ref (not a pull_request event): set the base-ref input',
+    ]);
   });
 });
