@@ -98,7 +98,7 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
       .addOption(new Option('--requirements <file>', 'lock file whose pins make a client: a pinned requirements.txt, pylock.toml or uv.lock, or git:REF:PATH (repeatable)').argParser(collect))
       .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
       .addOption(new Option('--case <name>', 'case name (repeatable; default: all)').argParser(collect))
-      .option('--no-repeat', `skip the leak repetition (by default each scenario's first case whose repetition fits in 3 s also runs as CASE${REPEAT_SUFFIX}: ${repeatSummary()}; \`regress list\` names them)`)
+      .option('--no-repeat', `skip the leak repetition (by default, venv runtime, each scenario's first case whose repetition fits in 3 s also runs as CASE${REPEAT_SUFFIX}: ${repeatSummary()}; \`regress list\` names them)`)
       .option('--known <file>', 'JSON file of accepted failures ({"known": [{"scenario", "case"?, "client"?, "why"}]}): they stay reproduced in every report but do not fail the exit code'),
   )).action(async (options: CommonOptions & RuntimeOptions & { client?: string[]; requirements?: string[]; scenario?: string[]; case?: string[]; known?: string; repeat: boolean }) => {
     const started = performance.now();
@@ -114,7 +114,8 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
     checkCases(scenarios, options.case ?? []);
     const known = options.known ? await readKnownFailures(options.known, all) : null;
     const planned = planJobs(scenarios, targets, options.case ?? []);
-    const outcome = await runSession(options.repeat ? withRepeats(planned) : planned, sessionOptions(options, dispose)).catch((error: unknown) => {
+    // The leak repetition reads the client's own /proc and a samples file on this machine: venv runtime only, as soak.
+    const outcome = await runSession(options.repeat && options.runtime === 'venv' ? withRepeats(planned) : planned, sessionOptions(options, dispose)).catch((error: unknown) => {
       // Bad input noticed after reproductions (clients are prepared while others' cases run): for `run`,
       // exit 1 means "something reproduced", and nothing may hide that. Accepted failures (--known) do
       // not count, as everywhere in `run`. Other commands give exit 1 other meanings and keep exit 2.
