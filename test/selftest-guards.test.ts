@@ -51,8 +51,10 @@ async function reproducingReleases(dir: string): Promise<string[]> {
     .map((line) => line.split('|')[1]!.trim());
 }
 
-describe.each(scenarios.map((s) => [s.meta.id, s] as const))('expectations of %s', async (_id, scenario) => {
-  const rows = await loadExpectations(scenario);
+const expectations = new Map(await Promise.all(scenarios.map(async (s) => [s, await loadExpectations(s)] as const)));
+
+describe.each(scenarios.map((s) => [s.meta.id, s] as const))('expectations of %s', (_id, scenario) => {
+  const rows = expectations.get(scenario)!;
   const cases = scenario.cases.map((c) => c.name);
 
   test('every row names a case, a parseable spec, a verdict, and says why', () => {
