@@ -350,6 +350,8 @@ describe('action.yml', () => {
     expect(exitCode).toBe(2);
     expect(ran).toEqual(['Did the lock file change?']);
     expect(log).toContain('::error::regress: no base ref');
+    // The clear error is one line: one error annotation, naming the fix.
+    expect(log.split('\n').filter((l) => l.startsWith('::error::'))).toHaveLength(1);
   });
 
   test('a lock-file that does not exist is an error, not a gate that passes forever', async () => {

@@ -10,6 +10,7 @@ import { isLockInput } from '../harness/cli/client-inputs.ts';
 import { changeKind, diffResults, regressed } from '../harness/diff.ts';
 import { diffJson, diffMarkdown, diffText } from '../harness/report/diff-summary.ts';
 import type { CaseResult, ReproductionMeasure, Verdict } from '../harness/types.ts';
+import { problemLines } from './support/one-line.ts';
 
 const root = join(import.meta.dirname, '..');
 const locks = 'test/support/locks';
@@ -211,8 +212,9 @@ describe('regress diff', () => {
     [['diff', '--base', 'httpx=>1', '--head', 'httpx'], /^regress: 'httpx=>1'/m],
     [['diff', '--base', 'httpx', '--head', 'httpx', '--scenario', 'nope'], /^regress: unknown scenario 'nope'/m],
   ] as const)('bad input %j exits 2 with one line', async ([args, message]) => {
-    const { stderr, exitCode } = await regress(...args, '--no-report');
+    const { stdout, stderr, exitCode } = await regress(...args, '--no-report');
     expect(exitCode).toBe(2);
-    expect(stderr).toMatch(message);
+    expect(problemLines(stderr)).toEqual([expect.stringMatching(message)]);
+    expect(stdout).toBe('');
   });
 });

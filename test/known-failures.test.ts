@@ -84,7 +84,7 @@ describe('the file is validated: one line per problem', () => {
     });
     expect(lines).toHaveLength(6);
     expect(lines[0]).toMatch(/known\[0\]\.scenario: unknown scenario 'nope'/);
-    expect(lines[1]).toMatch(/known\[1\]\.case: unknown case 'x' of s \(cases: c, d\)/);
+    expect(lines[1]).toMatch(/known\[1\]\.case: unknown case 'x' of s \(cases: c, d(, \w+@repeat)?\)/);
     expect(lines[2]).toMatch(/known\[2\]\.client: 'httpx=>0\.25' is not a package name with a PEP 440 specifier/);
     expect(lines[3]).toMatch(/known\[3\]\.measure: .*expected number/);
     expect(lines[4]).toMatch(/known\[4\]\.why: needs a non-empty "why"/);
@@ -180,8 +180,10 @@ test('run --known with the shipped example accepts a real reproduction; --json c
   expect(out.results.map((r) => r.verdict), run.stderr).toEqual(['reproduced']);
   expect(out.known.accepted).toEqual([expect.objectContaining({ scenario: 'stream-double-cancel', case: 'double-cancel', why: expect.stringMatching(/encode\/httpx#3782/) })]);
   expect(out.known.fresh).toEqual([]);
-  // The other three entries name scenarios this run did not select: listed, not hidden, not failing.
-  expect(out.known.unmatched).toHaveLength(3);
-  expect(run.stderr).toMatch(/^known entry matched no result in this run: h2-stream-slots × httpx>=0\.28\.1$/m);
+  // The other four entries name cells this run did not select: listed, not hidden, not failing.
+  expect(out.known.unmatched).toHaveLength(4);
+  // The example accepts the measure 0.28.1 shows (3 streams), so the same failure stays known.
+  expect(out.results[0]!.evidence.measure).toEqual(expect.objectContaining({ value: 3 }));
+  expect(run.stderr).toMatch(/^known entry matched no result in this run: h2-stream-slots × httpx>=0\.28\.1 \(measure 3\)$/m);
   expect(run.exitCode, run.stderr).toBe(0);
 }, 120_000);

@@ -11,6 +11,7 @@ import { IndexError } from '../package-index.ts';
 import { KnownFileError, knownLines, knownMarks, readKnownFailures, splitKnown } from '../known-failures.ts';
 import { InstallError } from '../runtime/python-env.ts';
 import { planJobs } from '../runner.ts';
+import { REPEAT_SUFFIX, repeatedCase, repeatSummary, withRepeats } from '../soak/gate-repeat.ts';
 import { ConfigError } from '../project-config.ts';
 import { ScenarioSourceError, selectScenarios, UnknownScenarioError } from '../scenarios.ts';
 import { BadInput, runSession } from '../session.ts';
@@ -69,7 +70,7 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
       const scenarios = await scenariosFor(options);
       if (options.json) {
         // `origin`: the project's folder a scenario came from; absent for the built-in catalogue.
-        const list = scenarios.map((s) => ({ ...s.meta, status: s.meta.status ?? 'historic', ...(s.origin ? { origin: s.origin } : {}), cases: s.cases.map((c) => ({ name: c.name, summary: c.summary })) }));
+        const list = scenarios.map((s) => ({ ...s.meta, status: s.meta.status ?? 'historic', ...(s.origin ? { origin: s.origin } : {}), cases: s.cases.map((c) => ({ name: c.name, summary: c.summary, ...(repeatedCase(s) === c ? { repeat: `${c.name}${REPEAT_SUFFIX}` } : {}) })) }));
         process.stdout.write(`${JSON.stringify({ scenarios: list }, null, 2)}\n`);
         return;
       }
@@ -86,6 +87,8 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
         for (const s of members) {
           process.stdout.write(`  ${s.meta.id}  ${s.meta.title}${s.origin ? `  [${s.dir}]` : ''}\n    ${s.meta.upstream.issue}\n`);
           for (const c of s.cases) process.stdout.write(`      ${c.name.padEnd(14)} ${c.summary}\n`);
+          const repeated = repeatedCase(s);
+          if (repeated) process.stdout.write(`      ${`${repeated.name}${REPEAT_SUFFIX}`.padEnd(14)} ${repeatSummary()} (run's leak repetition; --no-repeat skips it)\n`);
         }
       }
     });
@@ -100,8 +103,9 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
       .addOption(new Option('--requirements <file>', 'lock file whose pins make a client: a pinned requirements.txt, pylock.toml or uv.lock, or git:REF:PATH (repeatable)').argParser(collect))
       .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
       .addOption(new Option('--case <name>', 'case name (repeatable; default: all)').argParser(collect))
+      .option('--no-repeat', `skip the leak repetition (by default, venv runtime, each scenario's first case whose repetition fits in 3 s also runs as CASE${REPEAT_SUFFIX}: ${repeatSummary()}; \`regress list\` names them)`)
       .option('--known <file>', 'JSON file of accepted failures ({"known": [{"scenario", "case"?, "client"? (a PEP 440 specifier: httpx>=0.28.1), "why", "measure"?}]}): they stay reproduced, marked known, in every report but do not fail the exit code'),
-  )).action(async (options: CommonOptions & RuntimeOptions & { client?: string[]; requirements?: string[]; scenario?: string[]; case?: string[]; known?: string }) => {
+  )).action(async (options: CommonOptions & RuntimeOptions & { client?: string[]; requirements?: string[]; scenario?: string[]; case?: string[]; known?: string; repeat: boolean }) => {
     const started = performance.now();
     const explicit = Boolean(options.client || options.requirements);
     const specs = (options.client ?? (explicit ? [] : ['httpx'])).map(parseClientSpec);
@@ -116,7 +120,9 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
     const known = options.known ? await readKnownFailures(options.known, all) : null;
     const knownFile = options.known;
     const marks = known && knownFile ? { known: (results: CaseResult[]) => knownMarks(splitKnown(results, known), knownFile) } : {};
-    const outcome = await runSession(planJobs(scenarios, targets, options.case ?? []), { ...sessionOptions(options, dispose), ...marks }).catch((error: unknown) => {
+    const planned = planJobs(scenarios, targets, options.case ?? []);
+    // The leak repetition reads the client's own /proc and a samples file on this machine: venv runtime only, as soak.
+    const outcome = await runSession(options.repeat && options.runtime === 'venv' ? withRepeats(planned) : planned, { ...sessionOptions(options, dispose), ...marks }).catch((error: unknown) => {
       // Bad input noticed after reproductions (clients are prepared while others' cases run): for `run`,
       // exit 1 means "something reproduced", and nothing may hide that. Accepted failures (--known) do
       // not count, as everywhere in `run`. Other commands give exit 1 other meanings and keep exit 2.
