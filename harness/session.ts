@@ -44,7 +44,26 @@ export interface SessionOptions {
 export interface SessionOutcome {
   results: CaseResult[];
   interrupted: boolean;
+  /** null when no report was asked for, or it could not be written (then reportError says why). */
   reportDir: string | null;
+  reportError?: string;
+}
+
+/**
+ * Write the run's report; a report that cannot be written (a full disk) is one line on stderr, never an
+ * exception: the verdicts are still printed and still decide the exit code (nothing may hide a reproduction).
+ */
+async function finishReport(writer: ReportWriter | null, finished: CaseResult[], interrupted: boolean): Promise<Pick<SessionOutcome, 'reportDir' | 'reportError'>> {
+  if (!writer) return { reportDir: null };
+  try {
+    await writer.finish(finished, interrupted);
+    return { reportDir: writer.dir };
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    const reportError = `report not written to ${writer.dir}: ${e.code ? `${e.code}, ` : ''}${e.message.replace(/^[A-Z]+: /, '')}`;
+    process.stderr.write(`regress: ${reportError}\n`);
+    return { reportDir: null, reportError };
+  }
 }
 
 export async function runSession(jobs: Job[], options: SessionOptions): Promise<SessionOutcome> {
@@ -107,8 +126,7 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
       checked();
       await run.catch(() => undefined);
       await cleanedUp;
-      await writer?.finish(finished, true);
-      return { results: finished, interrupted: true, reportDir: writer?.dir ?? null };
+      return { results: finished, interrupted: true, ...(await finishReport(writer, finished, true)) };
     }
     const bad = prepared.find((client) => (client instanceof InstallError && client.noSuchRelease) || client instanceof BadInput);
     if (bad) {
@@ -125,9 +143,9 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
     // Killing clients makes the run finish quickly too: the abort signal, not the race, says what happened.
     const wasInterrupted = stop.signal.aborted;
     if (wasInterrupted) await cleanedUp;
-    await writer?.finish(finished, wasInterrupted);
-    phase('report written', writer?.dir ?? 'none');
-    return { results: finished, interrupted: wasInterrupted, reportDir: writer?.dir ?? null };
+    const report = await finishReport(writer, finished, wasInterrupted);
+    phase('report written', report.reportDir ?? 'none');
+    return { results: finished, interrupted: wasInterrupted, ...report };
   } finally {
     stopListening();
     await options.dispose?.();
