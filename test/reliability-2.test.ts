@@ -95,3 +95,54 @@ describe.skipIf(Boolean(noTmpfs))('a full reports disk hides no reproduction', (
     expect(JSON.parse(stdout)).toEqual({ error: 'ENOSPC', other: 'ENOSPC', files: ['report.html'], report: 20_000 });
   });
 });
+
+/** A `node` older than the project's (Node 20 on this machine): the launcher then relays to the project's own. */
+async function olderNode(): Promise<string | null> {
+  for (const candidate of ['/usr/bin/node', '/usr/local/bin/node', '/bin/node']) {
+    if (!existsSync(candidate)) continue;
+    const { stdout, exitCode } = await execa(candidate, ['-p', 'process.versions.node'], { reject: false });
+    const [major, minor] = stdout.trim().split('.').map(Number);
+    if (exitCode === 0 && (major! < 22 || (major === 22 && minor! < 18))) return candidate;
+  }
+  return null;
+}
+const oldNode = await olderNode();
+if (!oldNode) console.warn('skipping the launcher relay test: no node older than 22.18 at /usr/bin, /usr/local/bin or /bin');
+
+describe.skipIf(!oldNode)('Ctrl-C through `node bin/regress.js` with an older node on PATH', () => {
+  test('a terminal Ctrl-C (to the whole foreground process group) is one Ctrl-C: report kept, exit 1 for the reproductions, no key folder left', { timeout: 240_000 }, async () => {
+    const reports = join(scratch, 'relay-reports');
+    // A private TMPDIR, so the run root holds only this run's key folders (the machine is shared).
+    const tmp = join(scratch, 'relay-tmp');
+    await mkdir(tmp, { recursive: true });
+    // stream-double-cancel reproduces in about 3 s; custom-ssl-context (keys) and keepalive-expiry (idles
+    // 6 s) are still running then.
+    const args = ['run', '--client', 'httpx==0.28.1', '--scenario', 'stream-double-cancel', '--scenario', 'keepalive-expiry', '--scenario', 'custom-ssl-context', '--reports', reports];
+    // Its own process group, as a shell gives a foreground job: the terminal's SIGINT goes to the group.
+    const child = execa(oldNode!, [entry, ...args], { cwd: repo, detached: true, reject: false, env: { TMPDIR: tmp } });
+    const reproducedSoFar = async (): Promise<number> => {
+      try {
+        const [runId] = await readdir(reports);
+        const { results } = JSON.parse(await readFile(join(reports, runId!, 'results.json'), 'utf8'));
+        return results.filter((r: CaseResult) => r.verdict === 'reproduced').length;
+      } catch {
+        return 0;
+      }
+    };
+    const deadline = Date.now() + 150_000;
+    while (Date.now() < deadline && (await reproducedSoFar()) < 2) await new Promise((r) => setTimeout(r, 100));
+    expect(await reproducedSoFar()).toBe(2);
+    process.kill(-child.pid!, 'SIGINT');
+    const { exitCode, stderr } = await child;
+    expect(stderr.match(/regress: interrupted/g), String(stderr)).toHaveLength(1);
+    expect(exitCode, String(stderr)).toBe(1);
+    const [runId] = await readdir(reports);
+    const dir = join(reports, runId!);
+    expect((await readdir(dir)).sort()).toEqual(['junit.xml', 'report.html', 'results.json', 'summary.md']);
+    const { run, results } = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8'));
+    expect(run.interrupted).toBe(true);
+    expect(results.filter((r: CaseResult) => r.verdict === 'reproduced')).toHaveLength(2);
+    const runRoot = join(tmp, `regress-run-${process.getuid?.() ?? 'user'}`);
+    expect((await readdir(runRoot).catch(() => [] as string[])).filter((e) => e.startsWith('certs-'))).toEqual([]);
+  });
+});
