@@ -3,10 +3,11 @@
 // nothing a case starts outlives the run, bad input is one line).
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { defaultCacheDir } from '../harness/runtime/python-env.ts';
 import type { CaseResult } from '../harness/types.ts';
 
 const repo = join(import.meta.dirname, '..');
@@ -144,5 +145,54 @@ describe.skipIf(!oldNode)('Ctrl-C through `node bin/regress.js` with an older no
     expect(results.filter((r: CaseResult) => r.verdict === 'reproduced')).toHaveLength(2);
     const runRoot = join(tmp, `regress-run-${process.getuid?.() ?? 'user'}`);
     expect((await readdir(runRoot).catch(() => [] as string[])).filter((e) => e.startsWith('certs-'))).toEqual([]);
+  });
+});
+
+describe('a damaged cache is verified at use and rebuilt, and the folder is named', () => {
+  /** A fresh cache folder that borrows the machine's bootstrapped uv (when there is one), so no test waits for it. */
+  async function freshCache(name: string): Promise<string> {
+    const root = join(scratch, name);
+    await mkdir(join(root, 'tools'), { recursive: true });
+    const shared = join(defaultCacheDir(), 'tools', 'uv');
+    if (existsSync(join(shared, 'bin', 'uv'))) await symlink(shared, join(root, 'tools', 'uv'));
+    return root;
+  }
+  const POOL_LIMITS = ['run', '--client', 'httpx==0.28.1', '--scenario', 'pool-limits', '--no-report', '--json'];
+  const regress = (env: Record<string, string>) => execa(process.execPath, [entry, ...POOL_LIMITS], { cwd: repo, env, reject: false });
+
+  test.for([['warm worker', '1'], ['a process per case', '0']] as const)('%s: a file deleted from site-packages: rebuilt, fixed, the folder named', { timeout: 240_000 }, async ([, worker]) => {
+    const cache = await freshCache(`damaged-${worker}`);
+    const env = { REGRESS_CACHE_DIR: cache, REGRESS_WORKER: worker };
+    const first = await regress(env);
+    expect(JSON.parse(first.stdout).results.map((r: CaseResult) => r.verdict), first.stderr).toEqual(['fixed']);
+    const [envDir] = (await readdir(join(cache, 'envs'))).filter((e) => e.startsWith('httpx-0.28.1'));
+    const [pythonDir] = await readdir(join(cache, 'envs', envDir!, 'lib'));
+    await rm(join(cache, 'envs', envDir!, 'lib', pythonDir!, 'site-packages', 'httpx', '_client.py'));
+
+    const second = await regress(env);
+    expect(JSON.parse(second.stdout).results.map((r: CaseResult) => r.verdict), second.stderr).toEqual(['fixed']);
+    expect(second.stderr).toContain(`the cached environment ${join(cache, 'envs', envDir!)} is damaged (httpx/_client.py is missing); rebuilding it`);
+    expect(second.exitCode).toBe(0);
+    // Rebuilt in place, and the next run takes it from the cache without a word.
+    expect(existsSync(join(cache, 'envs', envDir!, 'lib', pythonDir!, 'site-packages', 'httpx', '_client.py'))).toBe(true);
+    const third = await regress(env);
+    expect(third.stderr).not.toMatch(/damaged/);
+    expect(third.stderr).toMatch(/cached/);
+    expect(third.exitCode).toBe(0);
+  });
+
+  test('a 0-byte bootstrapped uv is bootstrapped again, not blamed on the spec', { timeout: 400_000 }, async () => {
+    const cache = join(scratch, 'zero-uv');
+    await mkdir(join(cache, 'tools', 'uv', 'bin'), { recursive: true });
+    await writeFile(join(cache, 'tools', 'uv', 'bin', 'uv'), '');
+    await chmod(join(cache, 'tools', 'uv', 'bin', 'uv'), 0o755);
+    const path = (process.env.PATH ?? '').split(delimiter).filter((d) => d && !existsSync(join(d, 'uv'))).join(delimiter);
+    const { stdout, stderr, exitCode } = await regress({ REGRESS_CACHE_DIR: cache, PATH: path });
+    expect(stderr).toContain(`the bootstrapped uv ${join(cache, 'tools', 'uv', 'bin', 'uv')} does not run`);
+    expect(stderr).not.toMatch(/cannot install/);
+    expect(JSON.parse(stdout).results.map((r: CaseResult) => r.verdict), stderr).toEqual(['fixed']);
+    expect(exitCode).toBe(0);
+    const { exitCode: runs } = await execa(join(cache, 'tools', 'uv', 'bin', 'uv'), ['--version'], { reject: false });
+    expect(runs).toBe(0);
   });
 });
