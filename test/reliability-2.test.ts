@@ -2,7 +2,7 @@
 // what the fix promises (a full disk hides nothing, one Ctrl-C is one Ctrl-C, broken caches are rebuilt,
 // nothing a case starts outlives the run, bad input is one line).
 import { execa } from 'execa';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -194,5 +194,106 @@ describe('a damaged cache is verified at use and rebuilt, and the folder is name
     expect(exitCode).toBe(0);
     const { exitCode: runs } = await execa(join(cache, 'tools', 'uv', 'bin', 'uv'), ['--version'], { reject: false });
     expect(runs).toBe(0);
+  });
+});
+
+describe('nothing a case starts outlives the run, or a harness that dies', () => {
+  /** Alive, and not a zombie waiting for its reaper. */
+  const alive = (pid: number): boolean => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    } catch {
+      return false;
+    }
+  };
+  const pidIn = async (file: string): Promise<number | null> => {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    return /^\d+$/.test(text) ? Number(text) : null;
+  };
+  const waitFor = async (check: () => Promise<boolean> | boolean, ms: number): Promise<boolean> => {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      if (await check()) return true;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return check();
+  };
+
+  /**
+   * A project scenario (`regress new`) whose client.py first forks a daemon (fork, setsid, fork: it leaves
+   * the case's process group and session) that records its pid and sleeps ten minutes; with `hang`, the
+   * client then records its own pid and never ends.
+   */
+  async function daemonScenario(name: string, hang: boolean): Promise<{ folder: string; marks: string }> {
+    const root = join(scratch, name);
+    const marks = join(root, 'marks');
+    await mkdir(marks, { recursive: true });
+    const made = await execa(process.execPath, [entry, 'new', 'leaves-a-daemon', '--dir', join(root, 'scenarios')], { cwd: root, reject: false });
+    expect(made.exitCode, made.stderr).toBe(0);
+    const client = join(root, 'scenarios', 'leaves-a-daemon', 'client.py');
+    const original = await readFile(client, 'utf8');
+    const prelude = `import os, time
+MARKS = ${JSON.stringify(marks)}
+_first = os.fork()
+if _first == 0:
+    os.setsid()
+    if os.fork() == 0:
+        with open(os.path.join(MARKS, "daemon.tmp"), "w") as f:
+            f.write(str(os.getpid()))
+        os.rename(os.path.join(MARKS, "daemon.tmp"), os.path.join(MARKS, "daemon.pid"))
+        time.sleep(600)
+    os._exit(0)
+os.waitpid(_first, 0)
+${hang ? `with open(os.path.join(MARKS, "client.tmp"), "w") as f:
+    f.write(str(os.getpid()))
+os.rename(os.path.join(MARKS, "client.tmp"), os.path.join(MARKS, "client.pid"))
+time.sleep(600)
+` : ''}`;
+    await writeFile(client, original.replace('import regress_compat as rc\n', `import regress_compat as rc\n${prelude}`));
+    return { folder: join(root, 'scenarios'), marks };
+  }
+
+  const run = (folder: string, worker: string) =>
+    execa(process.execPath, [entry, 'run', '--client', 'httpx==0.28.1', '--scenarios', folder, '--scenario', 'leaves-a-daemon', '--no-report'], {
+      cwd: repo,
+      reject: false,
+      env: { REGRESS_WORKER: worker },
+    });
+
+  test.for([['warm worker', '1'], ['a process per case', '0']] as const)('%s: a daemon client.py forks with setsid is gone when the run ends', { timeout: 180_000 }, async ([, worker]) => {
+    const { folder, marks } = await daemonScenario(`daemon-${worker}`, false);
+    // Bounded: before the fix a process per case also waited for the daemon, which held its stdout open.
+    const child = run(folder, worker);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    const { exitCode, stdout, stderr } = await child;
+    clearTimeout(timer);
+    const daemon = await pidIn(join(marks, 'daemon.pid'));
+    try {
+      expect(stdout, stderr).toMatch(/leaves-a-daemon\/reuse\s+fixed/);
+      expect(exitCode).toBe(0);
+      expect(daemon, 'the daemon recorded its pid').not.toBeNull();
+      expect(await waitFor(() => !alive(daemon!), 3000), `daemon ${daemon} still running after the run`).toBe(true);
+    } finally {
+      if (daemon && alive(daemon)) process.kill(daemon, 'SIGKILL');
+    }
+  });
+
+  test.for([['warm worker', '1'], ['a process per case', '0']] as const)('%s: a SIGKILLed harness takes its hanging case and the case\'s daemon with it', { timeout: 180_000 }, async ([, worker]) => {
+    const { folder, marks } = await daemonScenario(`hang-${worker}`, true);
+    const child = run(folder, worker);
+    const started = await waitFor(async () => (await pidIn(join(marks, 'client.pid'))) !== null && (await pidIn(join(marks, 'daemon.pid'))) !== null, 120_000);
+    expect(started).toBe(true);
+    const client = (await pidIn(join(marks, 'client.pid')))!;
+    const daemon = (await pidIn(join(marks, 'daemon.pid')))!;
+    child.kill('SIGKILL');
+    await child;
+    try {
+      // The case's time limit is 30 s: gone within 5 s of the harness is the harness's doing, not the limit's.
+      expect(await waitFor(() => !alive(client), 5000), `case ${client} still running`).toBe(true);
+      expect(await waitFor(() => !alive(daemon), 5000), `daemon ${daemon} still running`).toBe(true);
+    } finally {
+      for (const pid of [client, daemon]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
   });
 });

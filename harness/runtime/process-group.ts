@@ -1,13 +1,63 @@
 // Client processes run in their own process group so a time limit or Ctrl-C kills everything they
 // started, not just the first process. Every live group is registered here so an interrupt can end them.
 import type { Result } from 'execa';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadExeca } from '../lazy-execa.ts';
 
 const liveGroups = new Set<number>();
 let stopping = false;
 
 export function killAllGroups(signal: NodeJS.Signals = 'SIGKILL'): void {
-  for (const pid of liveGroups) killGroup(pid, signal);
+  const tree = processTree();
+  for (const pid of liveGroups) killTree(pid, signal, tree);
+}
+
+/** Every process's children, from /proc (Linux); empty elsewhere, where only groups are killed. */
+function processTree(): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return children;
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(name));
+      children.set(ppid, list);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return children;
+}
+
+/**
+ * Kill a group and every process descended from its leader, whatever group or session it is in now: a
+ * client's setsid daemon left the group, but the client (a subreaper, harness/python/case_scope.py) keeps
+ * it a descendant. Descendants first, while the leader still holds them; then the group.
+ */
+export function killTree(pid: number, signal: NodeJS.Signals = 'SIGKILL', tree = processTree()): void {
+  const seen = new Set<number>([pid]);
+  const queue = [...(tree.get(pid) ?? [])];
+  while (queue.length) {
+    const next = queue.shift()!;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    queue.push(...(tree.get(next) ?? []));
+    try {
+      process.kill(next, signal);
+    } catch {
+      // already gone
+    }
+    killGroup(next, signal);
+  }
+  killGroup(pid, signal);
 }
 
 /**
@@ -96,7 +146,7 @@ export async function runInProcessGroup(file: string, args: string[], options: G
     liveGroups.add(pid);
     timer = setTimeout(() => {
       timedOut = true;
-      killGroup(pid, 'SIGKILL');
+      killTree(pid, 'SIGKILL');
     }, options.timeLimitMs);
     // After the group is registered and timed: a throwing callback must not leave an unbounded client.
     try {
