@@ -297,3 +297,30 @@ time.sleep(600)
     }
   });
 });
+
+describe('a project scenario.ts that never finishes loading is named, not waited for', () => {
+  test.for([
+    ['a loop at import', 'while (true) {}\n', /did not finish loading within 4 s/],
+    ['a top-level await that never settles', 'await new Promise(() => undefined);\n', /did not finish loading within 4 s/],
+  ] as const)('%s: list and run exit 2 with one line naming the folder', { timeout: 120_000 }, async ([name, code, message]) => {
+    const root = join(scratch, `hang-load-${name.length}`);
+    await mkdir(root, { recursive: true });
+    const made = await execa(process.execPath, [entry, 'new', 'loops-at-import', '--dir', join(root, 'scenarios')], { cwd: root, reject: false });
+    expect(made.exitCode, made.stderr).toBe(0);
+    const folder = join(root, 'scenarios', 'loops-at-import');
+    await writeFile(join(folder, 'scenario.ts'), `${await readFile(join(folder, 'scenario.ts'), 'utf8')}\n${code}`);
+    for (const command of [['list'], ['run', '--client', 'httpx==0.28.1', '--no-report']]) {
+      const started = performance.now();
+      const child = execa(process.execPath, [entry, ...command, '--scenarios', join(root, 'scenarios')], { cwd: root, reject: false, env: { REGRESS_SCENARIO_LOAD_MS: '4000' } });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      const { exitCode, stderr, stdout } = await child;
+      clearTimeout(timer);
+      const problems = stderr.split('\n').filter((l) => l.trim() && !l.startsWith('['));
+      expect(problems, `${command[0]}: ${stderr}`).toEqual([expect.stringMatching(message)]);
+      expect(problems[0]).toContain(folder);
+      expect(stdout).toBe('');
+      expect(exitCode, command[0]).toBe(2);
+      expect(performance.now() - started).toBeLessThan(40_000);
+    }
+  });
+});
