@@ -324,3 +324,34 @@ describe('a project scenario.ts that never finishes loading is named, not waited
     }
   });
 });
+
+describe('a client that prints 100 MB', () => {
+  async function loudScenario(name: string, after: string): Promise<string> {
+    const root = join(scratch, name);
+    await mkdir(root, { recursive: true });
+    const made = await execa(process.execPath, [entry, 'new', 'prints-a-lot', '--dir', join(root, 'scenarios')], { cwd: root, reject: false });
+    expect(made.exitCode, made.stderr).toBe(0);
+    const client = join(root, 'scenarios', 'prints-a-lot', 'client.py');
+    const prelude = `import sys\nsys.stdout.write(("x" * 1023 + "\\n") * 100 * 1024)\nsys.stdout.flush()\n${after}`;
+    await writeFile(client, (await readFile(client, 'utf8')).replace('import regress_compat as rc\n', `import regress_compat as rc\n${prelude}`));
+    return join(root, 'scenarios');
+  }
+  const run = (folder: string, worker: string) =>
+    execa(process.execPath, [entry, 'run', '--client', 'httpx==0.28.1', '--scenarios', folder, '--scenario', 'prints-a-lot', '--no-report', '--json'], { cwd: repo, reject: false, env: { REGRESS_WORKER: worker } });
+
+  test.for([['warm worker', '1'], ['a process per case', '0']] as const)('%s: then its result line: judged by it', { timeout: 180_000 }, async ([, worker]) => {
+    const folder = await loudScenario(`loud-${worker}`, '');
+    const { stdout, stderr, exitCode } = await run(folder, worker);
+    const [result] = JSON.parse(stdout).results as CaseResult[];
+    expect([result!.verdict, result!.evidence.reason], stderr).toEqual(['fixed', expect.stringMatching(/^3 sequential requests arrived on 1 connection/)]);
+    expect(exitCode).toBe(0);
+  });
+
+  test.for([['warm worker', '1'], ['a process per case', '0']] as const)('%s: and no result line: the reason says how much it printed', { timeout: 180_000 }, async ([, worker]) => {
+    const folder = await loudScenario(`loud-silent-${worker}`, 'sys.exit(3)\n');
+    const { stdout, stderr } = await run(folder, worker);
+    const [result] = JSON.parse(stdout).results as CaseResult[];
+    expect(result!.verdict, stderr).toBe('error');
+    expect(result!.evidence.reason).toMatch(/no REGRESS-RESULT line on stdout \(the client printed 100\.0 MB on stdout; only the last 16 MB are kept, the result line must come last\); exit code 3\): nothing on stderr$/);
+  });
+});

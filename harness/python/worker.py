@@ -63,6 +63,22 @@ def preload(module_name):
         pass
 
 
+# What is kept of a case's stdout and stderr: the end (the result line is the last), as the harness keeps
+# a spawned client's (process-group.ts OUTPUT_KEPT).
+OUTPUT_KEPT = 16 * 1024 * 1024
+
+
+def tail(f):
+    """The last OUTPUT_KEPT bytes of f, from a line start when cut; leaves f at its end."""
+    size = f.seek(0, os.SEEK_END)
+    start = max(0, size - OUTPUT_KEPT)
+    f.seek(start)
+    data = f.read()
+    if start:
+        data = data[data.find(b"\n") + 1:]
+    return data.decode("utf-8", "replace")
+
+
 class Worker:
     def __init__(self, control_in, control_out):
         self.control_in = control_in
@@ -181,10 +197,10 @@ class Worker:
                 os.close(go_write)
             except OSError:
                 pass
-            texts = []
+            texts, sizes = [], []
             for f in (out, err):
-                f.seek(0)
-                texts.append(f.read(16 * 1024 * 1024).decode("utf-8", "replace"))
+                texts.append(tail(f))
+                sizes.append(f.tell())
                 f.close()
             code = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else (status >> 8)
             self.send({
@@ -194,6 +210,7 @@ class Worker:
                 "signal": -code if code < 0 else None,
                 "stdout": texts[0],
                 "stderr": texts[1],
+                **({"stdoutBytes": sizes[0]} if sizes[0] > OUTPUT_KEPT else {}),
                 "cpuSeconds": round(usage.ru_utime + usage.ru_stime, 4),
             })
 

@@ -37,7 +37,7 @@ export interface WorkerProbe {
 type WorkerEvent =
   | { event: 'ready'; probe: WorkerProbe }
   | { event: 'started'; id: number; pid: number }
-  | { event: 'exit'; id: number; code: number | null; signal: number | null; stdout: string; stderr: string; cpuSeconds?: number };
+  | { event: 'exit'; id: number; code: number | null; signal: number | null; stdout: string; stderr: string; stdoutBytes?: number; cpuSeconds?: number };
 
 interface Pending {
   started: (pid: number) => void;
@@ -266,6 +266,7 @@ export class ClientWorker {
               {
                 stdout: event.stdout,
                 stderr: event.stderr,
+                stdoutBytes: event.stdoutBytes,
                 exitCode: event.code,
                 signal: event.signal !== null ? signalName(event.signal) : null,
                 timedOut,

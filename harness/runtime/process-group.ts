@@ -106,6 +106,8 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
 export interface GroupRun {
   stdout: string;
   stderr: string;
+  /** How much the process printed on stdout, when more than OUTPUT_KEPT (then `stdout` is its end). */
+  stdoutBytes?: number;
   exitCode: number | null;
   signal: string | null;
   timedOut: boolean;
@@ -123,6 +125,34 @@ export interface GroupRunOptions {
   extendEnv?: boolean;
 }
 
+/**
+ * What is kept of a stream: its last OUTPUT_KEPT bytes. The end, not the start: a client's result line is
+ * its last, and a client that printed 100 MB first was killed at a 16 MB buffer and judged by a missing
+ * result line with nothing said about why.
+ */
+export const OUTPUT_KEPT = 16 * 1024 * 1024;
+
+class OutputTail {
+  #chunks: Buffer[] = [];
+  #kept = 0;
+  total = 0;
+
+  push(chunk: Buffer): void {
+    this.total += chunk.length;
+    this.#chunks.push(chunk);
+    this.#kept += chunk.length;
+    while (this.#chunks.length > 1 && this.#kept - this.#chunks[0]!.length >= OUTPUT_KEPT) this.#kept -= this.#chunks.shift()!.length;
+  }
+
+  text(): string {
+    let bytes = Buffer.concat(this.#chunks);
+    if (bytes.length > OUTPUT_KEPT) bytes = bytes.subarray(bytes.length - OUTPUT_KEPT);
+    // Cut at a line start: a line whose beginning was dropped must not pass for a whole one.
+    if (bytes.length < this.total) bytes = bytes.subarray(bytes.indexOf(10) + 1);
+    return bytes.toString('utf8');
+  }
+}
+
 /** Run a command in a new process group with a hard time limit; never rejects for the command's own failure. */
 export async function runInProcessGroup(file: string, args: string[], options: GroupRunOptions): Promise<GroupRun> {
   const started = performance.now();
@@ -136,9 +166,13 @@ export async function runInProcessGroup(file: string, args: string[], options: G
     ...(options.cwd ? { cwd: options.cwd } : {}),
     detached: true,
     reject: false,
-    stripFinalNewline: false,
-    maxBuffer: 16 * 1024 * 1024,
+    // Collected here, bounded to the end of each stream (OutputTail), however much the process prints.
+    buffer: false,
   });
+  const out = new OutputTail();
+  const err = new OutputTail();
+  subprocess.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+  subprocess.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
   const pid = subprocess.pid;
   let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
@@ -167,8 +201,9 @@ export async function runInProcessGroup(file: string, args: string[], options: G
     }
   }
   return {
-    stdout: String(result.stdout ?? ''),
-    stderr: String(result.stderr ?? ''),
+    stdout: out.text(),
+    stderr: err.text(),
+    ...(out.total > OUTPUT_KEPT ? { stdoutBytes: out.total } : {}),
     exitCode: result.exitCode ?? null,
     signal: result.signal ?? null,
     timedOut,
