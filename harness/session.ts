@@ -124,8 +124,10 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
     if (!prepared || stop.signal.aborted) {
       stop.abort();
       checked();
-      await run.catch(() => undefined);
-      await cleanedUp;
+      // Bounded: a preparation that does not heed the stop (an engine call during a container build)
+      // must not keep the report of what finished from being written.
+      await within(run.catch(() => undefined), STUCK_AFTER_INTERRUPT_MS);
+      await within(cleanedUp, STUCK_AFTER_INTERRUPT_MS);
       return { results: finished, interrupted: true, ...(await finishReport(writer, finished, true)) };
     }
     const bad = prepared.find((client) => (client instanceof InstallError && client.noSuchRelease) || client instanceof BadInput);
@@ -142,12 +144,40 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
     await Promise.race([run, interrupted]);
     // Killing clients makes the run finish quickly too: the abort signal, not the race, says what happened.
     const wasInterrupted = stop.signal.aborted;
-    if (wasInterrupted) await cleanedUp;
+    if (wasInterrupted) await within(cleanedUp, STUCK_AFTER_INTERRUPT_MS);
     const report = await finishReport(writer, finished, wasInterrupted);
     phase('report written', report.reportDir ?? 'none');
     return { results: finished, interrupted: wasInterrupted, ...report };
   } finally {
     stopListening();
+    if (stop.signal.aborted) exitIfStuck(finished);
     await options.dispose?.();
   }
+}
+
+/** How long each step of an interrupted command's end may take (the run's stop, releasing containers, the exit). */
+const STUCK_AFTER_INTERRUPT_MS = 15_000;
+
+/** The promise, or nothing after `ms`. */
+function within(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * After an interrupt the command ends once its report is written and its resources released. Something
+ * that still holds the process then (once in 9 Ctrl-Cs during a container environment build: a connection
+ * to the engine) must not keep it from exiting: an unref'd timer, so a command that ends in time is not
+ * held either. The exit code is the command's if it has set one, else the interrupt's (1 when something
+ * reproduced: nothing may hide a reproduction).
+ */
+function exitIfStuck(finished: CaseResult[]): void {
+  const code = finished.some((r) => r.verdict === 'reproduced') ? 1 : 130;
+  setTimeout(() => {
+    process.stderr.write(`regress: still running ${STUCK_AFTER_INTERRUPT_MS / 1000} s after the interrupted run ended; exiting\n`);
+    process.exit(process.exitCode ?? code);
+  }, STUCK_AFTER_INTERRUPT_MS).unref();
 }

@@ -9,6 +9,7 @@ import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { defaultCacheDir } from '../harness/runtime/python-env.ts';
 import type { CaseResult } from '../harness/types.ts';
+import { containerReadiness } from './support/container-readiness.ts';
 
 const repo = join(import.meta.dirname, '..');
 const entry = join(repo, 'bin', 'regress.js');
@@ -353,5 +354,64 @@ describe('a client that prints 100 MB', () => {
     const [result] = JSON.parse(stdout).results as CaseResult[];
     expect(result!.verdict, stderr).toBe('error');
     expect(result!.evidence.reason).toMatch(/no REGRESS-RESULT line on stdout \(the client printed 100\.0 MB on stdout; only the last 16 MB are kept, the result line must come last\); exit code 3\): nothing on stderr$/);
+  });
+});
+
+test('after Ctrl-C, a preparation that ignores the stop and a release that never ends keep neither the report nor the exit waiting', { timeout: 120_000 }, async () => {
+  // A session whose client never gets prepared and whose resources are never released, as a container
+  // build's engine connection once was: the interrupted run writes its report, then the process must end.
+  const reports = join(scratch, 'stuck-reports');
+  const script = `
+    import { runSession } from ${JSON.stringify(join(repo, 'harness/session.ts'))};
+    import { planJobs } from ${JSON.stringify(join(repo, 'harness/runner.ts'))};
+    import { loadScenarios, selectScenarios } from ${JSON.stringify(join(repo, 'harness/scenarios.ts'))};
+    const scenarios = selectScenarios(await loadScenarios(), ['pool-limits']);
+    const target = { label: 'never-ready', prepare: () => new Promise(() => { setInterval(() => undefined, 1000); }) };
+    const started = runSession(planJobs(scenarios, [target]), {
+      concurrency: 1, reportRoot: ${JSON.stringify(reports)}, command: 'test',
+      dispose: () => new Promise(() => { setInterval(() => undefined, 1000); }),
+    });
+    console.log('running');
+    await started;
+  `;
+  const child = execa(process.execPath, ['--input-type=module', '-e', script], { cwd: repo, reject: false });
+  let seen = '';
+  child.stdout!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+  for (let i = 0; i < 300 && !seen.includes('running'); i++) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 500));
+  const sent = performance.now();
+  child.kill('SIGINT');
+  const killer = setTimeout(() => child.kill('SIGKILL'), 75_000);
+  const { exitCode, stderr } = await child;
+  clearTimeout(killer);
+  expect(exitCode, stderr).toBe(130);
+  expect(stderr).toMatch(/still running 15 s after the interrupted run ended; exiting/);
+  // 15 s for the run to stop (it never does), then 15 s for the rest (the release never ends).
+  expect(performance.now() - sent).toBeLessThan(60_000);
+  const [runId] = await readdir(reports);
+  expect(JSON.parse(await readFile(join(reports, runId!, 'results.json'), 'utf8')).run.interrupted).toBe(true);
+});
+
+describe('container bad input is one line', () => {
+  const APP = 'regress/app-python3-httpx:bookworm';
+  const readiness = containerReadiness([APP]);
+  const refuse = (args: string[]) =>
+    execa(process.execPath, [entry, 'run', '--runtime', 'container', ...args, '--scenario', 'pool-limits', '--no-report'], { cwd: repo, reject: false });
+  const problemLines = (stderr: string) => stderr.split('\n').filter((l) => l.trim() && !l.startsWith('['));
+
+  test.for([['Bad Name!!'], ['UPPER/case:1'], ['a..b'], ['x:']] as const)('--image %j: exit 2, one line, no case run', { timeout: 60_000 }, async ([image]) => {
+    const { exitCode, stderr, stdout } = await refuse(['--image', image]);
+    expect(problemLines(stderr)).toEqual([`regress: --image '${image}' is not an image name (such as regress/app-python3-httpx:bookworm or registry.example/team/app:1.2; repository names are lower-case, no spaces)`]);
+    expect(stdout).toBe('');
+    expect(exitCode).toBe(2);
+  });
+
+  test('--image-python perl: exit 2, one line saying it is not Python', { timeout: 120_000 }, async ({ skip }) => {
+    (await readiness).requireReady(skip);
+    const { exitCode, stderr, stdout } = await refuse(['--image', APP, '--image-python', 'perl']);
+    expect(problemLines(stderr)).toEqual([`regress: 'perl' in image ${APP} is not a Python 3 interpreter; name the image's Python with --image-python`]);
+    expect(stderr).not.toMatch(/File name too long/);
+    expect(stdout).toBe('');
+    expect(exitCode).toBe(2);
   });
 });
