@@ -65,7 +65,11 @@ def children_of(pid):
         return found
     except OSError:
         pass
-    for name in os.listdir("/proc"):
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return found  # no /proc (not Linux): the process groups are all there is to kill
+    for name in names:
         if not name.isdigit():
             continue
         try:
