@@ -15,7 +15,7 @@ import { type ClientSpec, withClientExtras } from '../spec.ts';
 import type { InstalledClient } from '../types.ts';
 import { ownerTag, sweepLeftovers } from './cleanup.ts';
 import { COMPAT_DIR, runClientProgram, sanitisedEnvironment } from './client-process.ts';
-import { environmentDamage } from './environment-check.ts';
+import { environmentDamage, FILES_SNAPSHOT, snapshotFiles } from './environment-check.ts';
 import { workerFor, workersEnabled } from './client-worker.ts';
 import { InterpreterCache } from './interpreter-cache.ts';
 import { phase } from './phase-log.ts';
@@ -326,6 +326,8 @@ export class EnvironmentCache {
       if (!installed.packages[spec.module]) {
         throw new InstallError(`installing '${spec.label}' did not install ${spec.module}`, true);
       }
+      // What every later use checks the environment against (environment-check.ts).
+      await writeFile(join(tmp, FILES_SNAPSHOT), JSON.stringify(snapshotFiles(tmp)));
       await writeFile(
         join(tmp, 'regress-env.json'),
         JSON.stringify({ spec: spec.label, installer, installed, createdAt: new Date().toISOString() }, null, 2),
