@@ -64,7 +64,7 @@ describe.skipIf(Boolean(noTmpfs))('a full reports disk hides no reproduction', (
     // What the full disk holds: whole files only (each parses, or ends as its format ends), no temporary files.
     const [runId, ...others] = await readdir(kept);
     expect(others).toEqual([]);
-    const files = await readdir(join(kept, runId!));
+    const files = runId ? await readdir(join(kept, runId)) : [];
     expect(files.filter((f) => f.startsWith('.') || f.endsWith('.tmp'))).toEqual([]);
     const complete: Record<string, (text: string) => boolean> = {
       'results.json': (t) => Array.isArray(JSON.parse(t).results),
@@ -117,9 +117,15 @@ describe.skipIf(!oldNode)('Ctrl-C through `node bin/regress.js` with an older no
     // A private TMPDIR, so the run root holds only this run's key folders (the machine is shared).
     const tmp = join(scratch, 'relay-tmp');
     await mkdir(tmp, { recursive: true });
-    // stream-double-cancel reproduces in about 3 s; custom-ssl-context (keys) and keepalive-expiry (idles
-    // 6 s) are still running then.
-    const args = ['run', '--client', 'httpx==0.28.1', '--scenario', 'stream-double-cancel', '--scenario', 'keepalive-expiry', '--scenario', 'custom-ssl-context', '--reports', reports];
+    // stream-double-cancel reproduces in about 3 s; a project scenario whose client sleeps (until its 30 s
+    // time limit) is certainly still running then, however loaded the machine; custom-ssl-context makes keys.
+    const project = join(scratch, 'relay-project');
+    await mkdir(project, { recursive: true });
+    const made = await execa(process.execPath, [entry, 'new', 'sleeps', '--dir', join(project, 'scenarios')], { cwd: project, reject: false });
+    expect(made.exitCode, made.stderr).toBe(0);
+    const client = join(project, 'scenarios', 'sleeps', 'client.py');
+    await writeFile(client, (await readFile(client, 'utf8')).replace('import regress_compat as rc\n', 'import regress_compat as rc\nimport time\ntime.sleep(120)\n'));
+    const args = ['run', '--client', 'httpx==0.28.1', '--scenarios', join(project, 'scenarios'), '--scenario', 'stream-double-cancel', '--scenario', 'sleeps', '--scenario', 'custom-ssl-context', '--reports', reports];
     // Its own process group, as a shell gives a foreground job: the terminal's SIGINT goes to the group.
     const child = execa(oldNode!, [entry, ...args], { cwd: repo, detached: true, reject: false, env: { TMPDIR: tmp } });
     const reproducedSoFar = async (): Promise<number> => {
@@ -146,6 +152,9 @@ describe.skipIf(!oldNode)('Ctrl-C through `node bin/regress.js` with an older no
     expect(results.filter((r: CaseResult) => r.verdict === 'reproduced')).toHaveLength(2);
     const runRoot = join(tmp, `regress-run-${process.getuid?.() ?? 'user'}`);
     expect((await readdir(runRoot).catch(() => [] as string[])).filter((e) => e.startsWith('certs-'))).toEqual([]);
+    // The sleeping client was stopped with the run.
+    const { stdout: processes } = await execa('ps', ['-eo', 'args'], { reject: false });
+    expect(processes).not.toContain(client);
   });
 });
 
