@@ -10,6 +10,7 @@ import { InstallError } from './runtime/python-env.ts';
 import { type Job, type RunEvent, runJobs, startPreparing, uniqueClients } from './runner.ts';
 import { newRunId, ReportWriter } from './report/writer.ts';
 import type { PreparedClient } from './runtime/target.ts';
+import type { KnownMarks } from './known-failures.ts';
 import type { CaseResult } from './types.ts';
 
 export class BadInput extends Error {
@@ -39,6 +40,13 @@ export interface SessionOptions {
   onEvent?: (event: RunEvent) => void;
   /** Release what the targets hold (containers) when the session ends. */
   dispose?: () => Promise<void>;
+  /** `run --known`: marks reproductions known or new in the reports. */
+  known?: (results: CaseResult[]) => KnownMarks;
+  /**
+   * Results the command adds once every case finished, before the report is written (smoke: an error when
+   * no check ran for a client). Not called after Ctrl-C.
+   */
+  conclude?: (results: CaseResult[]) => CaseResult[];
 }
 
 export interface SessionOutcome {
@@ -70,7 +78,7 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
   const id = newRunId();
   if (options.reportRoot) await checkWritable(options.reportRoot);
   const writer = options.reportRoot
-    ? new ReportWriter(options.reportRoot, { id, startedAt: new Date().toISOString(), planned: jobs.length, command: options.command })
+    ? new ReportWriter(options.reportRoot, { id, startedAt: new Date().toISOString(), planned: jobs.length, command: options.command }, options.known)
     : null;
   const stop = new AbortController();
   resetStopping();
@@ -145,6 +153,7 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
     // Killing clients makes the run finish quickly too: the abort signal, not the race, says what happened.
     const wasInterrupted = stop.signal.aborted;
     if (wasInterrupted) await within(cleanedUp, STUCK_AFTER_INTERRUPT_MS);
+    else if (options.conclude) finished.push(...options.conclude([...finished]));
     const report = await finishReport(writer, finished, wasInterrupted);
     phase('report written', report.reportDir ?? 'none');
     return { results: finished, interrupted: wasInterrupted, ...report };

@@ -83,7 +83,7 @@ describe.skipIf(Boolean(noTmpfs))('a full reports disk hides no reproduction', (
     // Inside the namespace: write 20 kB (fits), then 40 kB over it (does not), then list what is there.
     const script = `
       import { readdirSync, readFileSync } from 'node:fs';
-      import { writeFileWhole } from ${JSON.stringify(join(repo, 'harness/report/atomic-file.ts'))};
+      import { writeFileWhole } from ${JSON.stringify(join(repo, 'harness/atomic-file.ts'))};
       const dir = ${JSON.stringify(dir)};
       await writeFileWhole(dir + '/report.html', 'a'.repeat(20_000));
       let error = null;

@@ -4,8 +4,9 @@
 // then renamed into place): a full disk leaves no truncated file under a report's name.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { KnownMarks } from '../known-failures.ts';
 import type { CaseResult } from '../types.ts';
-import { writeFileWhole } from './atomic-file.ts';
+import { writeFileWhole } from '../atomic-file.ts';
 import { junitXml, type RunInfo, type RunReport, resultsJson, summaryMarkdown } from './formats.ts';
 import { reportHtml } from './html.ts';
 
@@ -21,9 +22,12 @@ export class ReportWriter {
   /** The newest progress snapshot not yet written, and the queued write that will take it. */
   #latest: RunReport | null = null;
   #pendingProgress: Promise<void> | null = null;
+  /** With `run --known`: marks each reproduction known or new, so the reports agree with the exit code. */
+  readonly #known: ((results: CaseResult[]) => KnownMarks) | undefined;
 
-  constructor(root: string, info: Omit<RunInfo, 'host' | 'interrupted'>) {
+  constructor(root: string, info: Omit<RunInfo, 'host' | 'interrupted'>, known?: (results: CaseResult[]) => KnownMarks) {
     this.dir = join(root, info.id);
+    this.#known = known;
     this.#info = { ...info, interrupted: false, host: { platform: `${process.platform}-${process.arch}`, node: process.version } };
   }
 
@@ -52,6 +56,7 @@ export class ReportWriter {
     const report: RunReport = {
       run: { ...this.#info, interrupted, finishedAt: new Date().toISOString() },
       results: [...results],
+      ...(this.#known ? { known: this.#known(results) } : {}),
     };
     // A progress snapshot still waiting is older than this report: it must not be written after it.
     this.#latest = null;
