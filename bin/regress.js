@@ -37,7 +37,11 @@ if (!satisfies(process.versions.node, engines)) {
     process.exit(2);
   }
   const { spawn } = await import('node:child_process');
-  const child = spawn(own, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, REGRESS_OWN_NODE: '1' } });
+  // The child gets its own process group, and every signal reaches it through this relay, once. In ours,
+  // a terminal's Ctrl-C reached it twice (from the terminal's process group and forwarded from here), and
+  // the harness took the second as "quit now": exit 130 with reproductions found, no report. Should this
+  // launcher die without relaying (SIGKILL), the harness sees itself re-parented and stops (below).
+  const child = spawn(own, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', detached: true, env: { ...process.env, REGRESS_OWN_NODE: '1' } });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 2)));
   await new Promise(() => undefined);

@@ -21,7 +21,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileWhole } from '../harness/atomic-file.ts';
 import { latestPerMinor, listReleases, selectReleases } from '../harness/package-index.ts';
 import { runClientProgram } from '../harness/runtime/client-process.ts';
 import { closeWorkers, workerFor } from '../harness/runtime/client-worker.ts';
@@ -386,5 +386,5 @@ const rows: [string, string][] = [
 const width = Math.max(...rows.map(([k]) => k.length));
 process.stdout.write(`${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`);
 await mkdir('reports', { recursive: true });
-await writeFileAtomic(join('reports', 'bench.json'), `${JSON.stringify(figures, null, 2)}\n`);
+await writeFileWhole(join('reports', 'bench.json'), `${JSON.stringify(figures, null, 2)}\n`);
 process.stderr.write('[bench] wrote reports/bench.json\n');

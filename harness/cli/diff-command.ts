@@ -6,7 +6,7 @@
 // 130 interrupted; 0 otherwise.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileWhole } from '../atomic-file.ts';
 import { diffResults, inconclusive, regressed } from '../diff.ts';
 import { diffJson, diffMarkdown, diffText, type DiffSides } from '../report/diff-summary.ts';
 import { diffSectionHtml } from '../report/diff-html.ts';
@@ -78,10 +78,10 @@ export async function diffCommand(options: DiffOptions): Promise<number> {
     // The run's own report (results.json, junit.xml) stays; summary.md becomes the diff,
     // with the run's verdict matrix folded in, ready for a pull-request comment.
     const run = JSON.parse(await readFile(join(outcome.reportDir, 'results.json'), 'utf8')) as RunReport;
-    await writeFileAtomic(join(outcome.reportDir, 'summary.md'), diffMarkdown(diff, sides, run));
-    await writeFileAtomic(join(outcome.reportDir, 'diff.json'), diffJson(diff, sides, code));
+    await writeFileWhole(join(outcome.reportDir, 'summary.md'), diffMarkdown(diff, sides, run));
+    await writeFileWhole(join(outcome.reportDir, 'diff.json'), diffJson(diff, sides, code));
     // report.html leads with the diff (sides, versions that changed, each cell's change), the matrix below.
-    await writeFileAtomic(join(outcome.reportDir, 'report.html'), reportHtml(run, { prepend: diffSectionHtml(diff, sides, run) }));
+    await writeFileWhole(join(outcome.reportDir, 'report.html'), reportHtml(run, { prepend: diffSectionHtml(diff, sides, run) }));
     process.stderr.write(`report: ${outcome.reportDir}/summary.md\n`);
   }
   return code;
