@@ -1,26 +1,47 @@
 #!/usr/bin/env node
 // Entry point for `npx regress`. In a checkout the harness is TypeScript run by Node's own type stripping
-// (Node >= 22.18; npm and npx put the project's Node 24, a devDependency, first on PATH). An installed
+// (see "engines"; npm and npx put the project's Node 24, a devDependency, first on PATH). An installed
 // package runs the JavaScript compiled into dist/ (`npm run build`, run by `npm pack`): Node does not strip
 // types inside node_modules, and the package ships no TypeScript.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 22 || (major === 22 && minor < 18)) {
-  // Started directly (./node_modules/.bin/regress, `node bin/regress.js`) by an older Node on PATH: run
+// V8's compiled code of the harness's modules (first of all the Node check's semver), kept between runs
+// (Node >= 22.1; keyed by each file's content, so an edited file is compiled afresh): it halves the ~0.5 s
+// a run spends loading modules before it does anything. In regress's cache folder; NODE_COMPILE_CACHE names another, NODE_DISABLE_COMPILE_CACHE=1
+// turns it off. The cache root is the harness's (REGRESS_CACHE_DIR, else $XDG_CACHE_HOME/regress).
+try {
+  const { enableCompileCache } = await import('node:module');
+  const { homedir } = await import('node:os');
+  const { resolve } = await import('node:path');
+  const cacheRoot = process.env.REGRESS_CACHE_DIR ? resolve(process.env.REGRESS_CACHE_DIR) : join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'regress');
+  enableCompileCache?.(process.env.NODE_COMPILE_CACHE || join(cacheRoot, 'node-compile-cache'));
+} catch {
+  // no cache: only slower
+}
+// The Nodes regress runs on are package.json's "engines", read here rather than restated, so the check and
+// its message cannot drift from what npm is told (semver: npm's own range grammar).
+const engines = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).engines.node;
+const satisfies = createRequire(import.meta.url)('semver/functions/satisfies');
+if (!satisfies(process.versions.node, engines)) {
+  // Started directly (./node_modules/.bin/regress, `node bin/regress.js`) by another Node on PATH: run
   // under the project's own Node (the `node` devDependency) when there is one, rather than asking for npx,
   // whose start-up costs most of a second on every call.
   const own = findOwnNode();
   if (!own) {
     process.stderr.write(
-      `regress: Node ${process.versions.node} is too old (needs >= 22.18, see "engines"); run it through npx or npm with a newer Node first on PATH\n`,
+      `regress: Node ${process.versions.node} is not supported (package.json "engines": node ${engines}); run it with such a Node first on PATH, or through npx or npm in a checkout that brings its own\n`,
     );
     process.exit(2);
   }
   const { spawn } = await import('node:child_process');
-  const child = spawn(own, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, REGRESS_OWN_NODE: '1' } });
+  // The child gets its own process group, and every signal reaches it through this relay, once. In ours,
+  // a terminal's Ctrl-C reached it twice (from the terminal's process group and forwarded from here), and
+  // the harness took the second as "quit now": exit 130 with reproductions found, no report. Should this
+  // launcher die without relaying (SIGKILL), the harness sees itself re-parented and stops (below).
+  const child = spawn(own, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', detached: true, env: { ...process.env, REGRESS_OWN_NODE: '1' } });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 2)));
   await new Promise(() => undefined);
@@ -56,19 +77,6 @@ if (parent > 1) {
     process.kill(process.pid, 'SIGTERM');
   }, 250);
   watch.unref();
-}
-// V8's compiled code of the harness's modules, kept between runs (Node >= 22.1; keyed by each file's
-// content, so an edited file is compiled afresh): it halves the ~0.5 s a run spends loading modules before
-// it does anything. In regress's cache folder; NODE_COMPILE_CACHE names another, NODE_DISABLE_COMPILE_CACHE=1
-// turns it off. The cache root is the harness's (REGRESS_CACHE_DIR, else $XDG_CACHE_HOME/regress).
-try {
-  const { enableCompileCache } = await import('node:module');
-  const { homedir } = await import('node:os');
-  const { resolve } = await import('node:path');
-  const cacheRoot = process.env.REGRESS_CACHE_DIR ? resolve(process.env.REGRESS_CACHE_DIR) : join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'regress');
-  enableCompileCache?.(process.env.NODE_COMPILE_CACHE || join(cacheRoot, 'node-compile-cache'));
-} catch {
-  // no cache: only slower
 }
 // Sources win in a checkout even when dist/ exists: a dist/ left by `npm pack` would otherwise run stale code.
 const sources = new URL('../harness/cli/main.ts', import.meta.url);

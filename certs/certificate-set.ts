@@ -40,7 +40,24 @@ export interface CertificateSet {
   expired: PemPair;
   /** CA-signed client certificate (clientAuth) for mTLS. */
   client: PemPair;
+  /**
+   * A server leaf (localhost) issued by a new intermediate CA, which a new root signs: a chain of three, for
+   * servers that send (or forget) the intermediate. Its own root, because the run's CA allows no
+   * intermediate (path length 0). `caIssuersUrl` goes into the leaf's Authority Information Access
+   * extension, where a verifier looks for the missing issuer.
+   */
+  issueViaIntermediate(options?: { caIssuersUrl?: string }): Promise<IntermediateChain>;
   dispose(): Promise<void>;
+}
+
+export interface IntermediateChain {
+  /** The leaf alone (cert) and its key: a server that serves this forgets the intermediate. */
+  leaf: PemPair;
+  intermediate: { cert: string; der: Buffer };
+  /** Leaf then intermediate, PEM: what a correctly configured server sends. */
+  fullChain: string;
+  /** The root that signed the intermediate (what a client trusts, --ca). */
+  root: { cert: string; certPath: string };
 }
 
 /**
@@ -102,6 +119,8 @@ async function issueCertificates(dir: string): Promise<CertificateSet> {
     hosts: { dns: string[]; ips: string[] },
     usage: 'server' | 'client',
     validity: { from: number; to: number },
+    issuer: { cert: x509.X509Certificate; keys: CryptoKeyPair } = { cert: caCert, keys: caKeys },
+    caIssuersUrl?: string,
   ): Promise<PemPair> => {
     const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
     const sans = [
@@ -111,12 +130,12 @@ async function issueCertificates(dir: string): Promise<CertificateSet> {
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: serial(),
       subject: `CN=${name}`,
-      issuer: caCert.subject,
+      issuer: issuer.cert.subject,
       notBefore: new Date(validity.from),
       notAfter: new Date(validity.to),
       signingAlgorithm: ALGORITHM,
       publicKey: keys.publicKey,
-      signingKey: caKeys.privateKey,
+      signingKey: issuer.keys.privateKey,
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
@@ -125,10 +144,54 @@ async function issueCertificates(dir: string): Promise<CertificateSet> {
         ]),
         ...(sans.length ? [new x509.SubjectAlternativeNameExtension(sans)] : []),
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-        await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
+        await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.publicKey),
+        ...(caIssuersUrl ? [new x509.AuthorityInfoAccessExtension({ caIssuers: new x509.GeneralName('url', caIssuersUrl) })] : []),
       ],
     });
     return save(dir, name, cert.toString('pem'), await exportKey(keys.privateKey));
+  };
+
+  let intermediates = 0;
+  const issueViaIntermediate = async (options: { caIssuersUrl?: string } = {}): Promise<IntermediateChain> => {
+    const n = ++intermediates;
+    const rootKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const root = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: serial(),
+      name: `CN=regress per-run root CA ${n}`,
+      notBefore: new Date(good.from),
+      notAfter: new Date(good.to),
+      signingAlgorithm: ALGORITHM,
+      keys: rootKeys,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 1, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        await x509.SubjectKeyIdentifierExtension.create(rootKeys.publicKey),
+        await x509.AuthorityKeyIdentifierExtension.create(rootKeys.publicKey),
+      ],
+    });
+    const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: serial(),
+      subject: `CN=regress per-run intermediate CA ${n}`,
+      issuer: root.subject,
+      notBefore: new Date(good.from),
+      notAfter: new Date(good.to),
+      signingAlgorithm: ALGORITHM,
+      publicKey: keys.publicKey,
+      signingKey: rootKeys.privateKey,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+        await x509.AuthorityKeyIdentifierExtension.create(rootKeys.publicKey),
+      ],
+    });
+    const rootPem = root.toString('pem');
+    const rootPath = join(dir, `root-${n}.pem`);
+    await writeFile(rootPath, rootPem, { mode: 0o644 });
+    const leaf = await issue(`localhost-via-intermediate-${n}`, local, 'server', good, { cert, keys }, options.caIssuersUrl);
+    const pem = cert.toString('pem');
+    return { leaf, intermediate: { cert: pem, der: Buffer.from(cert.rawData) }, fullChain: `${leaf.cert.trimEnd()}\n${pem}\n`, root: { cert: rootPem, certPath: rootPath } };
   };
 
   const good = { from: now - DAY_MS, to: now + 7 * DAY_MS };
@@ -157,6 +220,7 @@ async function issueCertificates(dir: string): Promise<CertificateSet> {
     wrongHost: await issue('wrong.host.invalid', { dns: ['wrong.host.invalid'], ips: [] }, 'server', good),
     expired: await issue('expired-localhost', local, 'server', { from: now - 30 * DAY_MS, to: now - DAY_MS }),
     client: await issue('regress-client', { dns: [], ips: [] }, 'client', good),
+    issueViaIntermediate,
     dispose: () => rm(dir, { recursive: true, force: true }),
   };
 }

@@ -38,8 +38,19 @@ const LOCKABLE_CLIENTS = ['httpx', 'httpx2'] as const;
  */
 const EXTRA_OF_PACKAGE: Record<string, string> = { h2: 'http2', socksio: 'socks', brotli: 'brotli', brotlicffi: 'brotli', zstandard: 'zstd' };
 
+/**
+ * Lock files of tools whose format regress does not read, with the command that exports a supported one.
+ * Read as a requirements file they would fail with a confusing pin error, so they are refused by name.
+ */
+const UNREAD_LOCKS: Record<string, string> = {
+  'poetry.lock': '`poetry export -f requirements.txt --output requirements.txt` (Poetry 2: the poetry-plugin-export plugin)',
+  'Pipfile.lock': '`pipenv requirements > requirements.txt`',
+};
+
 export function lockFormat(fileName: string): LockFormat {
   const name = basename(fileName);
+  const exporter = UNREAD_LOCKS[name];
+  if (exporter) throw new LockFileError(`${name} is not read by regress: export a pinned requirements.txt with ${exporter} and give that`);
   if (name === 'uv.lock') return 'uv.lock';
   if (/^pylock\.([^.]+\.)?toml$/.test(name)) return 'pylock.toml';
   return 'requirements.txt';
@@ -48,6 +59,8 @@ export function lockFormat(fileName: string): LockFormat {
 /** `git:REF:PATH` reads the file at a git ref (the pull request's target branch, say) with `git show`. */
 export async function readLockSource(given: string, cwd = process.cwd()): Promise<LockSource> {
   const git = /^git:([^:]+):(.+)$/.exec(given);
+  // A format regress does not read is refused before anything is read (the file need not exist yet).
+  lockFormat(git ? git[2]! : given);
   if (git) {
     const [, ref, path] = git as unknown as [string, string, string];
     const shown = await (await loadExeca())('git', ['show', `${ref}:${path}`], { cwd, encoding: 'buffer', reject: false });

@@ -237,7 +237,7 @@ function decide(
   if (!report) {
     return {
       verdict: 'error',
-      reason: `client output unusable (${outcome.outputProblem}; exit code ${outcome.exitCode}): ${lastLine(outcome.stderrTail)}`,
+      reason: `client output unusable (${outcome.outputProblem}; exit code ${outcome.exitCode}): ${lastLine(outcome.stderrTail) || 'nothing on stderr'}`,
     };
   }
   if (report.status === 'not-applicable') return { verdict: 'not-applicable', reason: report.reason ?? 'not applicable' };

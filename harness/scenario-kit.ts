@@ -110,7 +110,11 @@ export function serverSaw(server: ServerObservations | undefined): string {
     .map(([who, label]) => `${closedBy(who!)} closed by ${label}`);
   if (closers.length) parts.push(closers.join(', '));
   if (c.some((x) => x.tls)) {
-    const outcomes = c.map((x) => `${x.tls?.outcome}${x.tls?.error ? ` (${x.tls.error})` : ''}${x.tls?.clientCertificate ? ` [client cert CN=${x.tls.clientCertificate}]` : ''}`);
+    const outcomes = c.map(
+      (x) =>
+        `${x.tls?.outcome}${x.tls?.protocol ? ` ${x.tls.protocol}` : ''}${x.tls?.cipher ? ` ${x.tls.cipher}` : ''}` +
+        `${x.tls?.error ? ` (${x.tls.error})` : ''}${x.tls?.clientCertificate ? ` [client cert CN=${x.tls.clientCertificate}]` : ''}`,
+    );
     parts.push(`TLS: ${outcomes.join(', ')}`);
   }
   if (server.foreign.length) parts.push(`${server.foreign.length} foreign connection(s) from other processes ignored`);

@@ -6,6 +6,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolveKitToThisRegress } from './kit-resolution.ts';
+import { BoundedLoads } from './scenario-load-bound.ts';
 import type { Expectation, Scenario, ScenarioDefinition } from './types.ts';
 
 export const SCENARIOS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'scenarios');
@@ -46,16 +47,21 @@ export async function loadScenarios(root = SCENARIOS_DIR): Promise<Scenario[]> {
  * scenario, a module that does not load, and an id used twice are bad input (ScenarioSourceError).
  */
 export async function loadCatalogue(projectDirs: readonly string[] = []): Promise<Scenario[]> {
-  const builtIn = await loadScenarios();
   // regress's own catalogue named as a project folder (`--scenarios scenarios` run inside a checkout of
   // regress, where `regress new` writes into it) is already loaded: it is not a second copy of each id.
   const roots = [...new Set(projectDirs.map((d) => resolve(d)))].filter((d) => d !== resolve(SCENARIOS_DIR));
   // A project's scenario imports `regress/kit`: it must get this regress's kit, installed or checked out.
   if (roots.length) resolveKitToThisRegress();
+  const folders: [dir: string, root: string][] = [];
+  for (const root of roots) for (const dir of await projectFolders(root)) folders.push([dir, root]);
+  const builtIn = await loadScenarios();
+  // Bounded: a module that never finishes loading is named, not waited for (scenario-load-bound.ts).
+  const bounded = new BoundedLoads();
   const project: Scenario[] = [];
-  for (const root of roots) {
-    const dirs = await projectFolders(root);
-    for (const dir of dirs) project.push(await loadScenario(dir, root));
+  try {
+    for (const [dir, root] of folders) project.push(await loadScenario(dir, root, bounded));
+  } finally {
+    bounded.stop();
   }
   const seen = new Map(builtIn.map((s) => [s.meta.id, s]));
   for (const scenario of project) {
@@ -87,15 +93,17 @@ async function scenarioFolders(root: string): Promise<string[]> {
 }
 
 /** Load one scenario folder; `origin` is the project folder it came from (none for the catalogue). */
-async function loadScenario(dir: string, origin?: string): Promise<Scenario> {
+async function loadScenario(dir: string, origin?: string, bounded?: BoundedLoads): Promise<Scenario> {
   const file = scenarioModule(dir)!;
   const id = basename(dir);
   // The catalogue's own mistakes are internal errors; a project's are its input, reported in one line.
   const Failure = origin ? ScenarioSourceError : Error;
   let definition: ScenarioDefinition | undefined;
+  const load = () => import(pathToFileURL(file).href) as Promise<{ default?: ScenarioDefinition }>;
   try {
-    definition = ((await import(pathToFileURL(file).href)) as { default?: ScenarioDefinition }).default;
+    definition = (await (bounded ? bounded.load(file, load, (message) => new ScenarioSourceError(message)) : load())).default;
   } catch (error) {
+    if (error instanceof ScenarioSourceError) throw error;
     if (!origin) throw error;
     const message = String((error as Error).message ?? error).split('\n')[0];
     throw new ScenarioSourceError(`cannot load ${file}: ${message}`);

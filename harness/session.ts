@@ -10,6 +10,7 @@ import { InstallError } from './runtime/python-env.ts';
 import { type Job, type RunEvent, runJobs, startPreparing, uniqueClients } from './runner.ts';
 import { newRunId, ReportWriter } from './report/writer.ts';
 import type { PreparedClient } from './runtime/target.ts';
+import type { KnownMarks } from './known-failures.ts';
 import type { CaseResult } from './types.ts';
 
 export class BadInput extends Error {
@@ -39,19 +40,45 @@ export interface SessionOptions {
   onEvent?: (event: RunEvent) => void;
   /** Release what the targets hold (containers) when the session ends. */
   dispose?: () => Promise<void>;
+  /** `run --known`: marks reproductions known or new in the reports. */
+  known?: (results: CaseResult[]) => KnownMarks;
+  /**
+   * Results the command adds once every case finished, before the report is written (smoke: an error when
+   * no check ran for a client). Not called after Ctrl-C.
+   */
+  conclude?: (results: CaseResult[]) => CaseResult[];
 }
 
 export interface SessionOutcome {
   results: CaseResult[];
   interrupted: boolean;
+  /** null when no report was asked for, or it could not be written (then reportError says why). */
   reportDir: string | null;
+  reportError?: string;
+}
+
+/**
+ * Write the run's report; a report that cannot be written (a full disk) is one line on stderr, never an
+ * exception: the verdicts are still printed and still decide the exit code (nothing may hide a reproduction).
+ */
+async function finishReport(writer: ReportWriter | null, finished: CaseResult[], interrupted: boolean): Promise<Pick<SessionOutcome, 'reportDir' | 'reportError'>> {
+  if (!writer) return { reportDir: null };
+  try {
+    await writer.finish(finished, interrupted);
+    return { reportDir: writer.dir };
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    const reportError = `report not written to ${writer.dir}: ${e.code ? `${e.code}, ` : ''}${e.message.replace(/^[A-Z]+: /, '')}`;
+    process.stderr.write(`regress: ${reportError}\n`);
+    return { reportDir: null, reportError };
+  }
 }
 
 export async function runSession(jobs: Job[], options: SessionOptions): Promise<SessionOutcome> {
   const id = newRunId();
   if (options.reportRoot) await checkWritable(options.reportRoot);
   const writer = options.reportRoot
-    ? new ReportWriter(options.reportRoot, { id, startedAt: new Date().toISOString(), planned: jobs.length, command: options.command })
+    ? new ReportWriter(options.reportRoot, { id, startedAt: new Date().toISOString(), planned: jobs.length, command: options.command }, options.known)
     : null;
   const stop = new AbortController();
   resetStopping();
@@ -105,10 +132,11 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
     if (!prepared || stop.signal.aborted) {
       stop.abort();
       checked();
-      await run.catch(() => undefined);
-      await cleanedUp;
-      await writer?.finish(finished, true);
-      return { results: finished, interrupted: true, reportDir: writer?.dir ?? null };
+      // Bounded: a preparation that does not heed the stop (an engine call during a container build)
+      // must not keep the report of what finished from being written.
+      await within(run.catch(() => undefined), STUCK_AFTER_INTERRUPT_MS);
+      await within(cleanedUp, STUCK_AFTER_INTERRUPT_MS);
+      return { results: finished, interrupted: true, ...(await finishReport(writer, finished, true)) };
     }
     const bad = prepared.find((client) => (client instanceof InstallError && client.noSuchRelease) || client instanceof BadInput);
     if (bad) {
@@ -124,12 +152,41 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
     await Promise.race([run, interrupted]);
     // Killing clients makes the run finish quickly too: the abort signal, not the race, says what happened.
     const wasInterrupted = stop.signal.aborted;
-    if (wasInterrupted) await cleanedUp;
-    await writer?.finish(finished, wasInterrupted);
-    phase('report written', writer?.dir ?? 'none');
-    return { results: finished, interrupted: wasInterrupted, reportDir: writer?.dir ?? null };
+    if (wasInterrupted) await within(cleanedUp, STUCK_AFTER_INTERRUPT_MS);
+    else if (options.conclude) finished.push(...options.conclude([...finished]));
+    const report = await finishReport(writer, finished, wasInterrupted);
+    phase('report written', report.reportDir ?? 'none');
+    return { results: finished, interrupted: wasInterrupted, ...report };
   } finally {
     stopListening();
+    if (stop.signal.aborted) exitIfStuck(finished);
     await options.dispose?.();
   }
+}
+
+/** How long each step of an interrupted command's end may take (the run's stop, releasing containers, the exit). */
+const STUCK_AFTER_INTERRUPT_MS = 15_000;
+
+/** The promise, or nothing after `ms`. */
+function within(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * After an interrupt the command ends once its report is written and its resources released. Something
+ * that still holds the process then (once in 9 Ctrl-Cs during a container environment build: a connection
+ * to the engine) must not keep it from exiting: an unref'd timer, so a command that ends in time is not
+ * held either. The exit code is the command's if it has set one, else the interrupt's (1 when something
+ * reproduced: nothing may hide a reproduction).
+ */
+function exitIfStuck(finished: CaseResult[]): void {
+  const code = finished.some((r) => r.verdict === 'reproduced') ? 1 : 130;
+  setTimeout(() => {
+    process.stderr.write(`regress: still running ${STUCK_AFTER_INTERRUPT_MS / 1000} s after the interrupted run ended; exiting\n`);
+    process.exit(process.exitCode ?? code);
+  }, STUCK_AFTER_INTERRUPT_MS).unref();
 }

@@ -42,7 +42,7 @@ describe('regress CLI', () => {
     [['run', '--no-such-flag'], /unknown option/],
     [['run', '--reports', '/dev/null/x', '--scenario', 'pool-limits'], /^regress: cannot write reports to \/dev\/null\/x/],
     [['run', '--client', 'httpx@file://host/x.whl'], /^regress: 'file:\/\/host\/x\.whl' is not a local file URL/],
-    [['bisect', '--scenario', 'keepalive-expiry', '--from', 'abc'], /^regress: 'abc' is not a PEP 440 version/],
+    [['bisect', '--scenario', 'keepalive-expiry', '--case', 'idle-gap', '--from', 'abc'], /^regress: 'abc' is not a PEP 440 version/],
     [['bisect', '--scenario', 'slow-server-pool-timeout'], /^regress: scenario slow-server-pool-timeout has several cases: pass --case/],
     [['verify', '--scenario', 'pool-limits', '--broken', 'httpx==0.10.1'], /required option '--fixed <spec>'/],
     [['run', '--client', 'httpx==0.28.1 httpx2', '--scenario', 'pool-limits'], /^regress: client spec 'httpx==0.28.1 httpx2' names both httpx and httpx2/],

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { isLockInput } from '../harness/cli/client-inputs.ts';
 import { changeKind, diffResults, regressed } from '../harness/diff.ts';
-import { diffMarkdown, diffText } from '../harness/report/diff-summary.ts';
-import type { CaseResult, Verdict } from '../harness/types.ts';
+import { diffJson, diffMarkdown, diffText } from '../harness/report/diff-summary.ts';
+import type { CaseResult, ReproductionMeasure, Verdict } from '../harness/types.ts';
+import { problemLines } from './support/one-line.ts';
 
 const root = join(import.meta.dirname, '..');
 const locks = 'test/support/locks';
@@ -23,17 +24,19 @@ afterAll(async () => {
   await rm(reports, { recursive: true, force: true });
 });
 
-function result(scenario: string, caseName: string, client: string, verdict: Verdict, packages: Record<string, string> = {}, module = 'httpx'): CaseResult {
+function result(scenario: string, caseName: string, client: string, verdict: Verdict, packages: Record<string, string> = {}, module = 'httpx', measure?: ReproductionMeasure): CaseResult {
   return {
     scenario,
     case: caseName,
     client,
     verdict,
     installed: { python: '3.11.7', packages, module },
-    evidence: { reason: `${client} said ${verdict}`, client: { steps: [] }, server: {} } as unknown as CaseResult['evidence'],
+    evidence: { reason: `${client} said ${verdict}`, client: { steps: [] }, server: {}, ...(measure ? { measure } : {}) } as unknown as CaseResult['evidence'],
     durationMs: 1,
   };
 }
+
+const stale = (value: number, tolerance = 2): ReproductionMeasure => ({ what: 'requests stranded', value, tolerance });
 
 describe('pairing and naming changes', () => {
   test.for([
@@ -75,6 +78,39 @@ describe('pairing and naming changes', () => {
     expect(isLockInput('httpx@file:///tmp/httpx-0.28.1-py3-none-any.whl')).toBe(false);
   });
 
+  test.for([
+    [8, 30, 'worse'],
+    [8, 11, 'worse'],
+    [8, 10, 'still-reproduced'],
+    [8, 8, 'still-reproduced'],
+    [30, 8, 'still-reproduced'],
+  ] as const)('reproduced on both sides, measured %i → %i (tolerance 2): %s', ([base, head, kind]) => {
+    expect(changeKind('reproduced', 'reproduced', { base: stale(base), head: stale(head) })).toBe(kind);
+  });
+
+  test('measures of different things, or a side without one, are not compared', () => {
+    expect(changeKind('reproduced', 'reproduced', { base: stale(8), head: { what: 'streams left open', value: 30, tolerance: 0 } })).toBe('still-reproduced');
+    expect(changeKind('reproduced', 'reproduced', { head: stale(30) })).toBe('still-reproduced');
+    expect(changeKind('reproduced', 'reproduced', { base: stale(8) })).toBe('still-reproduced');
+  });
+
+  test('a reproduction that got worse is a change in every form, and fails the gate', () => {
+    const base = [result('s', 'a', 'base: httpx==0.28.0', 'reproduced', { httpx: '0.28.0' }, 'httpx', stale(8)), result('s', 'b', 'base: httpx==0.28.0', 'reproduced', {}, 'httpx', stale(3))];
+    const head = [result('s', 'a', 'head: httpx==0.28.1', 'reproduced', { httpx: '0.28.1' }, 'httpx', stale(30)), result('s', 'b', 'head: httpx==0.28.1', 'reproduced', {}, 'httpx', stale(4))];
+    const diff = diffResults(base, head);
+    expect(diff.cells.map((c) => [c.case, c.kind])).toEqual([['a', 'worse'], ['b', 'still-reproduced']]);
+    expect(regressed(diff)).toBe(true);
+    const sides = { base: { input: 'httpx==0.28.0', clients: [] }, head: { input: 'httpx==0.28.1', clients: [] } };
+    const text = diffText(diff, sides);
+    expect(text).toMatch(/worse\s+s\/a\s+reproduced \(8 requests stranded\)\s+reproduced \(30 requests stranded\)/);
+    expect(text).toContain('requests stranded: 8 → 30 (tolerance 2)');
+    expect(text).toMatch(/the bump makes 1 reproduced failure\(s\) worse \(1 still reproduced on both sides\)/);
+    expect(diffMarkdown(diff, sides, null)).toMatch(/\| worse \| s\/a \| ❌ reproduced \(8 requests stranded\) \| ❌ reproduced \(30 requests stranded\) \|/);
+    const json = JSON.parse(diffJson(diff, sides, 1)) as { changes: { case: string; kind: string; head: { measure: ReproductionMeasure } }[]; stillReproduced: { case: string }[] };
+    expect(json.changes.map((c) => [c.case, c.kind, c.head.measure.value])).toEqual([['a', 'worse', 30]]);
+    expect(json.stillReproduced.map((c) => c.case)).toEqual(['b']);
+  });
+
   test('a cell missing on one side is inconclusive, never unchanged', () => {
     const diff = diffResults([result('s', 'a', 'base', 'fixed')], []);
     expect(diff.cells[0]!.kind).toBe('changed');
@@ -88,6 +124,13 @@ interface DiffJson {
   versions: { package: string; base: string | null; head: string | null }[];
   unchanged: number;
   exitCode: number;
+}
+
+interface MeasuredCell {
+  case: string;
+  kind: string;
+  base: { measure: ReproductionMeasure };
+  head: { measure: ReproductionMeasure };
 }
 
 const cancel = ['--scenario', 'slow-server-pool-timeout', '--concurrency', '8'];
@@ -122,6 +165,40 @@ describe('regress diff', () => {
     expect(diff.exitCode).toBe(1);
   }, 10 * 60_000);
 
+  // httpx 0.28.1 (httpcore 1.0.9) strands 8 of the 15 follow-up requests, httpx2 2.5.0 (httpcore2 before
+  // pydantic/httpx2#983) all 15: reproduced on both sides, and only the measure tells them apart.
+  test.for([
+    ['httpx==0.28.1', 'httpx2==2.5.0', 'worse', 1],
+    ['httpx2==2.5.0', 'httpx==0.28.1', 'still-reproduced', 0],
+  ] as const)('cancel-under-contention %s → %s: %s by its measure, exit %i', { timeout: 10 * 60_000 }, async ([base, head, kind, code]) => {
+    const { stdout, stderr, exitCode } = await regress('diff', '--base', base, '--head', head, '--scenario', 'cancel-under-contention', '--concurrency', '4', '--json', '--no-report');
+    expect(exitCode, stderr).toBe(code);
+    const diff = JSON.parse(stdout) as { changes: MeasuredCell[]; stillReproduced: MeasuredCell[] };
+    const cell = [...diff.changes, ...diff.stillReproduced].find((c) => c.case === 'churn')!;
+    expect(cell.kind).toBe(kind);
+    expect((kind === 'worse' ? diff.changes : diff.stillReproduced).map((c) => c.case)).toEqual(['churn']);
+    const stranded: Record<string, number> = { 'httpx==0.28.1': 8, 'httpx2==2.5.0': 15 };
+    expect([cell.base.measure.value, cell.head.measure.value]).toEqual([stranded[base], stranded[head]]);
+    expect(cell.head.measure.what).toBe('requests stranded');
+  });
+
+  // Every reproduction of an open-upstream scenario carries a measure, and it is stable: the same release
+  // on both sides is never `worse` (no clean bump cries wolf).
+  test('identical sides over the open-upstream scenarios: every reproduction measured, equal on both sides, exit 0', async () => {
+    const listed = JSON.parse((await regress('list', '--json')).stdout) as { scenarios: { id: string; status: string }[] };
+    const open = listed.scenarios.filter((x) => x.status === 'open-upstream').map((x) => x.id);
+    expect(open.length).toBeGreaterThanOrEqual(4);
+    const { stdout, stderr, exitCode } = await regress('diff', '--base', 'httpx==0.28.1', '--head', 'httpx==0.28.1', ...open.flatMap((id) => ['--scenario', id]), '--concurrency', '4', '--json', '--no-report');
+    expect(exitCode, stderr).toBe(0);
+    const diff = JSON.parse(stdout) as { changes: unknown[]; stillReproduced: (MeasuredCell & { scenario: string })[] };
+    expect(diff.changes).toEqual([]);
+    expect(new Set(diff.stillReproduced.map((c) => c.scenario))).toEqual(new Set(open));
+    for (const c of diff.stillReproduced) {
+      expect(c.base.measure, `${c.scenario}/${c.case}`).toMatchObject({ what: expect.any(String), value: expect.any(Number), tolerance: expect.any(Number) });
+      expect(c.head.measure.value, `${c.scenario}/${c.case}`).toBeLessThanOrEqual(c.base.measure.value + c.base.measure.tolerance);
+    }
+  }, 10 * 60_000);
+
   test('identical sides: nothing changed, exit 0', async () => {
     const { stdout, stderr, exitCode } = await regress('diff', '--base', 'httpx==0.28.1', '--head', 'httpx==0.28.1', '--scenario', 'pool-limits', '--concurrency', '8', '--no-report');
     expect(exitCode, stderr).toBe(0);
@@ -135,8 +212,9 @@ describe('regress diff', () => {
     [['diff', '--base', 'httpx=>1', '--head', 'httpx'], /^regress: 'httpx=>1'/m],
     [['diff', '--base', 'httpx', '--head', 'httpx', '--scenario', 'nope'], /^regress: unknown scenario 'nope'/m],
   ] as const)('bad input %j exits 2 with one line', async ([args, message]) => {
-    const { stderr, exitCode } = await regress(...args, '--no-report');
+    const { stdout, stderr, exitCode } = await regress(...args, '--no-report');
     expect(exitCode).toBe(2);
-    expect(stderr).toMatch(message);
+    expect(problemLines(stderr)).toEqual([expect.stringMatching(message)]);
+    expect(stdout).toBe('');
   });
 });

@@ -131,3 +131,50 @@ describe('client process control', () => {
     expect(processState(grandchild)).toMatch(/^(gone|Z)$/);
   });
 });
+
+describe('TLS protocol and cipher', () => {
+  // What a judge reads to tell a client that agreed on too weak a protocol: the server's own record of the
+  // handshake. The client names its floor (minimum TLSv1 at security level 0, or Python's default).
+  const versionClient = `
+import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[1])
+if sys.argv[3] == "weak":
+    ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+    ctx.set_ciphers("DEFAULT@SECLEVEL=0")
+try:
+    with socket.create_connection(("127.0.0.1", int(sys.argv[2]))) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+            print("ok", tls.version(), tls.cipher()[0])
+except ssl.SSLError as exc:
+    print("refused", exc.reason)
+`;
+  test.for([
+    ['default', 'TLSv1.2', 'TLSv1.2', 'ok TLSv1.2'],
+    ['default', 'TLSv1', 'TLSv1.1', 'refused TLSV1_ALERT_PROTOCOL_VERSION'],
+    ['weak', 'TLSv1', 'TLSv1.1', 'ok TLSv1.1'],
+  ] as const)('a %s client against a server offering %s to %s: %s', async ([floor, minVersion, maxVersion, expected]) => {
+    const server = await startHttpFixture(makeClock(), {
+      keepAliveTimeoutMs: 1000,
+      tls: { cert: certs.trusted.cert, key: certs.trusted.key, minVersion, maxVersion, ciphers: 'DEFAULT@SECLEVEL=0' },
+    });
+    try {
+      const { stdout } = await execa('python3', ['-c', versionClient, certs.ca.certPath, String(server.port), floor], {
+        env: { SSL_CERT_FILE: '', SSL_CERT_DIR: '' },
+      });
+      expect(stdout).toContain(expected);
+      await server.settled();
+      const tls = server.observe().connections[0]?.tls;
+      if (expected.startsWith('ok')) {
+        // The server's record matches what the client says it agreed on, protocol and cipher.
+        const [, protocol, cipher] = stdout.trim().split(' ');
+        expect(tls).toMatchObject({ outcome: 'established', protocol, cipher });
+      } else {
+        expect(tls?.outcome).toBe('failed');
+        expect(tls?.error).toMatch(/unsupported protocol/);
+        expect(tls?.protocol).toBeUndefined();
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkPinned, lockFormat, requirementLines } from '../harness/lock-files.ts';
+import { problemLines } from './support/one-line.ts';
 
 const root = join(import.meta.dirname, '..');
 const locks = join(import.meta.dirname, 'support', 'locks');
@@ -39,6 +40,24 @@ describe('reading requirements files', () => {
     ['-e ./src\n', /editable/],
   ] as const)('%j is refused', ([text, message]) => {
     expect(() => checkPinned(text, 'r.txt')).toThrow(message);
+  });
+
+  test.for([
+    ['poetry.lock', /^poetry\.lock is not read by regress: export a pinned requirements\.txt with `poetry export -f requirements\.txt --output requirements\.txt`/],
+    ['sub/Pipfile.lock', /^Pipfile\.lock is not read by regress: export a pinned requirements\.txt with `pipenv requirements > requirements\.txt`/],
+  ] as const)('%s is refused by name, with the export that makes a supported lock', ([name, message]) => {
+    expect(() => lockFormat(name)).toThrow(message);
+  });
+
+  test('a poetry.lock or Pipfile.lock given to the CLI: one line naming the export, exit 2, nothing run', async () => {
+    // The files do not even exist: the name alone decides, before anything is read or installed.
+    for (const lock of ['poetry.lock', 'git:main:Pipfile.lock']) {
+      const result = await regress('run', '--requirements', lock, '--no-report');
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(/^regress: (poetry|Pipfile)\.lock is not read by regress: export a pinned requirements\.txt with `(poetry export|pipenv requirements)/);
+      expect(result.stdout).toBe('');
+    }
   });
 
   test('the format follows the file name', () => {
@@ -95,9 +114,7 @@ describe('regress run --requirements', () => {
     await writeFile(file, text);
     const { stderr, exitCode } = await regress('run', '--requirements', file, '--scenario', 'pool-limits', '--no-report');
     expect(exitCode).toBe(2);
-    const lines = stderr.split('\n').filter((l) => l.startsWith('regress:'));
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(message);
+    expect(problemLines(stderr)).toEqual([expect.stringMatching(message)]);
   });
 
   test('verify takes locks for --broken and --fixed', async () => {
@@ -112,9 +129,9 @@ describe('regress run --requirements', () => {
   test('a missing file and a bad git ref are one line each', async () => {
     const missing = await regress('run', '--requirements', join(scratch, 'nope.txt'), '--no-report');
     expect(missing.exitCode).toBe(2);
-    expect(missing.stderr).toMatch(/^regress: cannot read lock file \S+nope\.txt: ENOENT$/m);
+    expect(problemLines(missing.stderr)).toEqual([expect.stringMatching(/^regress: cannot read lock file \S+nope\.txt: ENOENT$/)]);
     const git = await regress('run', '--requirements', 'git:no-such-ref-xyz:requirements.txt', '--no-report');
     expect(git.exitCode).toBe(2);
-    expect(git.stderr).toMatch(/^regress: cannot read git:no-such-ref-xyz:requirements\.txt: git show/m);
+    expect(problemLines(git.stderr)).toEqual([expect.stringMatching(/^regress: cannot read git:no-such-ref-xyz:requirements\.txt: git show/)]);
   });
 });

@@ -61,6 +61,12 @@ describe('the packed package', () => {
     expect(ids).toEqual(expect.arrayContaining(['pool-limits', 'slow-server-pool-timeout', 'keepalive-expiry']));
   });
 
+  test('npx regress --version is the package\'s version (package.json by self-reference from dist/)', async () => {
+    const { stdout, exitCode } = await execa('npx', ['regress', '--version'], { cwd: app, env, reject: false });
+    expect(exitCode).toBe(0);
+    expect(stdout.trim()).toBe((JSON.parse(await readFile(join(checkout, 'package.json'), 'utf8')) as { version: string }).version);
+  });
+
   test('sentinels are found in the package as in the checkout', async () => {
     const installed = await execa('npx', ['regress', 'sentinels', '--list'], { cwd: app, env, reject: false });
     const checkedOut = await execa(process.execPath, ['bin/regress.js', 'sentinels', '--list'], { cwd: checkout, reject: false });
@@ -94,11 +100,12 @@ describe('the packed package', () => {
     expect(made.stdout).toMatch(/scenarios\/my-hang\/judge\.ts/);
     const run = (): Promise<{ exitCode?: number; stdout: string; stderr: string }> =>
       execa('npx', ['regress', 'run', '--scenarios', 'scenarios', '--scenario', 'my-hang', '--concurrency', '8', '--json', '--no-report'], { cwd: app, env, reject: false });
-    const verdicts = (stdout: string): string[][] => (JSON.parse(stdout) as { results: { scenario: string; verdict: string }[] }).results.map((r) => [r.scenario, r.verdict]);
+    const verdicts = (stdout: string): string[][] => (JSON.parse(stdout) as { results: { scenario: string; case: string; verdict: string }[] }).results.map((r) => [r.scenario, r.case, r.verdict]);
 
     const green = await run();
     expect(green.exitCode, green.stderr).toBe(0);
-    expect(verdicts(green.stdout)).toEqual([['my-hang', 'fixed']]);
+    // The case and the gate's leak repetition of it (the soak driver ships in the package).
+    expect(verdicts(green.stdout)).toEqual([['my-hang', 'reuse', 'fixed'], ['my-hang', 'reuse@repeat', 'fixed']]);
 
     const judge = join(app, 'scenarios', 'my-hang', 'judge.ts');
     const original = await readFile(judge, 'utf8');
@@ -106,7 +113,8 @@ describe('the packed package', () => {
     try {
       const red = await run();
       expect(red.exitCode, red.stderr).toBe(1);
-      expect(verdicts(red.stdout)).toEqual([['my-hang', 'reproduced']]);
+      // Reproduced from the first iteration: the case's own row reports it; the repetition finds no growth.
+      expect(verdicts(red.stdout)).toEqual([['my-hang', 'reuse', 'reproduced'], ['my-hang', 'reuse@repeat', 'fixed']]);
     } finally {
       await writeFile(judge, original);
     }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { knownMarks, splitKnown } from '../harness/known-failures.ts';
 import { ReportWriter } from '../harness/report/writer.ts';
 import { EnvironmentCache, findPython, venvTarget } from '../harness/runtime/python-env.ts';
 import { planJobs, runJobs } from '../harness/runner.ts';
@@ -25,6 +26,12 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'regress-report-'));
   const writer = new ReportWriter(dir, { id: 'test-run', startedAt: new Date().toISOString(), planned: jobs.length, command: 'test' });
   await writer.finish(results, false);
+  // The same results as a run --known that accepts the old release's reproduction.
+  const known = [{ scenario: 'pool-exhaustion-after-close', client: 'httpx<0.11', why: 'accepted in this test' }];
+  const knownWriter = new ReportWriter(dir, { id: 'known-run', startedAt: new Date().toISOString(), planned: jobs.length, command: 'test --known' }, (rs) =>
+    knownMarks(splitKnown(rs, known), 'known.json'),
+  );
+  await knownWriter.finish(results, false);
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -87,11 +94,23 @@ describe('report.html in a browser', () => {
       // One bar per connection the server saw (2 for hard limit 2), plus one tick per request.
       expect(await timeline.locator('rect').count()).toBe(4);
 
+      // Column headers show the releases that ran, read from the environments.
+      expect(await grid.locator('thead th').nth(1).textContent()).toMatch(/^httpx==0\.10\.1httpx 0\.10\.1/);
+
       const shot = join(process.env.REGRESS_SCREENSHOT_DIR ?? dir, 'report.png');
       await page.screenshot({ path: shot, fullPage: true });
       expect((await stat(shot)).size).toBeGreaterThan(20_000);
       // Self-contained: the page asked for nothing but itself.
       expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
+
+      // A run --known marks the accepted reproduction known, with the why in its evidence.
+      await page.goto(`file://${join(dir, 'known-run', 'report.html')}`);
+      const knownGrid = page.getByRole('table', { name: 'verdict matrix' });
+      const knownCell = knownGrid.getByRole('row', { name: /pool-exhaustion-after-close\/reenter/ }).getByRole('button', { name: /reproduced/ });
+      expect(await knownCell.textContent()).toBe('reproducedknown');
+      expect(await page.locator('#counts').textContent()).toContain('1 reproduced (1 known, 0 new)');
+      await knownCell.click();
+      expect(await page.locator('#detail-reason').textContent()).toMatch(/^known failure, accepted: accepted in this test\. /);
     } finally {
       await browser.close();
     }

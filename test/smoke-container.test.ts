@@ -105,7 +105,7 @@ describe(`regress smoke inside ${APP}`, () => {
     requireReady(skip);
     const slow = await canaries.serve(canaries.certs.trusted, { slowHealthMs: 60_000 });
     const child = execa(process.execPath, ['bin/regress.js', 'smoke', '--url', slow.url, '--runtime', 'container', '--image', APP,
-      '--ca', canaries.certs.ca.certPath, '--min-days', '3', '--health', '/healthz', '--timeout', '120', '--no-report'], { cwd: ROOT, reject: false });
+      '--ca', canaries.certs.ca.certPath, '--min-days', '3', '--health', '/healthz', '--timeout', '120s', '--no-report'], { cwd: ROOT, reject: false });
     for (let i = 0; i < 900 && !slow.requests.includes('GET /healthz'); i++) await new Promise((r) => setTimeout(r, 100));
     expect(slow.requests).toContain('GET /healthz');
     expect(await leftoverContainers([child.pid!])).not.toBe('');

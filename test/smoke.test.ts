@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type CanaryService, startCanaryService } from '../fixtures/canary-service.ts';
+import { uncheckedClients } from '../harness/cli/smoke-command.ts';
 import { compareShapes, shapeOf } from '../harness/smoke/json-shape.ts';
+import { compareOpenApi } from '../harness/smoke/openapi-diff.ts';
 import { handshakeCause, judgeTls } from '../harness/smoke/tls-check.ts';
 import type { ClientStep } from '../harness/types.ts';
 import { type Canaries, causeOf, explain, ROOT, smoke, type SmokeRun, startCanaries } from './support/smoke-canaries.ts';
@@ -209,6 +211,136 @@ describe('regress smoke: each bad canary fails with its own cause', () => {
   });
 });
 
+describe('regress smoke never passes unchecked', () => {
+  test('--http2 with a client without h2 against an expired certificate: the TLS check still runs (exit 1), the rest is one line', async () => {
+    const expired = await canaries.serve(canaries.certs.expired);
+    const run = await smoke(['--url', expired.url, '--client', CLIENT, '--http2', '--ca', canaries.certs.ca.certPath, '--health', '/healthz', '--health', '/readyz'], canaries.tmp);
+    expect(run.exitCode, explain(run)).toBe(1);
+    expect(run.check('tls').verdict).toBe('reproduced');
+    expect(causeOf(run.check('tls'))).toBe('expired');
+    const handshake = run.check('tls').evidence.details!.handshake as { http2: { requested: boolean; usable: boolean; why: string } };
+    expect(handshake.http2).toMatchObject({ requested: true, usable: false });
+    expect(handshake.http2.why).toMatch(/h2 package is not installed/);
+    for (const path of ['/healthz', '/readyz']) expect(run.check(`health ${path}`).verdict).toBe('not-applicable');
+    const lines = run.stdout.split('\n').filter((l) => l.includes('--http2'));
+    expect(lines, run.stdout).toHaveLength(1);
+    expect(lines[0]).toMatch(/--http2: httpx==0\.28\.1 cannot speak HTTP\/2 \(.*\); not run: health \/healthz, health \/readyz; the TLS check ran over HTTP\/1\.1$/);
+  });
+
+  test('a run in which no check ran is an error (exit 2) with the reason on stderr, in the report too', async () => {
+    const plain = await canaries.serveWith({});
+    const run = await smoke(['--url', plain.url, '--client', CLIENT, '--http2', '--health', '/healthz'], canaries.tmp);
+    expect(run.exitCode, explain(run)).toBe(2);
+    expect(run.check('health').verdict).toBe('not-applicable');
+    const nothing = run.check('nothing checked');
+    expect(nothing.verdict).toBe('error');
+    expect(nothing.evidence.reason).toMatch(/^smoke checked nothing against http:\/\/127\.0\.0\.1:\d+ with httpx==0\.28\.1: every check was not-applicable \(the h2 package is not installed/);
+    expect(run.stderr).toContain(`regress: ${nothing.evidence.reason}`);
+    // The client really was asked nothing over HTTP/1.1 instead.
+    expect(plain.requests).toEqual([]);
+  });
+
+  test('the check that adds the error: only a client none of whose checks ran', () => {
+    const result = (client: string, verdict: 'fixed' | 'not-applicable', reason = 'r') => ({
+      scenario: 'smoke', case: 'health /h', client, installed: null, verdict, durationMs: 1,
+      evidence: { reason, client: { steps: [], facts: {}, exitCode: 0, timedOut: false }, server: {} },
+    });
+    const added = uncheckedClients([result('a', 'not-applicable', 'no h2'), result('a', 'not-applicable', 'no h2'), result('b', 'not-applicable'), result('b', 'fixed')], { url: 'http://x' });
+    expect(added.map((r) => [r.client, r.verdict, r.evidence.reason])).toEqual([['a', 'error', 'smoke checked nothing against http://x with a: every check was not-applicable (no h2)']]);
+  });
+});
+
+describe('regress smoke: TLS causes a server gets wrong', () => {
+  test('a server that sends only its leaf: incomplete-chain, with the certificates sent and whether the trust completes the chain', async () => {
+    const { service, root, issuerFetches } = await canaries.serveChain(false);
+    const run = await smoke(['--url', service.url, '--client', CLIENT, '--ca', root, '--min-days', '3', '--health', '/healthz'], canaries.tmp);
+    expect(run.exitCode, explain(run)).toBe(1);
+    const tls = run.check('tls');
+    expect(causeOf(tls), explain(run)).toBe('incomplete-chain');
+    expect(tls.evidence.reason).toMatch(/^incomplete-chain: the server sent 1 certificate\(s\) \(CN=localhost-via-intermediate-\d+\), not its issuer CN=regress per-run intermediate CA \d+/);
+    expect((tls.evidence.details!.handshake as { chain: unknown }).chain).toMatchObject({
+      certificatesSent: 1,
+      issuerSent: false,
+      trustCompletesChain: false,
+      trustCompletesWithIssuer: true,
+      issuerFetched: { subject: expect.stringMatching(/^CN=regress per-run intermediate CA/) },
+    });
+    expect(issuerFetches()).toBe(1);
+  });
+
+  test('the same chain sent whole (leaf and intermediate) passes', async () => {
+    const { service, root, issuerFetches } = await canaries.serveChain(true);
+    const run = await smoke(['--url', service.url, '--client', CLIENT, '--ca', root, '--min-days', '3', '--health', '/healthz'], canaries.tmp);
+    expect(run.exitCode, explain(run)).toBe(0);
+    expect(run.check('tls').verdict).toBe('fixed');
+    // A server that sends its chain costs no fetch of the issuer.
+    expect(issuerFetches()).toBe(0);
+  });
+
+  test('a leaf from a CA the client does not trust, with no issuer to fetch, stays unknown-ca and says what was sent', async () => {
+    const other = await canaries.serve(canaries.otherCerts.trusted);
+    const run = await smoke(['--url', other.url, '--client', CLIENT, '--ca', canaries.certs.ca.certPath, '--health', '/healthz'], canaries.tmp);
+    expect(causeOf(run.check('tls')), explain(run)).toBe('unknown-ca');
+    expect(run.check('tls').evidence.reason).toMatch(/the server sent 1 certificate\(s\) \(CN=localhost\)/);
+    expect((run.check('tls').evidence.details!.handshake as { chain: unknown }).chain).toMatchObject({ certificatesSent: 1, trustCompletesChain: false });
+  });
+
+  test('a TLS 1.0-only server: protocol-version, with the versions it accepts', async () => {
+    const { cert, key } = canaries.certs.trusted;
+    const old = await canaries.serveWith({ tls: { cert, key, minVersion: 'TLSv1', maxVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' } });
+    const run = await smoke(['--url', old.url, '--client', CLIENT, '--ca', canaries.certs.ca.certPath, '--health', '/healthz'], canaries.tmp);
+    expect(run.exitCode, explain(run)).toBe(1);
+    const tls = run.check('tls');
+    expect(causeOf(tls), explain(run)).toBe('protocol-version');
+    expect(tls.evidence.reason).toMatch(/^protocol-version: the server accepts only TLSv1; the client's context allows TLSv1_2 to /);
+    expect((tls.evidence.details!.handshake as { serverVersions: string[] }).serverVersions).toEqual(['TLSv1']);
+  });
+
+  test('a TLS 1.2-only server passes, its versions recorded', async () => {
+    const { cert, key } = canaries.certs.trusted;
+    const v12 = await canaries.serveWith({ tls: { cert, key, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' } });
+    const run = await smoke(['--url', v12.url, '--client', CLIENT, '--ca', canaries.certs.ca.certPath, '--min-days', '3', '--health', '/healthz'], canaries.tmp);
+    expect(run.exitCode, explain(run)).toBe(0);
+    expect(run.check('tls').evidence.details!.handshake).toMatchObject({ version: 'TLSv1.2', serverVersions: ['TLSv1.2'] });
+  });
+});
+
+describe('regress smoke: what a check reads', () => {
+  beforeAll(async () => {
+    if (!existsSync(snapshot)) await smoke(checks(good.url, '--update-snapshot'), canaries.tmp);
+  });
+
+  test('a health path that redirects to itself: redirect-loop, with the Location chain', async () => {
+    const loop = await canaries.serve(canaries.certs.trusted, { redirectLoop: true });
+    const run = await smoke(['--url', loop.url, '--client', CLIENT, '--ca', canaries.certs.ca.certPath, '--min-days', '3', '--health', '/healthz'], canaries.tmp);
+    expect(run.exitCode, explain(run)).toBe(1);
+    const health = run.check('health');
+    expect(causeOf(health)).toBe('redirect-loop');
+    const redirects = health.evidence.details!.redirects as { loop: boolean; chain: { url: string; status: number; location: string }[] };
+    expect(redirects.loop).toBe(true);
+    expect(redirects.chain).toEqual([
+      { url: `${loop.url}/healthz`, status: 302, location: '/healthz/next' },
+      { url: `${loop.url}/healthz/next`, status: 302, location: '/healthz' },
+    ]);
+    expect(health.evidence.reason).toContain(`${loop.url}/healthz (302) → /healthz/next; ${loop.url}/healthz/next (302) → /healthz`);
+    expect(run.check('tls').verdict).toBe('fixed');
+  });
+
+  test('a 64 MB health body is cut at --max-body and the result says so; a document over it is an error about its size', async () => {
+    const big = await canaries.serve(canaries.certs.trusted, { healthBodyBytes: 64 * 1024 * 1024, openapiPadBytes: 3 * 1024 * 1024 });
+    const run = await smoke(checks(big.url, '--max-body', String(1024 * 1024)), canaries.tmp);
+    expect(run.exitCode, explain(run)).toBe(2);
+    const health = run.check('health');
+    expect(health.verdict).toBe('fixed');
+    expect(health.evidence.reason).toMatch(/answered 200 .*; body cut at 1048576 bytes \(--max-body\)$/);
+    expect(health.evidence.details!.response).toMatchObject({ bytesRead: 1048576, cutAt: 1048576 });
+    const openapi = run.check('openapi');
+    expect(openapi.verdict).toBe('error');
+    expect(openapi.evidence.reason).toMatch(/the document is larger than --max-body 1048576 bytes \(cut at 1048576 bytes, not compared\)/);
+    expect(run.check('shape').verdict).toBe('fixed');
+  });
+});
+
 describe('regress smoke: reports', () => {
   let run: SmokeRun;
   beforeAll(async () => {
@@ -295,7 +427,7 @@ describe('regress smoke: bad input and interrupts', () => {
   test('Ctrl-C: exit 130, no client program left, the report marked interrupted', async () => {
     const slow = await canaries.serve(canaries.certs.trusted, { slowHealthMs: 60_000 });
     const reports = join(canaries.tmp, 'interrupt');
-    const child = execa(process.execPath, ['bin/regress.js', 'smoke', '--url', slow.url, '--client', CLIENT, '--ca', canaries.certs.ca.certPath, '--min-days', '3', '--health', '/healthz', '--timeout', '120', '--reports', reports], { cwd: ROOT, reject: false });
+    const child = execa(process.execPath, ['bin/regress.js', 'smoke', '--url', slow.url, '--client', CLIENT, '--ca', canaries.certs.ca.certPath, '--min-days', '3', '--health', '/healthz', '--timeout', '120s', '--reports', reports], { cwd: ROOT, reject: false });
     // Interrupt once the health request is waiting on the canary.
     for (let i = 0; i < 600 && !slow.requests.includes('GET /healthz'); i++) await new Promise((r) => setTimeout(r, 100));
     expect(slow.requests).toContain('GET /healthz');
@@ -311,6 +443,36 @@ describe('regress smoke: bad input and interrupts', () => {
 });
 
 describe('smoke building blocks', () => {
+  test('OpenAPI changes name their operation, none is blank, and a shared schema change is one line', () => {
+    const item = { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' } } };
+    const ok = (schema: unknown) => ({ 200: { description: 'ok', content: { 'application/json': { schema } } } });
+    const before = {
+      openapi: '3.0.3', info: { title: 't', version: '1' },
+      paths: {
+        '/a': { get: { parameters: [{ name: 'q', in: 'query', schema: { type: 'string' } }], responses: ok({ $ref: '#/components/schemas/Item' }) } },
+        '/b': { post: { responses: ok({ type: 'array', items: { $ref: '#/components/schemas/Item' } }) } },
+      },
+      components: { schemas: { Item: item } },
+    };
+    const after = structuredClone(before) as any;
+    after.components.schemas.Item.properties.id.type = 'string';
+    after.paths['/a'].get.parameters[0].required = true;
+    after.servers = [{ url: 'http://x' }];
+    const { breaking, other } = compareOpenApi(before, after);
+    const all = [...breaking, ...other];
+    for (const c of all) expect(c.description.trim(), JSON.stringify(c)).toMatch(/\S.*: \[\w+\] \S/);
+    // One change to the shared Item, placed where it is defined, naming both operations; never both
+    // breaking and non-breaking.
+    const idChanges = all.filter((c) => c.path.includes('/properties/id'));
+    expect(idChanges).toHaveLength(1);
+    expect(idChanges[0]).toMatchObject({ path: '/components/schemas/Item/properties/id/type', operations: ['GET /a', 'POST /b'] });
+    expect(idChanges[0]!.description).toMatch(/^GET \/a, POST \/b: \[Replaced\] /);
+    expect(breaking.map((c) => c.description)).toContain('GET /a: [Added] required status to required query parameter `q`');
+    expect(other.find((c) => c.path === '/servers')?.description).toBe('document servers: [Added] servers');
+    const keys = all.map((c) => `${c.action} ${c.path}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
   test('a JSON shape is the types of its keys, recursively; removed keys and changed types are breaking', () => {
     const before = shapeOf([{ id: 1, name: 'a', tags: ['x'], owner: { email: 'e' } }, { id: 2, name: 'b', tags: [], owner: null }]);
     // A null beside an object keeps the object's keys (a nullable object); scalars become a union.

@@ -1,14 +1,17 @@
 // `regress diff --base X --head Y`: each side a client spec, a lock file, or git:REF:PATH (the lock at a
 // git ref, e.g. the pull request's target branch). Both sides run in one session, concurrently, and one
-// table says what the change does: brought back, fixed by the bump, still reproduced, unchanged.
-// Exit 1 when anything is brought back or newly reproduced; 2 on error (either side) or bad input;
+// table says what the change does: brought back, worse, fixed by the bump, still reproduced, unchanged.
+// Exit 1 when anything is brought back, newly reproduced, or reproduced on both sides with a measure that
+// got worse beyond its scenario's tolerance; 2 on error (either side) or bad input;
 // 130 interrupted; 0 otherwise.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileWhole } from '../atomic-file.ts';
 import { diffResults, inconclusive, regressed } from '../diff.ts';
 import { diffJson, diffMarkdown, diffText, type DiffSides } from '../report/diff-summary.ts';
+import { diffSectionHtml } from '../report/diff-html.ts';
 import type { RunReport } from '../report/formats.ts';
+import { reportHtml } from '../report/html.ts';
 import { planJobs } from '../runner.ts';
 import { venvTarget, type EnvironmentCache } from '../runtime/python-env.ts';
 import type { ClientTarget } from '../runtime/target.ts';
@@ -72,11 +75,13 @@ export async function diffCommand(options: DiffOptions): Promise<number> {
   if (options.json) process.stdout.write(diffJson(diff, sides, code));
   else process.stdout.write(`\n${diffText(diff, sides)}\n`);
   if (outcome.reportDir) {
-    // The run's own report (results.json, junit.xml, report.html) stays; summary.md becomes the diff,
+    // The run's own report (results.json, junit.xml) stays; summary.md becomes the diff,
     // with the run's verdict matrix folded in, ready for a pull-request comment.
     const run = JSON.parse(await readFile(join(outcome.reportDir, 'results.json'), 'utf8')) as RunReport;
-    await writeFileAtomic(join(outcome.reportDir, 'summary.md'), diffMarkdown(diff, sides, run));
-    await writeFileAtomic(join(outcome.reportDir, 'diff.json'), diffJson(diff, sides, code));
+    await writeFileWhole(join(outcome.reportDir, 'summary.md'), diffMarkdown(diff, sides, run));
+    await writeFileWhole(join(outcome.reportDir, 'diff.json'), diffJson(diff, sides, code));
+    // report.html leads with the diff (sides, versions that changed, each cell's change), the matrix below.
+    await writeFileWhole(join(outcome.reportDir, 'report.html'), reportHtml(run, { prepend: diffSectionHtml(diff, sides, run) }));
     process.stderr.write(`report: ${outcome.reportDir}/summary.md\n`);
   }
   return code;

@@ -1,19 +1,22 @@
 // `regress`: list scenarios, run them against client specs, verify a broken/fixed pair, bisect releases,
-// regenerate the scenario READMEs' version tables, scaffold a project's own scenario (`new`). Every command
+// regenerate the scenario READMEs' version tables, scaffold a project's own scenario (`new`) and hold it to
+// its expectations.json (`check`). Every command
 // that loads scenarios takes the project's folders (--scenarios, regress.config.json).
 // Exit codes: 0 every verdict fixed or not-applicable (verify: the pair holds; bisect: boundary found);
 // 1 any reproduced, whatever else happened: nothing may hide a reproduction (verify: the pair does not
 // hold); 2 any error with nothing reproduced, or bad input (one line on stderr); 130 interrupted.
 import { Command, CommanderError, Option } from 'commander';
+import { createRequire } from 'node:module';
 import { IndexError } from '../package-index.ts';
-import { KnownFileError, readKnownFailures, splitKnown } from '../known-failures.ts';
+import { KnownFileError, knownLines, knownMarks, readKnownFailures, splitKnown } from '../known-failures.ts';
 import { InstallError } from '../runtime/python-env.ts';
 import { planJobs } from '../runner.ts';
+import { REPEAT_SUFFIX, repeatedCase, repeatSummary, withRepeats } from '../soak/gate-repeat.ts';
 import { ConfigError } from '../project-config.ts';
 import { ScenarioSourceError, selectScenarios, UnknownScenarioError } from '../scenarios.ts';
 import { BadInput, runSession } from '../session.ts';
 import { parseClientSpec, SpecError } from '../spec.ts';
-import type { ScenarioStatus } from '../types.ts';
+import type { CaseResult, ScenarioStatus } from '../types.ts';
 import { lockedSpecs, singleClient } from './client-inputs.ts';
 import {
   checkCases,
@@ -29,6 +32,7 @@ import {
 } from './common.ts';
 import { summaryLine, verdictTable } from './output.ts';
 import { newCommand } from './new-command.ts';
+import { registerCheck } from './check-command.ts';
 import { scenariosFor } from './scenario-folders.ts';
 import { evidenceLines, sideBySide } from './side-by-side.ts';
 import { phase, enablePhaseLog } from '../runtime/phase-log.ts';
@@ -49,6 +53,8 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
   const program = new Command('regress')
     .description('Reproduce documented HTTP client failures against local servers and judge real releases.')
     .exitOverride()
+    // The package's own version, by self-reference (package.json "exports"): right in a checkout and installed.
+    .version((createRequire(import.meta.url)('regress/package.json') as { version: string }).version, '-V, --version', 'print the version of regress')
     .option('--verbose', 'log each phase with its time on stderr (as REGRESS_DEBUG=1 does)')
     .hook('preAction', (command) => {
       if (command.opts().verbose) enablePhaseLog();
@@ -64,7 +70,7 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
       const scenarios = await scenariosFor(options);
       if (options.json) {
         // `origin`: the project's folder a scenario came from; absent for the built-in catalogue.
-        const list = scenarios.map((s) => ({ ...s.meta, status: s.meta.status ?? 'historic', ...(s.origin ? { origin: s.origin } : {}), cases: s.cases.map((c) => ({ name: c.name, summary: c.summary })) }));
+        const list = scenarios.map((s) => ({ ...s.meta, status: s.meta.status ?? 'historic', ...(s.origin ? { origin: s.origin } : {}), cases: s.cases.map((c) => ({ name: c.name, summary: c.summary, ...(repeatedCase(s) === c ? { repeat: `${c.name}${REPEAT_SUFFIX}` } : {}) })) }));
         process.stdout.write(`${JSON.stringify({ scenarios: list }, null, 2)}\n`);
         return;
       }
@@ -81,6 +87,8 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
         for (const s of members) {
           process.stdout.write(`  ${s.meta.id}  ${s.meta.title}${s.origin ? `  [${s.dir}]` : ''}\n    ${s.meta.upstream.issue}\n`);
           for (const c of s.cases) process.stdout.write(`      ${c.name.padEnd(14)} ${c.summary}\n`);
+          const repeated = repeatedCase(s);
+          if (repeated) process.stdout.write(`      ${`${repeated.name}${REPEAT_SUFFIX}`.padEnd(14)} ${repeatSummary()} (run's leak repetition; --no-repeat skips it)\n`);
         }
       }
     });
@@ -95,8 +103,9 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
       .addOption(new Option('--requirements <file>', 'lock file whose pins make a client: a pinned requirements.txt, pylock.toml or uv.lock, or git:REF:PATH (repeatable)').argParser(collect))
       .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
       .addOption(new Option('--case <name>', 'case name (repeatable; default: all)').argParser(collect))
-      .option('--known <file>', 'JSON file of accepted failures ({"known": [{"scenario", "case"?, "client"?, "why"}]}): they stay reproduced in every report but do not fail the exit code'),
-  )).action(async (options: CommonOptions & RuntimeOptions & { client?: string[]; requirements?: string[]; scenario?: string[]; case?: string[]; known?: string }) => {
+      .option('--no-repeat', `skip the leak repetition (by default, venv runtime, each scenario's first case whose repetition fits in 3 s also runs as CASE${REPEAT_SUFFIX}: ${repeatSummary()}; \`regress list\` names them)`)
+      .option('--known <file>', 'JSON file of accepted failures ({"known": [{"scenario", "case"?, "client"? (a PEP 440 specifier: httpx>=0.28.1), "why", "measure"?}]}): they stay reproduced, marked known, in every report but do not fail the exit code'),
+  )).action(async (options: CommonOptions & RuntimeOptions & { client?: string[]; requirements?: string[]; scenario?: string[]; case?: string[]; known?: string; repeat: boolean }) => {
     const started = performance.now();
     const explicit = Boolean(options.client || options.requirements);
     const specs = (options.client ?? (explicit ? [] : ['httpx'])).map(parseClientSpec);
@@ -109,7 +118,11 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
     phase('scenarios loaded', String(scenarios.length));
     checkCases(scenarios, options.case ?? []);
     const known = options.known ? await readKnownFailures(options.known, all) : null;
-    const outcome = await runSession(planJobs(scenarios, targets, options.case ?? []), sessionOptions(options, dispose)).catch((error: unknown) => {
+    const knownFile = options.known;
+    const marks = known && knownFile ? { known: (results: CaseResult[]) => knownMarks(splitKnown(results, known), knownFile) } : {};
+    const planned = planJobs(scenarios, targets, options.case ?? []);
+    // The leak repetition reads the client's own /proc and a samples file on this machine: venv runtime only, as soak.
+    const outcome = await runSession(options.repeat && options.runtime === 'venv' ? withRepeats(planned) : planned, { ...sessionOptions(options, dispose), ...marks }).catch((error: unknown) => {
       // Bad input noticed after reproductions (clients are prepared while others' cases run): for `run`,
       // exit 1 means "something reproduced", and nothing may hide that. Accepted failures (--known) do
       // not count, as everywhere in `run`. Other commands give exit 1 other meanings and keep exit 2.
@@ -125,18 +138,18 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
       process.exitCode = EXIT.reproduced;
       return;
     }
-    if (options.json) process.stdout.write(`${JSON.stringify({ results: sortResults(outcome.results) }, null, 2)}\n`);
+    const split = known && knownFile ? splitKnown(outcome.results, known) : null;
+    // With --known, --json carries the marks as results.json does (which reproductions are known, which new).
+    const marked = split && knownFile ? { known: knownMarks(split, knownFile) } : {};
+    if (options.json) process.stdout.write(`${JSON.stringify({ results: sortResults(outcome.results), ...marked }, null, 2)}\n`);
     else process.stdout.write(`\n${verdictTable(outcome.results)}\n\n${summaryLine(outcome.results, performance.now() - started)}\n`);
     if (outcome.reportDir) process.stderr.write(`report: ${outcome.reportDir}/report.html\n`);
-    if (!known) {
+    if (!split || !knownFile) {
       process.exitCode = exitCodeAfter(outcome);
       return;
     }
-    const split = splitKnown(outcome.results, known);
     const out = options.json ? process.stderr : process.stdout;
-    for (const { result, why } of split.accepted) out.write(`known: ${result.scenario}/${result.case} × ${result.client} reproduced (accepted: ${why})\n`);
-    for (const k of split.stale) out.write(`known failure no longer reproduces, remove it from ${options.known}: ${k.scenario}${k.case ? `/${k.case}` : ''}${k.client ? ` × ${k.client}` : ''}\n`);
-    for (const r of split.fresh) out.write(`NEW: ${r.scenario}/${r.case} × ${r.client} reproduced: ${r.evidence.reason}\n`);
+    for (const line of knownLines(split, knownFile)) out.write(`${line}\n`);
     process.exitCode = exitCodeAfter({ results: outcome.results.filter((r) => r.verdict !== 'reproduced' || split.fresh.includes(r)), interrupted: outcome.interrupted });
   });
 
@@ -218,7 +231,7 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
   withCommon(
     program
       .command('diff')
-      .description('run the scenarios on a base and a head client (spec, lock file or git:REF:PATH) and print what changed; exit 1 when the head brings a failure back')
+      .description('run the scenarios on a base and a head client (spec, lock file or git:REF:PATH) and print what changed; exit 1 when the head brings a failure back or makes a reproduced one worse')
       .requiredOption('--base <side>', 'client spec, lock file (requirements.txt, pylock.toml, uv.lock) or git:REF:PATH, e.g. git:origin/main:uv.lock')
       .requiredOption('--head <side>', 'the same forms, e.g. uv.lock')
       .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
@@ -258,6 +271,7 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
     .action(async (id: string, options: { dir?: string }) => {
       process.exitCode = await newCommand(id, options);
     });
+  registerCheck(program);
   for (const register of extraCommands) register(program);
 
   return program;
@@ -266,10 +280,11 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
 // soak, serve and smoke bring fixtures, certificates and OpenAPI diffing with them (about a second of
 // module loading on this machine): they are registered only when the command line may name them, so `run`
 // and the other light commands start their work without paying for them (start-up is part of the gate).
-const LIGHT_COMMANDS = new Set(['list', 'run', 'verify', 'images', 'bisect', 'diff', 'tables', 'sentinels', 'new']);
+const LIGHT_COMMANDS = new Set(['list', 'run', 'verify', 'images', 'bisect', 'diff', 'tables', 'sentinels', 'new', 'check']);
 
 async function registrationsFor(argv: string[]): Promise<((program: Command) => void)[]> {
   const command = argv.find((a) => !a.startsWith('-'));
+  if (command === undefined && (argv.includes('--version') || argv.includes('-V'))) return [];
   if (command !== undefined && LIGHT_COMMANDS.has(command)) return [];
   const [soak, serve, smoke] = await Promise.all([import('./soak-command.ts'), import('./serve-command.ts'), import('./smoke-command.ts')]);
   return [soak.addSoakCommand, serve.registerServe, smoke.registerSmoke];
@@ -295,7 +310,8 @@ export async function main(argv: string[]): Promise<number> {
       error instanceof ScenarioSourceError ||
       error instanceof ConfigError
     ) {
-      process.stderr.write(`regress: ${error.message}\n`);
+      // One line per problem (a known-failures file lists each of its problems).
+      for (const line of error.message.split('\n')) process.stderr.write(`regress: ${line}\n`);
       return EXIT.error;
     }
     process.stderr.write(`regress: internal error: ${(error as Error).stack ?? error}\n`);

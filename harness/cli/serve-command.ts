@@ -10,12 +10,13 @@ import { Command, Option } from 'commander';
 import { connect } from 'node:net';
 import { type CertificateSet, createCertificateSet } from '../../certs/certificate-set.ts';
 import { type ConnectionRecord, type FixtureEvent, makeClock, type ServerObservations } from '../../fixtures/connection-tracker.ts';
-import { FaultSyntaxError, parseDuration, parseRouteOption, parseTlsFault, ROUTE_FAULT_SYNTAX } from '../../fixtures/faults/parse.ts';
+import { FaultSyntaxError, parseRouteOption, parseTlsFault, ROUTE_FAULT_SYNTAX } from '../../fixtures/faults/parse.ts';
 import { type ConnectionFault, type FaultPlan, idleClose, type RouteFault } from '../../fixtures/faults/vocabulary.ts';
 import { startH2Fixture } from '../../fixtures/h2-server.ts';
 import { startHttpFixture } from '../../fixtures/http-server.ts';
 import { BadInput } from '../session.ts';
 import { collect } from './common.ts';
+import { parseDuration } from './duration.ts';
 
 const TLS_VARIANTS = ['trusted', 'expired', 'wrong-host', 'self-signed'] as const;
 type TlsVariant = (typeof TLS_VARIANTS)[number];
@@ -92,7 +93,7 @@ function plan(options: ServeOptions): ServePlan {
       routes[path] = fault;
     }
     const connection: ConnectionFault[] = [];
-    if (options.idleClose !== undefined) connection.push(idleClose(parseDuration(options.idleClose)));
+    if (options.idleClose !== undefined) connection.push(idleClose(parseDuration('--idle-close', options.idleClose)));
     if (options.tlsFault !== undefined) connection.push(parseTlsFault(options.tlsFault));
     const http2 = Boolean(options.http2);
     const tls = (options.tls as TlsVariant | undefined) ?? (http2 || options.tlsFault ? 'trusted' : null);
@@ -108,8 +109,8 @@ function plan(options: ServeOptions): ServePlan {
       tls,
       http2,
       port: Number(options.port ?? 0),
-      keepAliveMs: parseDuration(options.keepAlive ?? '60s'),
-      durationMs: options.duration !== undefined ? parseDuration(options.duration) : null,
+      keepAliveMs: parseDuration('--keep-alive', options.keepAlive ?? '60s'),
+      durationMs: options.duration !== undefined ? parseDuration('--duration', options.duration) : null,
     };
   } catch (error) {
     if (error instanceof FaultSyntaxError) throw new BadInput(error.message);

@@ -12,13 +12,14 @@ import { ownerTag } from '../runtime/cleanup.ts';
 import { BadInput, runSession } from '../session.ts';
 import { parseClientSpec } from '../spec.ts';
 import { shapeOf } from '../smoke/json-shape.ts';
-import { type SmokePlan, smokeScenario } from '../smoke/checks.ts';
+import { DEFAULT_MAX_BODY, type SmokePlan, SMOKE_SCENARIO, smokeScenario } from '../smoke/checks.ts';
 import { readSnapshot, SNAPSHOT_FORMAT, type SmokeSnapshot, writeSnapshot } from '../smoke/snapshot.ts';
 import type { CaseResult } from '../types.ts';
 import { lockedSpecs } from './client-inputs.ts';
 import { collect, type CommonOptions, exitCodeAfter, sessionOptions, sortResults, withCommon, withRuntime } from './common.ts';
 import { summaryLine, verdictTable } from './output.ts';
 import { clientTargets, type RuntimeOptions } from './targets.ts';
+import { durationArgument } from './duration.ts';
 
 export interface SmokeOptions extends CommonOptions, RuntimeOptions {
   url: string;
@@ -31,8 +32,11 @@ export interface SmokeOptions extends CommonOptions, RuntimeOptions {
   snapshot?: string;
   updateSnapshot?: boolean;
   shape?: string[];
+  /** Milliseconds (a duration option). */
   timeout: number;
+  /** Milliseconds (a duration option). */
   maxLatency?: number;
+  maxBody: number;
   http2?: boolean;
 }
 
@@ -42,9 +46,9 @@ function nonNegativeInt(value: string): number {
   return n;
 }
 
-function positiveSeconds(value: string): number {
+function byteCount(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 600) throw new InvalidArgumentError('expected seconds, more than 0 and at most 600.');
+  if (!Number.isInteger(n) || n < 1024 || n > 1024 ** 3) throw new InvalidArgumentError('expected bytes, from 1024 to 1073741824.');
   return n;
 }
 
@@ -63,8 +67,9 @@ export function registerSmoke(program: Command): void {
       .option('--snapshot <file>', 'snapshot file (OpenAPI document and JSON shapes) to compare with')
       .option('--update-snapshot', 'write what was fetched to the snapshot file (atomically); changes are listed, none fails')
       .addOption(new Option('--shape <path>', 'a JSON endpoint whose shape (key types) is compared with the snapshot (repeatable)').argParser(collect))
-      .addOption(new Option('--timeout <seconds>', 'per-request connect/read timeout').default(10).argParser(positiveSeconds))
-      .addOption(new Option('--max-latency <ms>', 'fail a health path slower than this').argParser(nonNegativeInt))
+      .addOption(new Option('--timeout <duration>', 'per-request connect/read timeout, e.g. 10s (at most 10m)').default(10_000, '10s').argParser(durationArgument('--timeout', { maxMs: 600_000 })))
+      .addOption(new Option('--max-latency <duration>', 'fail a health path slower than this, e.g. 500ms').argParser(durationArgument('--max-latency')))
+      .addOption(new Option('--max-body <bytes>', 'read at most this much of a body (health, OpenAPI, shapes); a longer one is cut, and a cut document is an error').default(DEFAULT_MAX_BODY).argParser(byteCount))
       .option('--http2', 'the client offers HTTP/2 (http2=True), as an application that enables it does; the spec needs the extra, e.g. "httpx[http2]==0.28.1"'),
   )).action(async (options: SmokeOptions) => {
     process.exitCode = await smokeCommand(options);
@@ -139,8 +144,9 @@ export async function validateSmoke(options: SmokeOptions): Promise<{ plan: Omit
       ...(openapi ? { openapi } : {}),
       shapes,
       minDays: options.minDays,
-      timeoutS: options.timeout,
+      timeoutS: options.timeout / 1000,
       maxLatencyMs: options.maxLatency ?? null,
+      maxBodyBytes: options.maxBody ?? DEFAULT_MAX_BODY,
       http2: Boolean(options.http2),
       snapshot,
       updateSnapshot: Boolean(options.updateSnapshot),
@@ -168,13 +174,15 @@ export async function smokeCommand(options: SmokeOptions): Promise<number> {
     const plan: SmokePlan = { ...base, ca, ...(options.ca ? { caGiven: options.ca } : {}) };
     const scenario = smokeScenario(plan);
     const { targets, dispose } = await clientTargets(specs, explicit, options);
-    const outcome = await runSession(planJobs([scenario], targets), sessionOptions(options, dispose));
+    const outcome = await runSession(planJobs([scenario], targets), { ...sessionOptions(options, dispose), conclude: (results) => uncheckedClients(results, plan) });
     if (options.json) process.stdout.write(`${JSON.stringify({ results: sortResults(outcome.results) }, null, 2)}\n`);
     else {
       process.stdout.write(`\n${verdictTable(outcome.results)}\n`);
       for (const line of detailLines(outcome.results)) process.stdout.write(`${line}\n`);
       process.stdout.write(`\n${summaryLine(outcome.results, performance.now() - started)}\n`);
     }
+    // The reason nothing was checked, where a person or a CI log looks first (the exit is 2).
+    for (const r of outcome.results.filter((x) => x.case === NOTHING_CHECKED)) process.stderr.write(`regress: ${r.evidence.reason}\n`);
     if (outcome.reportDir) process.stderr.write(`report: ${outcome.reportDir}/report.html\n`);
     if (plan.updateSnapshot && options.snapshot && !outcome.interrupted) {
       const written = await updateSnapshot(options.snapshot, snapshot, plan, outcome.results);
@@ -186,16 +194,63 @@ export async function smokeCommand(options: SmokeOptions): Promise<number> {
   }
 }
 
+/** The case a client gets when none of its checks ran: an error, so the run cannot pass unchecked. */
+export const NOTHING_CHECKED = 'nothing checked';
+
+/**
+ * An error result for each client none of whose checks ran (every one not-applicable: a release outside
+ * the client contract, or --http2 against an http:// URL with a client that cannot speak it). Smoke asks
+ * for these checks by name: a run that made none of them says nothing about the canary, so it must not
+ * pass.
+ */
+export function uncheckedClients(results: CaseResult[], plan: Pick<SmokePlan, 'url'>): CaseResult[] {
+  const byClient = new Map<string, CaseResult[]>();
+  for (const r of results) byClient.set(r.client, [...(byClient.get(r.client) ?? []), r]);
+  const added: CaseResult[] = [];
+  for (const [client, mine] of byClient) {
+    if (!mine.length || mine.some((r) => r.verdict !== 'not-applicable')) continue;
+    const why = [...new Set(mine.map((r) => r.evidence.reason))].join('; ');
+    const reason = `smoke checked nothing against ${plan.url} with ${client}: every check was not-applicable (${why})`;
+    added.push({
+      scenario: SMOKE_SCENARIO,
+      case: NOTHING_CHECKED,
+      client,
+      installed: mine[0]!.installed,
+      verdict: 'error',
+      evidence: { reason, client: { steps: [], facts: {}, exitCode: null, timedOut: false }, server: {} },
+      durationMs: 0,
+    });
+  }
+  return added;
+}
+
+/** --http2 asked of a client that cannot speak it: one line per client, naming the checks that did not run. */
+function http2Lines(results: CaseResult[]): string[] {
+  const lines: string[] = [];
+  const clients = [...new Set(results.map((r) => r.client))].sort();
+  for (const client of clients) {
+    const tls = results.find((r) => r.client === client && r.case === 'tls');
+    const unusable = (tls?.evidence.details?.handshake as { http2?: { usable: boolean; why: string } } | undefined)?.http2;
+    const skipped = sortResults(results.filter((r) => r.client === client && r.verdict === 'not-applicable' && /HTTP\/2/.test(r.evidence.reason)));
+    if (!skipped.length && !(unusable && !unusable.usable)) continue;
+    const why = unusable?.why ?? skipped[0]!.evidence.reason;
+    const ran = tls ? '; the TLS check ran over HTTP/1.1' : '';
+    lines.push(`  --http2: ${client} cannot speak HTTP/2 (${why})${skipped.length ? `; not run: ${skipped.map((r) => r.case).join(', ')}` : ''}${ran}`);
+  }
+  return lines;
+}
+
 /** What a reader of the terminal needs beyond the table: the handshake and the API changes. */
 function detailLines(results: CaseResult[]): string[] {
-  const lines: string[] = [];
+  const lines: string[] = [...http2Lines(results)];
   for (const r of sortResults(results)) {
-    const d = r.evidence.details as { handshake?: { version?: string; cipher?: { name: string }; certificate?: { subject: string; issuer: string; notAfter: string; daysLeft: number } }; changes?: { breaking?: { description: string }[]; other?: { type: string; description: string }[] } } | undefined;
+    const d = r.evidence.details as { handshake?: { version?: string; cipher?: { name: string }; certificate?: { subject: string; issuer: string; notAfter: string; daysLeft: number } }; changes?: { breaking?: { description: string }[]; other?: { type: string; description: string }[] }; redirects?: { chain: { url: string; status?: number; location?: string }[] } } | undefined;
     if (!d) continue;
     const h = d.handshake;
     if (h?.certificate) {
       lines.push(`  ${r.case} × ${r.client}: ${h.version ?? 'no handshake'}${h.cipher ? ` ${h.cipher.name}` : ''}; ${h.certificate.subject} by ${h.certificate.issuer}, until ${h.certificate.notAfter.slice(0, 10)} (${h.certificate.daysLeft} days)`);
     }
+    if (d.redirects) lines.push(`  ${r.case} × ${r.client}: redirects ${d.redirects.chain.map((h) => `${h.url} ${h.status ?? '?'}`).join(' → ')}${d.redirects.chain.at(-1)?.location ? ` → ${d.redirects.chain.at(-1)!.location}` : ''}`);
     for (const c of d.changes?.breaking ?? []) lines.push(`  ${r.case} × ${r.client}: BREAKING ${c.description}`);
     for (const c of d.changes?.other ?? []) lines.push(`  ${r.case} × ${r.client}: ${c.type} ${c.description}`);
   }

@@ -19,6 +19,7 @@ import { parseClientSpec } from '../spec.ts';
 import { collect, EXIT, openCache, positiveInt, scenarioFoldersOption } from './common.ts';
 import { scenariosFor } from './scenario-folders.ts';
 import { lockedSpecs, isLockInput } from './client-inputs.ts';
+import { parseDuration } from './duration.ts';
 
 export interface SoakOptions {
   scenario: string;
@@ -35,12 +36,9 @@ export interface SoakOptions {
   json?: boolean;
 }
 
-/** `90`, `90s`, `1.5m`, `2h`, `500ms` → seconds; anything else is bad input. */
-export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  const seconds = match ? Number(match[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h'] : NaN;
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new BadInput(`--duration '${text}' is not a duration (e.g. 60s, 5m, 1h)`);
-  return seconds;
+/** --duration in seconds: the one duration grammar of every option (./duration.ts). */
+export function soakSeconds(text: string): number {
+  return parseDuration('--duration', text) / 1000;
 }
 
 export function soakExitCode(result: SoakResult, interrupted: boolean): number {
@@ -56,7 +54,7 @@ export function addSoakCommand(program: Command): void {
     .requiredOption('-s, --scenario <id>', 'scenario id')
     .option('--case <name>', 'case name (required when the scenario has several)')
     .addOption(new Option('--iterations <n>', `iterations (at least ${MIN_ITERATIONS})`).argParser(positiveInt))
-    .option('--duration <time>', 'soak for this long instead, e.g. 60s, 5m (whole iterations; at least the time one takes)')
+    .option('--duration <time>', 'soak for this long instead, e.g. 60s, 5m (a number with a unit; whole iterations; at least the time one takes)')
     .option('-c, --client <spec>', 'client spec or lock file (default: the latest httpx)')
     .option('--sentinel <scenario/id>', "soak a sentinel build instead (a scenario's sentinel patched into the release), e.g. pool-exhaustion-after-close/close-leak")
     .addOption(new Option('--release <name==version>', 'with --sentinel: build from this release instead of the newest (repeatable)').argParser(collect))
@@ -77,7 +75,7 @@ export async function soakCommand(options: SoakOptions): Promise<number> {
   if (options.iterations !== undefined && options.iterations < MIN_ITERATIONS) {
     throw new BadInput(`--iterations ${options.iterations} is too few: at least ${MIN_ITERATIONS} tell a trend from the warm-up`);
   }
-  const durationS = options.duration !== undefined ? parseDuration(options.duration) : undefined;
+  const durationS = options.duration !== undefined ? soakSeconds(options.duration) : undefined;
   if (options.client && options.sentinel) throw new BadInput('--client and --sentinel exclude each other: a sentinel build is its own client');
   if (options.release && !options.sentinel) throw new BadInput('--release applies only with --sentinel');
   const all = await scenariosFor(options);

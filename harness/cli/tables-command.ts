@@ -8,7 +8,7 @@ import { CLIENTS } from '../clients.ts';
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileWhole } from '../atomic-file.ts';
 import { latestPerMinor, listReleases, selectReleases } from '../package-index.ts';
 import { planJobs } from '../runner.ts';
 import { SCENARIOS_DIR, selectScenarios } from '../scenarios.ts';
@@ -168,5 +168,5 @@ async function writeBetween(path: string, startMarker: string, endMarker: string
     start >= 0 && end > start
       ? `${readme.slice(0, start)}${block}${readme.slice(end + endMarker.length)}`
       : `${readme.trimEnd()}\n\n${heading}\n\n${block}\n`;
-  await writeFileAtomic(path, next);
+  await writeFileWhole(path, next);
 }

@@ -29,7 +29,7 @@ import { loadedProjectScenarioDirs, SCENARIOS_DIR } from '../scenarios.ts';
 import { type ClientSpec, withClientExtras } from '../spec.ts';
 import type { InstalledClient } from '../types.ts';
 import { ContainerError, engine, HOST_LABEL, imageExists, MANAGED_LABEL, PID_LABEL, START_LABEL, sweepOrphans } from './engine.ts';
-import { baseImageFor } from './images.ts';
+import { baseImageFor, imageNameProblem } from './images.ts';
 
 /** Bump when the way spec images are built changes. */
 const ENV_IMAGE_LAYOUT = 1;
@@ -152,6 +152,12 @@ async function probe(container: StartedTestContainer, python: string, image: str
     if (result.exitCode === 126 || result.exitCode === 127 || /executable file not found|no such file/i.test(text)) {
       throw new ContainerError(`image ${image} has no Python at '${python}' (pass the interpreter with --image-python)`);
     }
+    // Not Python at all (`--image-python perl`: perl read the probe's code as a file name, "File name too
+    // long"): say that, not what the other program made of it.
+    const python3 = await container.exec([python, '-c', 'import sys; print("regress-python", sys.version_info[0])']).catch(() => null);
+    if (!python3 || python3.exitCode !== 0 || !/^regress-python 3\b/m.test(python3.stdout)) {
+      throw new ContainerError(`'${python}' in image ${image} is not a Python 3 interpreter; name the image's Python with --image-python`);
+    }
     throw new ContainerError(`cannot inspect Python in ${image}: ${text.trim().split('\n').at(-1)}`);
   }
   return { ...installedFromProbe(result.stdout), runtime: `container ${image}` };
@@ -257,6 +263,10 @@ async function startContainerWorker(
 
 /** Canary validation: the image's own Python and installed client. */
 export function imageTarget(pool: ContainerPool, image: string, python = 'python3'): ClientTarget {
+  // Bad input before anything starts: one line, not an engine error per case.
+  const problem = imageNameProblem(image);
+  if (problem) throw new ContainerError(`--image ${problem}`);
+  if (!python.trim() || /[\s\0]/.test(python)) throw new ContainerError(`--image-python '${python}' is not an interpreter name or path`);
   const label = `image ${image}`;
   return {
     label,

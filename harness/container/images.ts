@@ -113,3 +113,26 @@ async function buildOne(recipe: ImageRecipe): Promise<void> {
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+// Docker's reference grammar (distribution/reference): [registry[:port]/]path[:tag][@digest], path
+// components lower-case, the first part a registry only when it has a '.' or ':' or is localhost; or an
+// image id. Checked before anything starts, so `--image "Bad Name!!"` is one line of bad input, not an
+// engine error per case.
+const DOMAIN_PART = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = new RegExp(`^(?:${DOMAIN_PART}(?:\\.${DOMAIN_PART})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?$`);
+const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const PATH = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*(?::[\\w][\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`);
+const IMAGE_ID = /^(?:sha256:)?[0-9a-f]{12,64}$/;
+
+/** Why `name` cannot name an image, or null when it can. */
+export function imageNameProblem(name: string): string | null {
+  if (IMAGE_ID.test(name)) return null;
+  const slash = name.indexOf('/');
+  const first = slash === -1 ? '' : name.slice(0, slash);
+  const registry = first && (/[.:]/.test(first) || first === 'localhost') ? first : '';
+  const path = registry ? name.slice(slash + 1) : name;
+  if (name.length > 255 || (registry && !DOMAIN.test(registry)) || !PATH.test(path)) {
+    return `'${name}' is not an image name (such as regress/app-python3-httpx:bookworm or registry.example/team/app:1.2; repository names are lower-case, no spaces)`;
+  }
+  return null;
+}

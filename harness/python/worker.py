@@ -32,6 +32,7 @@ import signal
 import sys
 import tempfile
 
+import case_scope
 from regress_probe import probe
 
 # What a case imports on its first request (httpx >= 0.28 imports httpcore lazily; anyio loads its asyncio
@@ -62,6 +63,22 @@ def preload(module_name):
         pass
 
 
+# What is kept of a case's stdout and stderr: the end (the result line is the last), as the harness keeps
+# a spawned client's (process-group.ts OUTPUT_KEPT).
+OUTPUT_KEPT = 16 * 1024 * 1024
+
+
+def tail(f):
+    """The last OUTPUT_KEPT bytes of f, from a line start when cut; leaves f at its end."""
+    size = f.seek(0, os.SEEK_END)
+    start = max(0, size - OUTPUT_KEPT)
+    f.seek(start)
+    data = f.read()
+    if start:
+        data = data[data.find(b"\n") + 1:]
+    return data.decode("utf-8", "replace")
+
+
 class Worker:
     def __init__(self, control_in, control_out):
         self.control_in = control_in
@@ -71,6 +88,7 @@ class Worker:
         self.waiting = {}  # id -> pid, started and waiting for "go"
         self.private = []  # the loop's own descriptors (wakeup pipe, selector): closed in children
         self.selector = None
+        self.pid = os.getpid()
 
     def send(self, message):
         data = (json.dumps(message) + "\n").encode("utf-8")
@@ -111,6 +129,8 @@ class Worker:
 
     def child(self, program, go_read, go_write, inp, out, err):
         try:
+            case_scope.die_with_parent(self.pid)
+            case_scope.become_subreaper()
             os.setpgid(0, 0)
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -139,42 +159,11 @@ class Worker:
             sys.stdin = open(0, "r", encoding="utf-8", closefd=False)
             sys.stdout = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1)
             sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1)
-            directory = os.path.dirname(os.path.abspath(program))
-            os.chdir(directory)
-            sys.argv = [program]
-            sys.path[0] = directory
         except BaseException:
             os._exit(71)
-        code = 0
-        try:
-            import runpy
-
-            runpy.run_path(program, run_name="__main__")
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-            if not isinstance(exc.code, int) and exc.code is not None:
-                sys.stderr.write("%s\n" % exc.code)
-        except BaseException:
-            import traceback
-
-            traceback.print_exc()
-            code = 1
-        try:
-            # What the interpreter does at exit, in its order: wait for non-daemon threads (and the
-            # concurrent.futures exit hook they register), then run atexit handlers.
-            import threading
-
-            threading._shutdown()
-        except BaseException:
-            pass
-        try:
-            import atexit
-
-            atexit._run_exitfuncs()
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except BaseException:
-            pass
+        # The case's scope (case_scope.py): nothing it starts outlives it, and it dies with the worker.
+        code = case_scope.run_program(program)
+        case_scope.kill_descendants()
         os._exit(code)
 
     def go(self, case_id):
@@ -197,7 +186,7 @@ class Worker:
                 return
             entry = self.children.pop(pid, None)
             if entry is None:
-                continue
+                continue  # an orphan a case left behind, killed by kill_orphans()
             case_id, go_write, out, err = entry
             self.waiting.pop(case_id, None)
             try:
@@ -208,10 +197,10 @@ class Worker:
                 os.close(go_write)
             except OSError:
                 pass
-            texts = []
+            texts, sizes = [], []
             for f in (out, err):
-                f.seek(0)
-                texts.append(f.read(16 * 1024 * 1024).decode("utf-8", "replace"))
+                texts.append(tail(f))
+                sizes.append(f.tell())
                 f.close()
             code = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else (status >> 8)
             self.send({
@@ -221,8 +210,23 @@ class Worker:
                 "signal": -code if code < 0 else None,
                 "stdout": texts[0],
                 "stderr": texts[1],
+                **({"stdoutBytes": sizes[0]} if sizes[0] > OUTPUT_KEPT else {}),
                 "cpuSeconds": round(usage.ru_utime + usage.ru_stime, 4),
             })
+
+    def kill_orphans(self):
+        """What a killed case left behind: re-parented here (the worker is a subreaper), never a case's.
+        A live case's own descendants stay under the case (a subreaper too), so any other child is an orphan."""
+        case_scope.kill_descendants(keep=self.children.keys(), rounds=5)
+
+    def kill_all(self):
+        """The harness is gone (stdin closed): its cases go with it, and whatever they started."""
+        for pid in list(self.children):
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        case_scope.kill_descendants()
 
     def handle(self, line):
         try:
@@ -261,6 +265,7 @@ class Worker:
                     except BlockingIOError:
                         pass
                     self.reap()
+                    self.kill_orphans()
                     continue
                 chunk = os.read(self.control_in, 65536)
                 if not chunk:
@@ -275,6 +280,8 @@ class Worker:
 
 def main():
     module_name = os.environ.get("REGRESS_CLIENT_MODULE", "httpx")
+    # What a killed case orphans (a setsid daemon) is re-parented here, where kill_orphans() finds it.
+    case_scope.become_subreaper()
     # The protocol moves off fds 0 and 1, which every child would otherwise share.
     control_in = os.dup(0)
     control_out = os.dup(1)
@@ -296,7 +303,9 @@ def main():
         worker.loop()
     except KeyboardInterrupt:
         pass
-    # The harness is gone: children still running are its to kill (their own groups); do not wait.
+    # Stdin closed: the run is over (no case is running) or the harness died (SIGKILL, a crash) and cannot
+    # kill the cases it started. Either way nothing of theirs may outlive the worker.
+    worker.kill_all()
 
 
 if __name__ == "__main__":

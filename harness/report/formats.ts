@@ -1,5 +1,6 @@
 // The machine-readable and pull-request forms of a run: results.json (the --json schema plus run
 // metadata), junit.xml (one testcase per scenario × case × client) and summary.md.
+import { type KnownMarks, markOf } from '../known-failures.ts';
 import type { CaseResult, Verdict } from '../types.ts';
 
 export interface RunInfo {
@@ -16,10 +17,12 @@ export interface RunInfo {
 export interface RunReport {
   run: RunInfo;
   results: CaseResult[];
+  /** With `run --known`: which reproductions the file accepts (and why) and which are new. */
+  known?: KnownMarks;
 }
 
 export function resultsJson(report: RunReport): string {
-  return `${JSON.stringify({ results: report.results, run: report.run }, null, 2)}\n`;
+  return `${JSON.stringify({ results: report.results, run: report.run, ...(report.known ? { known: report.known } : {}) }, null, 2)}\n`;
 }
 
 export const SYMBOL: Record<Verdict, string> = { fixed: '✅', reproduced: '❌', 'not-applicable': '➖', error: '⚠️' };
@@ -46,6 +49,31 @@ export function matrix(results: CaseResult[]): {
   return { rows, clients, cell: (row, client) => index.get(`${row}\u0000${client}`) };
 }
 
+/**
+ * The releases a column really ran, read from its environments: the packages every result of the column
+ * installed at one version, the client under test first (`httpx 0.29.0`, `httpcore 1.0.9`, ...). A label
+ * is the spec as typed (`httpx`), which says nothing of what it resolved to.
+ */
+export function columnReleases(results: CaseResult[], client: string): string[] {
+  const column = results.filter((r) => r.client === client && r.installed);
+  if (!column.length) return [];
+  const first = column[0]!.installed!;
+  const names = Object.keys(first.packages).filter((name) => {
+    const version = first.packages[name];
+    return version && column.every((r) => r.installed!.packages[name] === version);
+  });
+  const ordered = [...names.filter((n) => n === first.module), ...names.filter((n) => n !== first.module)];
+  return ordered.map((name) => `${name} ${first.packages[name]}`);
+}
+
+/** `5 reproduced (3 known, 2 new)` with --known, `5 reproduced` without. */
+function reproducedCount(report: RunReport): string {
+  const reproduced = report.results.filter((r) => r.verdict === 'reproduced');
+  if (!report.known) return `${reproduced.length} reproduced`;
+  const known = reproduced.filter((r) => markOf(report.known, r)?.known).length;
+  return `${reproduced.length} reproduced (${known} known, ${reproduced.length - known} new)`;
+}
+
 export function summaryMarkdown(report: RunReport): string {
   const { results, run } = report;
   const c = counts(results);
@@ -53,57 +81,82 @@ export function summaryMarkdown(report: RunReport): string {
   const lines = [
     `## regress: ${results.length} result(s)${run.interrupted ? ` (interrupted: ${results.length} of ${run.planned} finished)` : ''}`,
     '',
-    `${SYMBOL.reproduced} ${c.reproduced} reproduced · ${SYMBOL.error} ${c.error} error · ${SYMBOL.fixed} ${c.fixed} fixed · ${SYMBOL['not-applicable']} ${c['not-applicable']} not-applicable`,
+    `${SYMBOL.reproduced} ${reproducedCount(report)} · ${SYMBOL.error} ${c.error} error · ${SYMBOL.fixed} ${c.fixed} fixed · ${SYMBOL['not-applicable']} ${c['not-applicable']} not-applicable`,
     '',
     `| scenario/case | ${clients.map(md).join(' | ')} |`,
     `|---|${clients.map(() => '---').join('|')}|`,
-    ...rows.map((row) => `| ${md(row)} | ${clients.map((cl) => verdictCell(cell(row, cl))).join(' | ')} |`),
+    `| *installed* | ${clients.map((cl) => md(columnReleases(results, cl).join(' · ') || '—')).join(' | ')} |`,
+    ...rows.map((row) => `| ${md(row)} | ${clients.map((cl) => verdictCell(cell(row, cl), report)).join(' | ')} |`),
     '',
   ];
   const notable = results.filter((r) => r.verdict !== 'fixed').sort((a, b) => SEVERITY[a.verdict] - SEVERITY[b.verdict]);
   if (notable.length) {
     lines.push('<details><summary>Why (every verdict other than fixed)</summary>', '');
     for (const r of notable.slice(0, 200)) {
-      lines.push(`- ${SYMBOL[r.verdict]} **${md(`${r.scenario}/${r.case}`)}** × \`${r.client}\`: ${md(truncate(r.evidence.reason, 300))}`);
+      const mark = markOf(report.known, r);
+      const tag = !mark ? '' : mark.known ? 'known: ' : '**NEW**: ';
+      const tail = !mark ? '' : mark.known ? ` (accepted: ${md(truncate(mark.why, 200))})` : mark.note ? ` (beyond the accepted measure: ${md(mark.note)})` : '';
+      lines.push(`- ${SYMBOL[r.verdict]} ${tag}**${md(`${r.scenario}/${r.case}`)}** × \`${r.client}\`: ${md(truncate(r.evidence.reason, 300))}${tail}`);
     }
     lines.push('', '</details>', '');
+  }
+  if (report.known) {
+    for (const e of report.known.unmatched) lines.push(`- known entry matched no result in this run: \`${md(e)}\``);
+    for (const e of report.known.stale) lines.push(`- known failure no longer reproduces (remove it from \`${md(report.known.file)}\`): \`${md(e)}\``);
+    if (report.known.unmatched.length || report.known.stale.length) lines.push('');
   }
   lines.push(`Run \`${run.id}\` · ${run.startedAt} · ${run.host.platform} · Node ${run.host.node}`, '');
   return lines.join('\n');
 }
 
-function verdictCell(r: CaseResult | undefined): string {
-  return r ? `${SYMBOL[r.verdict]} ${r.verdict}` : '—';
+function verdictCell(r: CaseResult | undefined, report: RunReport): string {
+  if (!r) return '—';
+  const mark = markOf(report.known, r);
+  return `${SYMBOL[r.verdict]} ${r.verdict}${!mark ? '' : mark.known ? ' (known)' : ' **NEW**'}`;
 }
 
 export function junitXml(report: RunReport): string {
+  // With --known, an accepted reproduction is a skipped test (with the why), so the CI test view agrees
+  // with the exit code: failures are exactly the reproductions that fail the run.
+  const isKnown = (r: CaseResult): boolean => markOf(report.known, r)?.known === true;
+  const tally = (rs: CaseResult[]) => {
+    const c = counts(rs);
+    const known = rs.filter(isKnown).length;
+    return { failures: c.reproduced - known, errors: c.error, skipped: c['not-applicable'] + known };
+  };
   const byScenario = new Map<string, CaseResult[]>();
   for (const r of report.results) byScenario.set(r.scenario, [...(byScenario.get(r.scenario) ?? []), r]);
-  const c = counts(report.results);
+  const t = tally(report.results);
   const seconds = (ms: number): string => (ms / 1000).toFixed(3);
   const total = report.results.reduce((n, r) => n + r.durationMs, 0);
   const out = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="regress" tests="${report.results.length}" failures="${c.reproduced}" errors="${c.error}" skipped="${c['not-applicable']}" time="${seconds(total)}">`,
+    `<testsuites name="regress" tests="${report.results.length}" failures="${t.failures}" errors="${t.errors}" skipped="${t.skipped}" time="${seconds(total)}">`,
   ];
   // Suites with reproductions first, then errors; inside a suite, reproduced and error cases first.
   const worst = (rs: CaseResult[]): number => Math.min(...rs.map((r) => SEVERITY[r.verdict]));
   for (const [scenario, unsorted] of [...byScenario].sort(([a, ra], [b, rb]) => worst(ra) - worst(rb) || a.localeCompare(b))) {
     const results = [...unsorted].sort((a, b) => SEVERITY[a.verdict] - SEVERITY[b.verdict]);
-    const s = counts(results);
+    const s = tally(results);
     out.push(
-      `  <testsuite name="${xml(scenario)}" tests="${results.length}" failures="${s.reproduced}" errors="${s.error}" skipped="${s['not-applicable']}" time="${seconds(results.reduce((n, r) => n + r.durationMs, 0))}">`,
+      `  <testsuite name="${xml(scenario)}" tests="${results.length}" failures="${s.failures}" errors="${s.errors}" skipped="${s.skipped}" time="${seconds(results.reduce((n, r) => n + r.durationMs, 0))}">`,
     );
     for (const r of results) {
       out.push(`    <testcase classname="${xml(`${r.scenario}.${r.case}`)}" name="${xml(`${r.case} × ${r.client}`)}" time="${seconds(r.durationMs)}">`);
       const evidence = xml(JSON.stringify(r.evidence, null, 2));
-      if (r.verdict === 'reproduced') out.push(`      <failure type="reproduced" message="${xml(r.evidence.reason)}">${evidence}</failure>`);
+      const mark = markOf(report.known, r);
+      if (mark?.known) out.push(`      <skipped message="${xml(`known failure, reproduced (accepted: ${mark.why}): ${r.evidence.reason}`)}">${evidence}</skipped>`);
+      else if (r.verdict === 'reproduced') {
+        const message = mark?.note ? `new: beyond the accepted measure (${mark.note}): ${r.evidence.reason}` : r.evidence.reason;
+        out.push(`      <failure type="reproduced" message="${xml(message)}">${evidence}</failure>`);
+      }
       if (r.verdict === 'error') out.push(`      <error type="error" message="${xml(r.evidence.reason)}">${evidence}</error>`);
       if (r.verdict === 'not-applicable') out.push(`      <skipped message="${xml(`not-applicable: ${r.evidence.reason}`)}"/>`);
       const installed = Object.entries(r.installed?.packages ?? {}).filter(([, v]) => v);
       out.push(
         '      <properties>',
         `        <property name="verdict" value="${r.verdict}"/>`,
+        ...(mark ? [`        <property name="known" value="${xml(mark.known ? mark.why : 'no: new')}"/>`] : []),
         `        <property name="python" value="${xml(r.installed?.python ?? '')}"/>`,
         ...installed.map(([k, v]) => `        <property name="installed.${xml(k)}" value="${xml(String(v))}"/>`),
         '      </properties>',

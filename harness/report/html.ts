@@ -1,12 +1,19 @@
 // report.html: one self-contained file (no network, no external assets) with the verdict matrix as a
 // coloured grid; a click on a cell shows its evidence: the client's steps and exceptions, and each
 // server's connection timeline. All evidence text is inserted with textContent, never as HTML.
-import { matrix, type RunReport } from './formats.ts';
+import { columnReleases, matrix, type RunReport } from './formats.ts';
 
-export function reportHtml(report: RunReport): string {
+export interface ReportHtmlOptions {
+  /** Markup (already escaped) shown above the matrix: the diff's sides, versions and changes. */
+  prepend?: string;
+}
+
+export function reportHtml(report: RunReport, options: ReportHtmlOptions = {}): string {
   // JSON inside <script> must not be able to close the element.
   const { rows, clients } = matrix(report.results);
-  const data = JSON.stringify({ ...report, layout: { rows, clients } }).replace(/</g, '\\u003c');
+  // Column headers show what each column really installed, not only the spec as typed.
+  const releases = Object.fromEntries(clients.map((c) => [c, columnReleases(report.results, c)]));
+  const data = JSON.stringify({ ...report, layout: { rows, clients, releases } }).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -23,6 +30,7 @@ export function reportHtml(report: RunReport): string {
   <p id="counts"></p>
 </header>
 <main>
+${options.prepend ?? ''}
   <section>
     <table id="grid" aria-label="verdict matrix"><thead></thead><tbody></tbody></table>
     <p class="hint">Select a cell to see its evidence.</p>
@@ -46,7 +54,7 @@ export function reportHtml(report: RunReport): string {
 `;
 }
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
@@ -70,6 +78,13 @@ thead th { background: #eef1f5; }
 .badge { padding: .15rem .5rem; border-radius: 999px; font-weight: 700; }
 .chip { margin-right: .6rem; padding: .15rem .5rem; border-radius: 4px; }
 .hint { color: #5b6475; font-size: .85rem; }
+.releases { display: block; font-weight: 400; font-size: .75rem; color: #4b5563; }
+.mark { display: block; font-size: .72rem; font-weight: 700; letter-spacing: .02em; }
+.k-known { opacity: .75; }
+.k-new .mark { color: #991b1b; }
+.c-brought-back, .c-newly-reproduced { background: #fbd5d5; }
+.c-fixed-by-bump { background: #d3f2dc; }
+.c-changed { background: #fff4ce; }
 #detail { border-top: 2px solid #d5d9e0; margin-top: 1rem; }
 .changes .breaking { color: #7f1d1d; font-weight: 600; }
 table.kv th { background: #f5f7fa; font-weight: 600; }
@@ -98,24 +113,49 @@ if (run.interrupted) {
 }
 const verdicts = ['fixed', 'reproduced', 'not-applicable', 'error'];
 const counts = document.getElementById('counts');
+// With --known: each reproduction is known (accepted, with why) or new (it fails the run).
+function markOf(r) {
+  const k = report.known;
+  if (!k || r.verdict !== 'reproduced') return null;
+  const same = (m) => m.scenario === r.scenario && m.case === r.case && m.client === r.client;
+  const accepted = k.accepted.find(same);
+  if (accepted) return { known: true, why: accepted.why };
+  const fresh = k.fresh.find(same);
+  return { known: false, note: fresh && fresh.note };
+}
 for (const v of verdicts) {
   const n = results.filter((r) => r.verdict === v).length;
-  counts.append(el('span', { class: 'chip v-' + v, text: n + ' ' + v }));
+  let text = n + ' ' + v;
+  if (v === 'reproduced' && report.known) {
+    const known = results.filter((r) => { const m = markOf(r); return m && m.known; }).length;
+    text += ' (' + known + ' known, ' + (n - known) + ' new)';
+  }
+  counts.append(el('span', { class: 'chip v-' + v, text }));
 }
-const { rows, clients } = report.layout;
+if (report.known) {
+  const lines = [...report.known.unmatched.map((e) => 'known entry matched no result in this run: ' + e),
+    ...report.known.stale.map((e) => 'known failure no longer reproduces (remove it from ' + report.known.file + '): ' + e)];
+  if (lines.length) counts.after(el('ul', { id: 'known-notes' }, ...lines.map((t) => el('li', { text: t }))));
+}
+const { rows, clients, releases } = report.layout;
 const grid = document.getElementById('grid');
 const head = el('tr', {}, el('th', { text: 'scenario / case' }));
-for (const c of clients) head.append(el('th', { text: c }));
+for (const c of clients) {
+  const installed = (releases && releases[c]) || [];
+  head.append(el('th', { scope: 'col' }, c, el('span', { class: 'releases', text: installed.length ? installed.join(' · ') : 'not installed' })));
+}
 grid.tHead.append(head);
 for (const row of rows) {
   const tr = el('tr', {}, el('th', { text: row, scope: 'row' }));
   for (const c of clients) {
     const r = results.find((x) => x.scenario + '/' + x.case === row && x.client === c);
     if (!r) { tr.append(el('td', { text: '—' })); continue; }
+    const mark = markOf(r);
     const button = el('button', { type: 'button', 'aria-pressed': 'false', 'data-row': row, 'data-client': c,
-      title: r.evidence.reason, text: r.verdict });
+      title: (mark && mark.known ? 'known (accepted: ' + mark.why + '): ' : '') + r.evidence.reason, text: r.verdict });
+    if (mark) button.append(el('span', { class: 'mark', text: mark.known ? 'known' : 'NEW' }));
     button.addEventListener('click', () => show(r, button));
-    tr.append(el('td', { class: 'cell v-' + r.verdict }, button));
+    tr.append(el('td', { class: 'cell v-' + r.verdict + (mark ? (mark.known ? ' k-known' : ' k-new') : '') }, button));
   }
   grid.tBodies[0].append(tr);
 }
@@ -131,7 +171,10 @@ function show(r, button) {
   document.getElementById('detail-title').textContent = r.scenario + '/' + r.case + ' × ' + r.client;
   const badge = document.getElementById('detail-verdict');
   badge.textContent = r.verdict; badge.className = 'badge v-' + r.verdict;
-  document.getElementById('detail-reason').textContent = r.evidence.reason + ' (' + (r.durationMs / 1000).toFixed(1) + ' s)';
+  const mark = markOf(r);
+  const markText = !mark ? '' : mark.known ? 'known failure, accepted: ' + mark.why + '. ' : 'NEW' + (mark.note ? ', beyond the accepted measure (' + mark.note + ')' : '') + '. ';
+  const measure = r.evidence.measure ? ' Measure: ' + r.evidence.measure.value + ' ' + r.evidence.measure.what + ' (tolerance ' + r.evidence.measure.tolerance + ').' : '';
+  document.getElementById('detail-reason').textContent = markText + r.evidence.reason + ' (' + (r.durationMs / 1000).toFixed(1) + ' s)' + measure;
   const inst = r.installed;
   document.getElementById('detail-installed').textContent = inst
     ? 'Python ' + inst.python + ' · ' + Object.entries(inst.packages).filter(([, v]) => v).map(([k, v]) => k + ' ' + v).join(' · ')

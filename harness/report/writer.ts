@@ -1,10 +1,12 @@
 // Writes reports/<run-id>/. results.json is rewritten after every finished case, so an interrupted or
 // killed run still leaves what it finished; the other formats are written when the run ends (or is
-// interrupted). Every file is written atomically (temporary file + rename): nothing is half-written.
+// interrupted). Every file is written whole or not at all (atomic-file.ts: every byte written and counted,
+// then renamed into place): a full disk leaves no truncated file under a report's name.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import type { KnownMarks } from '../known-failures.ts';
 import type { CaseResult } from '../types.ts';
+import { writeFileWhole } from '../atomic-file.ts';
 import { junitXml, type RunInfo, type RunReport, resultsJson, summaryMarkdown } from './formats.ts';
 import { reportHtml } from './html.ts';
 
@@ -20,9 +22,12 @@ export class ReportWriter {
   /** The newest progress snapshot not yet written, and the queued write that will take it. */
   #latest: RunReport | null = null;
   #pendingProgress: Promise<void> | null = null;
+  /** With `run --known`: marks each reproduction known or new, so the reports agree with the exit code. */
+  readonly #known: ((results: CaseResult[]) => KnownMarks) | undefined;
 
-  constructor(root: string, info: Omit<RunInfo, 'host' | 'interrupted'>) {
+  constructor(root: string, info: Omit<RunInfo, 'host' | 'interrupted'>, known?: (results: CaseResult[]) => KnownMarks) {
     this.dir = join(root, info.id);
+    this.#known = known;
     this.#info = { ...info, interrupted: false, host: { platform: `${process.platform}-${process.arch}`, node: process.version } };
   }
 
@@ -41,7 +46,7 @@ export class ReportWriter {
       if (!snapshot) return;
       this.#latest = null;
       await mkdir(this.dir, { recursive: true });
-      await writeFileAtomic(join(this.dir, 'results.json'), resultsJson(snapshot), { fsync: false });
+      await writeFileWhole(join(this.dir, 'results.json'), resultsJson(snapshot), { fsync: false });
     });
     return this.#pendingProgress;
   }
@@ -51,18 +56,22 @@ export class ReportWriter {
     const report: RunReport = {
       run: { ...this.#info, interrupted, finishedAt: new Date().toISOString() },
       results: [...results],
+      ...(this.#known ? { known: this.#known(results) } : {}),
     };
     // A progress snapshot still waiting is older than this report: it must not be written after it.
     this.#latest = null;
     return this.#enqueue(async () => {
       await mkdir(this.dir, { recursive: true });
-      await Promise.all([
-        writeFileAtomic(join(this.dir, 'junit.xml'), junitXml(report)),
-        writeFileAtomic(join(this.dir, 'summary.md'), summaryMarkdown(report)),
-        writeFileAtomic(join(this.dir, 'report.html'), reportHtml(report)),
+      // Settled, not all: a failed file must not leave its siblings' writes running after the error.
+      const written = await Promise.allSettled([
+        writeFileWhole(join(this.dir, 'junit.xml'), junitXml(report)),
+        writeFileWhole(join(this.dir, 'summary.md'), summaryMarkdown(report)),
+        writeFileWhole(join(this.dir, 'report.html'), reportHtml(report)),
       ]);
+      const failed = written.find((w) => w.status === 'rejected');
+      if (failed) throw failed.reason;
       // Last, so a complete results.json means a complete report.
-      await writeFileAtomic(join(this.dir, 'results.json'), resultsJson(report));
+      await writeFileWhole(join(this.dir, 'results.json'), resultsJson(report));
     });
   }
 

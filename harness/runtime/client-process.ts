@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processOwner } from '../../fixtures/socket-owner.ts';
 import type { ClientProcessOutcome, ClientReport } from '../types.ts';
-import { runInProcessGroup } from './process-group.ts';
+import { OUTPUT_KEPT, runInProcessGroup } from './process-group.ts';
 import type { ClientRun } from './target.ts';
 
 export const COMPAT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'python');
@@ -35,8 +35,11 @@ export interface ClientProgramRun extends ClientRun {
   module: string;
 }
 
+/** Runs a client program as `python PROGRAM` would, in a scope nothing it starts can leave (case_scope.py). */
+const CASE_SCOPE = join(COMPAT_DIR, 'case_scope.py');
+
 export async function runClientProgram(run: ClientProgramRun): Promise<ClientProcessOutcome> {
-  const result = await runInProcessGroup(run.python, [run.program], {
+  const result = await runInProcessGroup(run.python, [CASE_SCOPE, run.program], {
     input: JSON.stringify(run.input),
     env: sanitisedEnvironment(run.module),
     cwd: dirname(run.program),
@@ -48,10 +51,14 @@ export async function runClientProgram(run: ClientProgramRun): Promise<ClientPro
 
 /** What the harness keeps of a finished client process, whichever runtime ran it. */
 export function processOutcome(
-  result: { stdout: string; stderr: string; exitCode: number | null; signal?: string | null; timedOut: boolean; durationMs: number },
+  result: { stdout: string; stderr: string; stdoutBytes?: number | undefined; exitCode: number | null; signal?: string | null; timedOut: boolean; durationMs: number },
   exitedAt: number,
 ): ClientProcessOutcome {
   const parsed = parseReport(result.stdout);
+  // A client that printed more than is kept: say so, or a missing result line reads as a broken client.
+  if (parsed.problem && result.stdoutBytes) {
+    parsed.problem = `${parsed.problem} (the client printed ${(result.stdoutBytes / 1048576).toFixed(1)} MB on stdout; only the last ${Math.round(OUTPUT_KEPT / 1048576)} MB are kept, the result line must come last)`;
+  }
   return {
     ...(parsed.report ? { report: parsed.report } : {}),
     ...(parsed.problem ? { outputProblem: parsed.problem } : {}),

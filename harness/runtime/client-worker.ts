@@ -18,7 +18,7 @@ import type { ClientProcessOutcome } from '../types.ts';
 import { COMPAT_DIR, processOutcome, sanitisedEnvironment } from './client-process.ts';
 import { registerCleanup } from './cleanup.ts';
 import { phase } from './phase-log.ts';
-import { isStopping, killGroup, trackGroup } from './process-group.ts';
+import { isStopping, killGroup, killTree, trackGroup } from './process-group.ts';
 import type { ClientRun } from './target.ts';
 
 export const WORKER_PROGRAM = join(COMPAT_DIR, 'worker.py');
@@ -37,7 +37,7 @@ export interface WorkerProbe {
 type WorkerEvent =
   | { event: 'ready'; probe: WorkerProbe }
   | { event: 'started'; id: number; pid: number }
-  | { event: 'exit'; id: number; code: number | null; signal: number | null; stdout: string; stderr: string; cpuSeconds?: number };
+  | { event: 'exit'; id: number; code: number | null; signal: number | null; stdout: string; stderr: string; stdoutBytes?: number; cpuSeconds?: number };
 
 interface Pending {
   started: (pid: number) => void;
@@ -212,9 +212,11 @@ export class ClientWorker {
       let guard: NodeJS.Timeout | undefined;
       let pid: number | undefined;
       let untrack: () => void = () => undefined;
-      const kill = (): void => {
+      const kill = (whole = false): void => {
         if (pid === undefined) return;
-        if (local) killGroup(pid, 'SIGKILL');
+        // At the time limit, the whole tree: a case's setsid daemon is still its descendant (the case is
+        // a subreaper); a case that ended has killed its descendants itself (case_scope.py).
+        if (local) (whole ? killTree : killGroup)(pid, 'SIGKILL');
         else this.#send({ op: 'kill', id });
       };
       const finish = (): void => {
@@ -234,7 +236,7 @@ export class ClientWorker {
           }
           timer = setTimeout(() => {
             timedOut = true;
-            kill();
+            kill(true);
             // A worker that cannot carry out the kill (a container gone silent) must not hang the run.
             guard = setTimeout(() => {
               this.#pending.delete(id);
@@ -264,6 +266,7 @@ export class ClientWorker {
               {
                 stdout: event.stdout,
                 stderr: event.stderr,
+                stdoutBytes: event.stdoutBytes,
                 exitCode: event.code,
                 signal: event.signal !== null ? signalName(event.signal) : null,
                 timedOut,

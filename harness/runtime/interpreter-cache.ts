@@ -8,7 +8,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileWhole } from '../atomic-file.ts';
 
 export interface RememberedInterpreter {
   path: string;
@@ -107,7 +107,7 @@ export class InterpreterCache {
       const all = await this.#read();
       all[entryKey(candidate)] = { ...found, fingerprint: fingerprint(candidate, found.path) };
       await mkdir(dirname(this.#file), { recursive: true });
-      await writeFileAtomic(this.#file, `${JSON.stringify(all, null, 2)}\n`);
+      await writeFileWhole(this.#file, `${JSON.stringify(all, null, 2)}\n`);
     } catch {
       // read-only cache: checkWritable reports that where it matters
     }

@@ -2,7 +2,7 @@
 // says so on stderr and calls stop(); a second Ctrl-C quits at once (exit 130); a second SIGTERM changes
 // nothing, the stop is under way.
 //
-// Listening (not once) until disposed: signal-exit (write-file-atomic's, execa's) re-raises a signal it
+// Listening (not once) until disposed: signal-exit (execa's) re-raises a signal it
 // believes nobody else handles. After a `once` listener had fired it killed the harness mid-report whenever
 // a results.json write was in flight (3 orphaned runs in 8 on a loaded machine lost their report).
 export function onInterrupt(stopping: string, stop: () => void): () => void {

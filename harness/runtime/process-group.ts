@@ -1,13 +1,63 @@
 // Client processes run in their own process group so a time limit or Ctrl-C kills everything they
 // started, not just the first process. Every live group is registered here so an interrupt can end them.
 import type { Result } from 'execa';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadExeca } from '../lazy-execa.ts';
 
 const liveGroups = new Set<number>();
 let stopping = false;
 
 export function killAllGroups(signal: NodeJS.Signals = 'SIGKILL'): void {
-  for (const pid of liveGroups) killGroup(pid, signal);
+  const tree = processTree();
+  for (const pid of liveGroups) killTree(pid, signal, tree);
+}
+
+/** Every process's children, from /proc (Linux); empty elsewhere, where only groups are killed. */
+function processTree(): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return children;
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(name));
+      children.set(ppid, list);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return children;
+}
+
+/**
+ * Kill a group and every process descended from its leader, whatever group or session it is in now: a
+ * client's setsid daemon left the group, but the client (a subreaper, harness/python/case_scope.py) keeps
+ * it a descendant. Descendants first, while the leader still holds them; then the group.
+ */
+export function killTree(pid: number, signal: NodeJS.Signals = 'SIGKILL', tree = processTree()): void {
+  const seen = new Set<number>([pid]);
+  const queue = [...(tree.get(pid) ?? [])];
+  while (queue.length) {
+    const next = queue.shift()!;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    queue.push(...(tree.get(next) ?? []));
+    try {
+      process.kill(next, signal);
+    } catch {
+      // already gone
+    }
+    killGroup(next, signal);
+  }
+  killGroup(pid, signal);
 }
 
 /**
@@ -56,6 +106,8 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
 export interface GroupRun {
   stdout: string;
   stderr: string;
+  /** How much the process printed on stdout, when more than OUTPUT_KEPT (then `stdout` is its end). */
+  stdoutBytes?: number;
   exitCode: number | null;
   signal: string | null;
   timedOut: boolean;
@@ -73,6 +125,34 @@ export interface GroupRunOptions {
   extendEnv?: boolean;
 }
 
+/**
+ * What is kept of a stream: its last OUTPUT_KEPT bytes. The end, not the start: a client's result line is
+ * its last, and a client that printed 100 MB first was killed at a 16 MB buffer and judged by a missing
+ * result line with nothing said about why.
+ */
+export const OUTPUT_KEPT = 16 * 1024 * 1024;
+
+class OutputTail {
+  #chunks: Buffer[] = [];
+  #kept = 0;
+  total = 0;
+
+  push(chunk: Buffer): void {
+    this.total += chunk.length;
+    this.#chunks.push(chunk);
+    this.#kept += chunk.length;
+    while (this.#chunks.length > 1 && this.#kept - this.#chunks[0]!.length >= OUTPUT_KEPT) this.#kept -= this.#chunks.shift()!.length;
+  }
+
+  text(): string {
+    let bytes = Buffer.concat(this.#chunks);
+    if (bytes.length > OUTPUT_KEPT) bytes = bytes.subarray(bytes.length - OUTPUT_KEPT);
+    // Cut at a line start: a line whose beginning was dropped must not pass for a whole one.
+    if (bytes.length < this.total) bytes = bytes.subarray(bytes.indexOf(10) + 1);
+    return bytes.toString('utf8');
+  }
+}
+
 /** Run a command in a new process group with a hard time limit; never rejects for the command's own failure. */
 export async function runInProcessGroup(file: string, args: string[], options: GroupRunOptions): Promise<GroupRun> {
   const started = performance.now();
@@ -86,9 +166,13 @@ export async function runInProcessGroup(file: string, args: string[], options: G
     ...(options.cwd ? { cwd: options.cwd } : {}),
     detached: true,
     reject: false,
-    stripFinalNewline: false,
-    maxBuffer: 16 * 1024 * 1024,
+    // Collected here, bounded to the end of each stream (OutputTail), however much the process prints.
+    buffer: false,
   });
+  const out = new OutputTail();
+  const err = new OutputTail();
+  subprocess.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+  subprocess.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
   const pid = subprocess.pid;
   let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
@@ -96,7 +180,7 @@ export async function runInProcessGroup(file: string, args: string[], options: G
     liveGroups.add(pid);
     timer = setTimeout(() => {
       timedOut = true;
-      killGroup(pid, 'SIGKILL');
+      killTree(pid, 'SIGKILL');
     }, options.timeLimitMs);
     // After the group is registered and timed: a throwing callback must not leave an unbounded client.
     try {
@@ -117,8 +201,9 @@ export async function runInProcessGroup(file: string, args: string[], options: G
     }
   }
   return {
-    stdout: String(result.stdout ?? ''),
-    stderr: String(result.stderr ?? ''),
+    stdout: out.text(),
+    stderr: err.text(),
+    ...(out.total > OUTPUT_KEPT ? { stdoutBytes: out.total } : {}),
     exitCode: result.exitCode ?? null,
     signal: result.signal ?? null,
     timedOut,

@@ -15,6 +15,7 @@ import { type ClientSpec, withClientExtras } from '../spec.ts';
 import type { InstalledClient } from '../types.ts';
 import { ownerTag, sweepLeftovers } from './cleanup.ts';
 import { COMPAT_DIR, runClientProgram, sanitisedEnvironment } from './client-process.ts';
+import { environmentDamage, FILES_SNAPSHOT, snapshotFiles } from './environment-check.ts';
 import { workerFor, workersEnabled } from './client-worker.ts';
 import { InterpreterCache } from './interpreter-cache.ts';
 import { phase } from './phase-log.ts';
@@ -232,7 +233,7 @@ export class EnvironmentCache {
     if (spec.localFiles.length) return;
     const dir = join(this.root, 'envs', this.#keyFrom(spec, {}));
     // A damaged environment is rebuilt by prepare(), not warmed here.
-    if (readManifest(dir)) start(join(dir, 'bin', 'python'), spec.module);
+    if (readManifest(dir) && !environmentDamage(dir)) start(join(dir, 'bin', 'python'), spec.module);
   }
 
   async #key(spec: ClientSpec): Promise<string> {
@@ -263,35 +264,38 @@ export class EnvironmentCache {
     const started = performance.now();
     const dir = join(this.root, 'envs', key);
     const cached = readManifest(dir);
-    if (cached) {
+    // Verified at every use: a file deleted or truncated since the install is rebuilt, and said so.
+    const damage = cached ? environmentDamage(dir) : null;
+    if (cached && !damage) {
       // Probed again rather than read from the manifest: whether the client imports is checked every run.
       // The inspector (the environment's warm worker, which imports the client anyway) answers that
       // without a Python start of its own; without one, or when it cannot start, the probe does.
       const python = join(dir, 'bin', 'python');
       const inspected = inspect ? await inspect(python, spec.module).catch(() => null) : null;
       const probed = inspected ?? await probeInstalled(python, spec.module).catch((error: Error) => {
-        // Not rebuilt in place: a concurrent run may be using it. Its base Python was removed, say.
+        // Its base Python was removed or replaced, say: the folder is named, with the fix.
         const why = `${(error as { stderr?: string }).stderr ?? error.message}`.trim().split('\n').at(-1);
-        throw new InstallError(`the cached environment ${dir} does not start (${why}); remove it to rebuild`, false);
+        throw new InstallError(`the cached environment ${dir} does not start (${why}); remove that folder to rebuild it`, false);
       });
       const installed = { ...probed, ...(await this.#files(spec)) };
       phase('environment cached', `${spec.label} (${inspected ? 'worker' : 'probe'}, ${elapsed(started)} ms)`);
       return { ...cached, installed, dir, python, spec, created: false, durationMs: elapsed(started) };
     }
+    if (damage) onProgress?.(`the cached environment ${dir} is damaged (${damage}); rebuilding it`);
     return buildLimit(() => this.#build(spec, key, dir, started, onProgress, inspect));
   }
 
   async #build(spec: ClientSpec, key: string, dir: string, started: number, onProgress?: (message: string) => void, inspect?: Inspector): Promise<PythonEnvironment> {
     // Another run may have published it while this one waited for a build slot.
     const published = readManifest(dir);
-    if (published) {
+    if (published && !environmentDamage(dir)) {
       const python = join(dir, 'bin', 'python');
       return { ...published, dir, python, spec, installed: { ...(await probeInstalled(python, spec.module)), ...(await this.#files(spec)) }, created: false, durationMs: elapsed(started) };
     }
     if (isStopping()) throw new Stopped();
     await mkdir(join(this.root, 'envs'), { recursive: true });
     if (existsSync(dir)) {
-      // Damaged (no manifest): move it aside, so the rebuilt one can be published.
+      // Damaged (no manifest, or files not as installed): move it aside, so the rebuilt one can be published.
       const aside = `${dir}.damaged-${process.pid}-${Date.now()}`;
       await rename(dir, aside).catch(() => undefined);
       await rm(aside, { recursive: true, force: true });
@@ -322,6 +326,8 @@ export class EnvironmentCache {
       if (!installed.packages[spec.module]) {
         throw new InstallError(`installing '${spec.label}' did not install ${spec.module}`, true);
       }
+      // What every later use checks the environment against (environment-check.ts).
+      await writeFile(join(tmp, FILES_SNAPSHOT), JSON.stringify(snapshotFiles(tmp)));
       await writeFile(
         join(tmp, 'regress-env.json'),
         JSON.stringify({ spec: spec.label, installer, installed, createdAt: new Date().toISOString() }, null, 2),
@@ -393,8 +399,19 @@ export class EnvironmentCache {
       }
       const toolDir = join(this.root, 'tools', 'uv');
       const uv = join(toolDir, 'bin', 'uv');
-      if (existsSync(uv)) return uv;
-      onProgress?.('bootstrapping uv from PyPI into the harness cache');
+      if (existsSync(uv)) {
+        // Checked before use: a damaged bootstrap failed every install, blamed on the spec. Its answer is
+        // checked too: execvp runs a 0-byte executable as an empty shell script, which "succeeds" silently.
+        const works = await (await loadExeca())(uv, ['--version'], { reject: false, timeout: 30_000 });
+        if (works.exitCode === 0 && /^uv \d/.test(String(works.stdout))) return uv;
+        const why = `${works.stderr}`.trim().split('\n').at(-1) || works.code || (works.exitCode === 0 ? `it printed ${JSON.stringify(String(works.stdout).slice(0, 60))} to --version` : works.shortMessage);
+        onProgress?.(`the bootstrapped uv ${uv} does not run (${why}); bootstrapping it again`);
+        const aside = `${toolDir}.damaged-${process.pid}-${Date.now()}`;
+        await rename(toolDir, aside).catch(() => undefined);
+        await rm(aside, { recursive: true, force: true });
+      } else {
+        onProgress?.('bootstrapping uv from PyPI into the harness cache');
+      }
       await mkdir(join(this.root, 'tools'), { recursive: true });
       if (isStopping()) throw new Stopped();
       const tmp = await mkdtemp(join(this.root, 'tools', `.building-uv-${ownerTag()}-`));

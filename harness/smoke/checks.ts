@@ -10,6 +10,10 @@ import { type Shape, compareShapes, isBreakingShapeChange, shapeOf } from './jso
 import { compareOpenApi, notOpenApi3 } from './openapi-diff.ts';
 import type { SmokeSnapshot } from './snapshot.ts';
 import { judgeTls } from './tls-check.ts';
+import { probeTls } from './tls-probe.ts';
+
+/** What a check reads of a body by default (--max-body): an OpenAPI document of a large service fits. */
+export const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
 
 export const SMOKE_SCENARIO = 'smoke';
 export const SMOKE_PROGRAM = join(COMPAT_DIR, 'smoke_client.py');
@@ -31,6 +35,8 @@ export interface SmokePlan {
   http2: boolean;
   /** Health responses slower than this fail (ms); null: latency is recorded only. */
   maxLatencyMs: number | null;
+  /** What a check reads of a body at most (bytes); the rest is not read and the result says so. */
+  maxBodyBytes: number;
   snapshot: SmokeSnapshot | null;
   /** Compare, then take the fetched documents as the new snapshot (changes listed, none fails). */
   updateSnapshot: boolean;
@@ -61,10 +67,21 @@ function check(plan: SmokePlan, name: string, kind: 'tls' | 'health' | 'document
   return {
     name,
     summary: kind === 'tls' ? `TLS handshake with ${plan.url}` : `GET ${plan.url}${path}`,
-    // The TLS check makes three connections (verified, unverified when that failed, the client's own).
-    timeLimitMs: Math.round(plan.timeoutS * 1000 * (kind === 'tls' ? 3 : 1) + 20_000),
+    // The TLS check makes up to four connections (verified, unverified and with the leaf's issuer when that
+    // failed, the client's own); a health check may follow up to 10 redirects to name a loop.
+    timeLimitMs: Math.round(plan.timeoutS * 1000 * (kind === 'tls' ? 4 : 2) + 20_000),
     unavoidableWaitMs: 0,
-    setup: async () => noFixture({ check: kind, url: plan.url, path, ca: plan.ca, caGiven: plan.caGiven ?? null, timeoutS: plan.timeoutS, http2: plan.http2 }),
+    setup: async () => {
+      const input: Record<string, unknown> = { check: kind, url: plan.url, path, ca: plan.ca, caGiven: plan.caGiven ?? null, timeoutS: plan.timeoutS, http2: plan.http2, maxBodyBytes: plan.maxBodyBytes };
+      if (kind === 'tls') {
+        // What the server offers, seen from here: the judge names protocol-version and incomplete-chain
+        // from it; the issuer the leaf names goes to the client program, which tries its trust with it.
+        const probe = await probeTls(plan.url, plan.timeoutS);
+        input.probe = { ...probe, ...(probe.missingIssuer ? { missingIssuer: { ...probe.missingIssuer, der: undefined } } : {}) };
+        if (probe.missingIssuer?.der) input.missingIssuerDer = probe.missingIssuer.der;
+      }
+      return noFixture(input);
+    },
     judge,
   };
 }
@@ -112,10 +129,18 @@ function judgeHealth(input: JudgeInput, plan: SmokePlan): Judgement {
   if (!step) return { verdict: 'error', reason: 'the health check recorded no request' };
   const what = `GET ${input.client.facts.url}`;
   if (!step.ok) return failedRequest(step, what);
-  const response = { status: step.status, latencyMs: step.latencyMs, httpVersion: step.httpVersion };
-  const seen = `${step.status} in ${step.latencyMs} ms over ${step.httpVersion}`;
+  const cut = typeof step.cutAt === 'number' ? `; body cut at ${step.cutAt} bytes (--max-body)` : '';
+  const response = { status: step.status, latencyMs: step.latencyMs, httpVersion: step.httpVersion, bytesRead: step.bytes, ...(cut ? { cutAt: step.cutAt } : {}) };
+  const seen = `${step.status} in ${step.latencyMs} ms over ${step.httpVersion}${cut}`;
+  const redirects = input.client.facts.redirects as { chain: { url: string; status?: number; location?: string }[]; loop: boolean; limitReached: boolean } | undefined;
+  if (redirects?.loop || redirects?.limitReached) {
+    const hops = redirects.chain.map((h) => `${h.url} (${h.status ?? '?'}) → ${h.location ?? ''}`);
+    const how = redirects.loop ? 'a redirect loop' : `more than ${redirects.chain.length - 1} redirects`;
+    return { verdict: 'reproduced', reason: `redirect-loop: ${what} answered ${step.status}: ${how}: ${hops.join('; ')}`, details: { cause: 'redirect-loop', response, redirects } };
+  }
   if (typeof step.status !== 'number' || step.status < 200 || step.status > 299) {
-    return { verdict: 'reproduced', reason: `health-status: ${what} answered ${seen} (2xx expected)`, details: { cause: 'health-status', response } };
+    const to = redirects ? `, redirecting ${redirects.chain.map((h) => h.location ?? `${h.status ?? h.url}`).join(' → ')}` : '';
+    return { verdict: 'reproduced', reason: `health-status: ${what} answered ${seen}${to} (2xx expected)`, details: { cause: 'health-status', response, ...(redirects ? { redirects } : {}) } };
   }
   if (plan.maxLatencyMs !== null && Number(step.latencyMs) > plan.maxLatencyMs) {
     return { verdict: 'reproduced', reason: `slow: ${what} answered ${seen}, slower than --max-latency ${plan.maxLatencyMs} ms`, details: { cause: 'slow', response } };
@@ -134,6 +159,10 @@ function fetchedJson(input: JudgeInput, label: string): { body: unknown } | { ju
     return { judgement: { verdict: 'reproduced', reason: `${cause}: ${what} answered ${step.status} (2xx expected)`, details: { cause } } };
   }
   const facts = input.client.facts;
+  if (typeof step.cutAt === 'number') {
+    // Too big to read says nothing about the client or about the API: an error naming the size.
+    return { judgement: { verdict: 'error', reason: `${what}: the document is larger than --max-body ${step.cutAt} bytes (cut at ${step.cutAt} bytes, not compared); raise --max-body to compare it`, details: { cutAt: step.cutAt } } };
+  }
   if (facts.bodyProblem || !('body' in facts)) {
     const cause = `${label}-not-json`;
     return { judgement: { verdict: 'reproduced', reason: `${cause}: ${what}: ${String(facts.bodyProblem ?? 'no body')}`, details: { cause } } };

@@ -1,9 +1,9 @@
 // The smoke snapshot file (--snapshot FILE): the OpenAPI document and the JSON shapes a canary is compared
 // with. Read before anything runs (a missing or unreadable one is bad input); written only with
-// --update-snapshot, atomically (write-file-atomic: a temporary file renamed over the old one), and only
+// --update-snapshot, atomically (writeFileWhole: every byte written to a temporary file, then renamed over the old one), and only
 // with parts that were fetched: a check that failed keeps the previous entry.
 import { readFile } from 'node:fs/promises';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileWhole } from '../atomic-file.ts';
 import { BadInput } from '../session.ts';
 import type { Shape } from './json-shape.ts';
 
@@ -40,5 +40,5 @@ export async function readSnapshot(file: string): Promise<SmokeSnapshot | null> 
 }
 
 export async function writeSnapshot(file: string, snapshot: SmokeSnapshot): Promise<void> {
-  await writeFileAtomic(file, `${JSON.stringify(snapshot, null, 2)}\n`);
+  await writeFileWhole(file, `${JSON.stringify(snapshot, null, 2)}\n`);
 }

@@ -6,6 +6,7 @@ import * as x509 from '@peculiar/x509';
 import { createHash } from 'node:crypto';
 import type { ClientStep, JudgeInput } from '../types.ts';
 import type { Judgement as SmokeJudgement } from '../types.ts';
+import { TLS_VERSIONS, type TlsProbe, type TlsVersion } from './tls-probe.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -32,6 +33,8 @@ export type TlsCause =
   | 'hostname-mismatch'
   | 'unknown-ca'
   | 'invalid-chain'
+  | 'incomplete-chain'
+  | 'protocol-version'
   | 'revoked'
   | 'verify-failed'
   | 'handshake-refused'
@@ -49,7 +52,18 @@ interface HandshakeFacts {
   verifyMessage?: string;
   reason?: string;
   error?: string;
+  /** The versions the client's context allows, in Python's names (TLSv1_2, MINIMUM_SUPPORTED). */
+  clientVersions?: { minimum: string; maximum: string } | null;
 }
+
+/** OpenSSL's verify codes for "the issuer of a certificate in the chain could not be found". */
+const ISSUER_MISSING = new Set([2, 20, 21]);
+
+/** OpenSSL reason codes (not messages) of a handshake that failed on the protocol version. */
+const VERSION_REASONS = new Set(['UNSUPPORTED_PROTOCOL', 'TLSV1_ALERT_PROTOCOL_VERSION', 'NO_PROTOCOLS_AVAILABLE', 'WRONG_SSL_VERSION', 'VERSION_TOO_LOW', 'VERSION_TOO_HIGH']);
+
+/** Python's TLSVersion names, in order, as the probe's (Node's) names. */
+const PY_VERSIONS: Record<string, TlsVersion> = { TLSv1: 'TLSv1', TLSv1_1: 'TLSv1.1', TLSv1_2: 'TLSv1.2', TLSv1_3: 'TLSv1.3' };
 
 export interface CertificateSummary {
   subject: string;
@@ -111,7 +125,12 @@ export function judgeTls(input: JudgeInput, minDays: number, now = Date.now()): 
     verifyMessage: h.verifyMessage ?? null,
     certificate: served,
     clientRequest: request.ok ? `status ${request.status} over ${request.httpVersion ?? '?'}` : `${request.error?.type}: ${request.error?.message}`,
+    // --http2 asked of a client that cannot speak it: the check ran, its request over HTTP/1.1.
+    ...(facts.http2 ? { http2: facts.http2 } : {}),
   };
+  // The versions the server accepts (the harness's probe) beside those the client allows, pass or fail.
+  const probe = input.input.probe as TlsProbe | undefined;
+  if (probe) Object.assign(handshake, { serverVersions: probe.offered, clientVersions: h.clientVersions ?? null });
   if (h.ok) {
     // The client must agree: the release's own request over the same trust succeeds at the TLS layer.
     if (clientRefused) {
@@ -131,7 +150,11 @@ export function judgeTls(input: JudgeInput, minDays: number, now = Date.now()): 
     }
     return { verdict: 'fixed', reason: `handshake verified: ${summary}; the client agrees (${handshake.clientRequest})`, details: { handshake } };
   }
-  const { cause, what } = handshakeCause(h);
+  const chain = servedChain(facts.servedChainDer as string[] | null | undefined, now);
+  const completion = facts.completedWithIssuer as { ok?: boolean; verifyCode?: number; verifyMessage?: string } | undefined;
+  const named = refineCause(h, handshakeCause(h), chain, probe, completion, served);
+  const { cause, what } = named;
+  if (named.chain) Object.assign(handshake, { chain: named.chain });
   // The client must fail too, at the same layer: a handshake our code could not make but the client could
   // would mean the check used other settings than the client's.
   const connectFailed = !request.ok && (request.error?.kind === 'connect' || request.error?.kind === 'connect-timeout');
@@ -146,6 +169,79 @@ export function judgeTls(input: JudgeInput, minDays: number, now = Date.now()): 
   }
   const shown = served ? ` (served: ${served.subject}, issued by ${served.issuer}, valid ${served.notBefore.slice(0, 10)} to ${served.notAfter.slice(0, 10)}, SAN ${served.subjectAltNames.join(' ') || 'none'})` : '';
   return { verdict: 'reproduced', reason: `${cause}: ${what}${shown}`, details: { cause, handshake } };
+}
+
+interface SentCertificate {
+  subject: string;
+  issuer: string;
+  selfSigned: boolean;
+}
+
+/** The certificates the server sent (as Python's unverified chain has them), or null when unknown. */
+function servedChain(ders: string[] | null | undefined, now: number): SentCertificate[] | null {
+  if (!Array.isArray(ders)) return null;
+  return ders.map((der) => describeCertificate(der, now)).filter((c): c is CertificateSummary => c !== null).map((c) => ({ subject: c.subject, issuer: c.issuer, selfSigned: c.subject === c.issuer }));
+}
+
+/**
+ * The cause once the facts beyond the verify code are in: `incomplete-chain` when the leaf's issuer was not
+ * sent and the client's own trust verifies the server once that issuer (fetched from the leaf's caIssuers
+ * URL) is added; `protocol-version` when the handshake failed on the version and the server accepts only
+ * versions the client does not allow. Otherwise the verify code's cause, with the chain facts in the text.
+ */
+function refineCause(
+  h: HandshakeFacts,
+  base: { cause: TlsCause; what: string },
+  chain: SentCertificate[] | null,
+  probe: TlsProbe | undefined,
+  completion: { ok?: boolean; verifyCode?: number; verifyMessage?: string } | undefined,
+  served: CertificateSummary | null,
+): { cause: TlsCause; what: string; chain?: Record<string, unknown> } {
+  if (h.stage === 'verify' && h.verifyCode !== undefined && ISSUER_MISSING.has(h.verifyCode) && served) {
+    // What the client received (Python 3.10+), else what the harness's probe received.
+    const sent = chain?.map((c) => c.subject) ?? probe?.sent ?? null;
+    const issuerSent = sent ? sent.slice(1).includes(served.issuer) : null;
+    const facts = {
+      certificatesSent: sent?.length ?? null,
+      sent,
+      leafIssuer: served.issuer,
+      issuerSent,
+      // The client's trust alone, with what the server sent: the handshake above said no.
+      trustCompletesChain: false,
+      ...(probe?.missingIssuer ? { issuerFetched: probe.missingIssuer.problem ? { url: probe.missingIssuer.url, problem: probe.missingIssuer.problem } : { url: probe.missingIssuer.url, subject: probe.missingIssuer.subject } } : {}),
+      ...(completion ? { trustCompletesWithIssuer: Boolean(completion.ok) } : {}),
+    };
+    const sentText = sent ? `the server sent ${sent.length} certificate(s) (${sent.join(', ')})` : 'the certificates the server sent are unknown';
+    if (completion?.ok && issuerSent !== true) {
+      return {
+        cause: 'incomplete-chain',
+        what: `${sentText}, not its issuer ${served.issuer}; the client's trust does not complete the chain without it, and does with it (fetched from ${probe?.missingIssuer?.url}): the server must send its intermediate certificate(s); OpenSSL verify code ${h.verifyCode}: ${h.verifyMessage}`,
+        chain: facts,
+      };
+    }
+    return { ...base, what: `${base.what}; ${sentText}${issuerSent === false && served.issuer !== served.subject ? `, not the leaf's issuer ${served.issuer} (if that is an intermediate, the server must send it)` : ''}`, chain: facts };
+  }
+  if (h.stage === 'handshake' && probe?.offered.length) {
+    const allowed = clientAllows(h.clientVersions);
+    const overlap = allowed ? probe.offered.filter((v) => allowed.includes(v)) : null;
+    if ((h.reason && VERSION_REASONS.has(h.reason)) || (overlap && overlap.length === 0)) {
+      const range = h.clientVersions ? `${h.clientVersions.minimum} to ${h.clientVersions.maximum}` : 'unknown';
+      return {
+        cause: 'protocol-version',
+        what: `the server accepts only ${probe.offered.join(', ')}; the client's context allows ${range}${allowed ? ` (${allowed.join(', ')})` : ''}; OpenSSL reason ${h.reason ?? 'none'}`,
+      };
+    }
+  }
+  return base;
+}
+
+/** The versions a client's context allows, or null when a bound is left to OpenSSL's configuration. */
+function clientAllows(range: HandshakeFacts['clientVersions']): TlsVersion[] | null {
+  if (!range) return null;
+  const low = PY_VERSIONS[range.minimum];
+  const high = range.maximum === 'MAXIMUM_SUPPORTED' ? 'TLSv1.3' : PY_VERSIONS[range.maximum];
+  if (!low || !high) return null;
+  return TLS_VERSIONS.slice(TLS_VERSIONS.indexOf(low), TLS_VERSIONS.indexOf(high) + 1);
 }
 
 function isTlsFailure(step: ClientStep): boolean {

@@ -2,7 +2,7 @@
 // and one offline report.html with the samples as inline SVG charts. Written atomically, results.json last.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileWhole } from '../atomic-file.ts';
 import { type RunInfo, xml as esc } from '../report/formats.ts';
 import { METRICS } from './samples.ts';
 import type { SoakResult } from './run-soak.ts';
@@ -126,10 +126,10 @@ export async function writeSoakReport(root: string, report: SoakReport): Promise
   const dir = join(root, report.run.id);
   await mkdir(dir, { recursive: true });
   await Promise.all([
-    writeFileAtomic(join(dir, 'junit.xml'), soakJunit(report)),
-    writeFileAtomic(join(dir, 'summary.md'), soakMarkdown(report)),
-    writeFileAtomic(join(dir, 'report.html'), soakHtml(report)),
+    writeFileWhole(join(dir, 'junit.xml'), soakJunit(report)),
+    writeFileWhole(join(dir, 'summary.md'), soakMarkdown(report)),
+    writeFileWhole(join(dir, 'report.html'), soakHtml(report)),
   ]);
-  await writeFileAtomic(join(dir, 'results.json'), soakJson(report));
+  await writeFileWhole(join(dir, 'results.json'), soakJson(report));
   return dir;
 }

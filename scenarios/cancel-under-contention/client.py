@@ -9,7 +9,9 @@ run. When a holder is cancelled the pool hands its slot to a queued request; if 
 in the same batch, httpcore 1.0.x keeps the new, never-connected connection for good.
 
 Afterwards: ``followUps`` sequential requests, then ``maxConnections`` concurrent ones to a route slower than
-their pool timeout, so a single leaked slot makes one of them raise PoolTimeout.
+their pool timeout, so a single leaked slot makes one of them raise PoolTimeout. A mark on the fixture clock
+before each follow-up and before the concurrent burst lets the judge see, on the server's clock, how long
+each request waited for a slot.
 """
 import asyncio
 import random
@@ -88,12 +90,15 @@ async def scenario(ctx):
         quick = api.timeout(connect=5.0, read=10.0, write=5.0, pool=data["poolTimeout"])
         for n in range(1, data["followUps"] + 1):
             url = "%s/after/%d" % (data["url"], n)
+            # Each request's start on the server's clock: the judge measures its wait for a slot from here.
+            await ctx.mark("follow-up-%d" % n)
             await ctx.attempt("follow-up-%d" % n, lambda: client.get(url, timeout=quick))
 
         def capacity(n):
             url = "%s/slow/capacity-%d?ms=%d" % (data["url"], n, data["capacityDelayMs"])
             return ctx.attempt("capacity-%d" % n, lambda: client.get(url, timeout=quick))
 
+        await ctx.mark("capacity")
         await asyncio.gather(*(capacity(n) for n in range(1, data["maxConnections"] + 1)))
         ctx.fact("pool_at_end", pool_repr(client))
 

@@ -18,7 +18,7 @@ export default defineScenario({
         'https://github.com/encode/httpcore/pull/1094 (open)',
       ],
     },
-    seedClaim: { firstFixed: 'none (live failure)', source: '/work/shared/research/live-failures.md item G' },
+    seedClaim: { firstFixed: 'none (live failure)', source: 'https://github.com/encode/httpcore/issues/1093 (open; PRs https://github.com/encode/httpcore/pull/1094 and https://github.com/encode/httpcore/pull/1099 unmerged)' },
     measured: {
       lastBroken: 'httpx 0.28.1 + httpcore 1.0.9 (newest httpx)',
       firstFixed: 'see README version table',

@@ -20,11 +20,24 @@ const DEFAULT_CONTEXT: Record<string, string> = {
 const variants = (edit: (client: string) => Edit) =>
   (['httpx', 'httpx2'] as const).map((client) => ({ line: client, package: client, edits: [edit(client)] }));
 
+/** A context weakened below TLS 1.2: the oldest protocol OpenSSL has, and ciphers at security level 0. */
+const WEAKEN = (indent: string, id: string): string =>
+  `${indent}ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED  # sentinel ${id}\n${indent}ctx.set_ciphers("DEFAULT@SECLEVEL=0")\n`;
+
+/** Where each line builds its default context (verify=True). */
+const DEFAULT_BUILT: Record<string, string> = {
+  httpx: '            ctx = ssl.create_default_context(cafile=certifi.where())\n',
+  httpx2: '        ctx = httpcore2.default_ssl_context(_trust_env=trust_env)\n',
+};
+
+/** Where each line builds the context for verify=<CA file> (deprecated, still the client's own code). */
+const CAFILE_BUILT = '        return ssl.create_default_context(cafile=verify)\n';
+
 export default defineSentinels([
   {
     id: 'context-ignored',
     summary: 'verify=<SSLContext> is replaced by the default (certifi / truststore) context',
-    expect: ['trusted-ca', 'mtls', 'wrong-host', 'expired'],
+    expect: ['trusted-ca', 'mtls', 'wrong-host', 'expired', 'minimum-tls13'],
     variants: variants((client) => onContext(client, DEFAULT_CONTEXT[client]!)),
   },
   {
@@ -54,5 +67,30 @@ export default defineSentinels([
           '            ctx.load_verify_locations(cadata=der)\n',
       ),
     ),
+  },
+  {
+    id: 'weak-default-protocol',
+    summary: 'the default context (verify=True) accepts TLS 1.0/1.1: minimum version lowered, security level 0',
+    expect: ['legacy-server'],
+    variants: variants((client) => {
+      const indent = DEFAULT_BUILT[client]!.match(/^ */)![0];
+      return { file: `${client}/_config.py`, find: DEFAULT_BUILT[client]!, replace: DEFAULT_BUILT[client]! + WEAKEN(indent, 'weak-default-protocol') };
+    }),
+  },
+  {
+    id: 'weak-cafile-protocol',
+    summary: 'the context built for verify=<CA file> accepts TLS 1.0/1.1: minimum version lowered, security level 0',
+    expect: ['legacy-server'],
+    variants: variants((client) => ({
+      file: `${client}/_config.py`,
+      find: CAFILE_BUILT,
+      replace: '        ctx = ssl.create_default_context(cafile=verify)\n' + WEAKEN('        ', 'weak-cafile-protocol') + '        return ctx\n',
+    })),
+  },
+  {
+    id: 'minimum-version-lowered',
+    summary: "the caller's context is used with its minimum_version lowered to TLS 1.2",
+    expect: ['minimum-tls13'],
+    variants: variants((client) => onContext(client, '        ctx = verify\n        ctx.minimum_version = ssl.TLSVersion.TLSv1_2  # sentinel minimum-version-lowered\n')),
   },
 ]);

@@ -19,6 +19,14 @@ function freed(stream: StreamRecord, server: H2Observations, followUpsFrom: numb
   return session?.closedAt !== undefined && session.closedAt <= followUpsFrom;
 }
 
+/** The measure's run-to-run spread with both cores busy (README, "Measure"): none. */
+const TOLERANCE = 0;
+
+/** A reproduction with how badly it failed: the early-closed streams the server saw never freed. */
+function measured(streamsLeftOpen: number, reason: string): Judgement {
+  return { ...reproduced(reason), measure: { what: 'streams left open', value: streamsLeftOpen, tolerance: TOLERANCE } };
+}
+
 function list(streams: StreamRecord[]): string {
   return streams.map(describeStream).join(', ') || 'none';
 }
@@ -60,7 +68,7 @@ export function judgeStreamSlots({ client, server, input }: JudgeInput): Judgeme
   if (refused) {
     // Both sides: the client's h2 state counted the closed streams, and the server saw them never reset.
     if (leaked.length === earlyCount) {
-      return reproduced(
+      return measured(leaked.length,
         `${refused.name} raised ${refused.error!.type}: ${refused.error!.message}; the server saw the ${earlyCount} ` +
           `early-closed stream(s) never ended nor reset by the client: ${list(earlyStreams)}; ${peak}`,
       );
@@ -77,7 +85,8 @@ export function judgeStreamSlots({ client, server, input }: JudgeInput): Judgeme
   if (leaked.length) {
     // The follow-ups worked (a client might open a fresh connection), but the closed streams were left
     // open on the server: the slots were never given back.
-    return reproduced(
+    return measured(
+      leaked.length,
       `the follow-ups succeeded, but ${leaked.length} early-closed stream(s) were neither reset by the client nor ` +
         `closed with their connection before the follow-ups: ${list(leaked)}; ${peak}`,
     );

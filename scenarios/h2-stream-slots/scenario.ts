@@ -23,7 +23,7 @@ export default defineScenario({
         'https://github.com/encode/httpcore/pull/1098 (open)',
       ],
     },
-    seedClaim: { firstFixed: 'none: open upstream (httpcore <= 1.0.9; "still present on master" 2026-08)', source: 'issue 8, item 5' },
+    seedClaim: { firstFixed: 'none: open upstream (httpcore <= 1.0.9; "still present on master" 2026-08)', source: 'https://github.com/encode/httpcore/issues/943 (open; https://github.com/encode/httpcore/pull/944 closed unmerged, https://github.com/encode/httpcore/pull/1098 open)' },
     measured: {
       lastBroken: 'httpx 0.28.1 (httpcore 1.0.9); httpx2 2.16.2 (httpcore2 2.16.2)',
       firstFixed: 'none released',

@@ -14,7 +14,7 @@ export default defineScenario({
       issue: 'https://github.com/encode/httpcore/pull/1000',
       fix: ['https://github.com/encode/httpcore/pull/1000 (open)', 'httpcore2 2.0.0 ("Inherited from upstream PR encode/httpcore#1000")'],
     },
-    seedClaim: { firstFixed: 'none (live failure)', source: '/work/shared/research/live-failures.md item J' },
+    seedClaim: { firstFixed: 'none (live failure)', source: 'https://github.com/encode/httpcore/pull/1000 (open)' },
     measured: {
       lastBroken: 'httpx 0.28.1 + httpcore 1.0.9 (newest httpx)',
       firstFixed: 'httpx2 2.0.0 (first release)',

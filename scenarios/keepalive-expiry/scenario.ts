@@ -3,17 +3,17 @@
 // connections for 60 s; the client idles 6 s between two requests, once with the default client and once
 // configured for a 30 s keep-alive as far as the release allows.
 import { defineScenario, serveHttp } from '../../harness/scenario-kit.ts';
-import { judgeIdleGap } from './judge.ts';
+import { judgeIdleGap, judgeKeepaliveBoundary, judgeShortExpiry } from './judge.ts';
 
 export default defineScenario({
   meta: {
     id: 'keepalive-expiry',
-    title: 'Keep-alive expiry can be configured, so an idle connection survives a gap the server allows',
+    title: 'Keep-alive expiry can be configured: an idle connection survives a gap the server allows, a short expiry ends it, max_keepalive holds',
     upstream: {
       issue: 'https://github.com/encode/httpx/issues/1395',
       fix: ['https://github.com/encode/httpx/pull/1398'],
     },
-    seedClaim: { firstFixed: '0.17.0', source: '../shared/seeds/004 (#1395 write-up)' },
+    seedClaim: { firstFixed: '0.17.0', source: 'https://github.com/encode/httpx/issues/1395, fixed by https://github.com/encode/httpx/pull/1398' },
     measured: {
       lastBroken: '0.16.1',
       firstFixed: '0.17.0',
@@ -36,6 +36,41 @@ export default defineScenario({
           keepaliveExpiry: 30.0,
         })),
       judge: judgeIdleGap,
+    },
+    {
+      name: 'short-expiry',
+      summary: 'keepalive_expiry=1, two requests 3 s apart; server keep-alive 60 s: the idle connection must not be reused',
+      timeLimitMs: 30_000,
+      unavoidableWaitMs: 3000,
+      setup: () =>
+        // 3 s idle is three times the 1 s expiry; load only lengthens the gap. The server would keep the
+        // connection 60 s, so only the client's expiry can end it.
+        serveHttp({ app: { keepAliveTimeoutMs: 60_000 } }, ({ app }) => ({
+          url: app!.url,
+          idleSeconds: 3.0,
+          keepaliveExpiry: 1.0,
+        })),
+      judge: judgeShortExpiry,
+    },
+    {
+      name: 'keepalive-boundary',
+      summary: '4 concurrent requests on 4 connections, max_keepalive_connections=2: exactly 2 stay open once all are idle',
+      timeLimitMs: 30_000,
+      unavoidableWaitMs: 1500,
+      setup: () =>
+        // Each answer is held 1.5 s, so the 4 requests overlap even on a loaded machine and need 4
+        // connections (max_connections 8 allows them). The mark comes 0.5 s after the last answer, well
+        // inside every expiry (30 s where it can be set, the 5 s default before 0.17).
+        serveHttp({ app: { keepAliveTimeoutMs: 60_000 } }, ({ app }) => ({
+          url: app!.url,
+          tasks: 4,
+          maxConnections: 8,
+          maxKeepalive: 2,
+          keepaliveExpiry: 30.0,
+          delayMs: 1500,
+          settleSeconds: 0.5,
+        })),
+      judge: judgeKeepaliveBoundary,
     },
   ],
 });

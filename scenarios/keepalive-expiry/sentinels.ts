@@ -1,4 +1,6 @@
-// httpx #1395 put back: the configured keepalive_expiry is ignored and 5 s is hard-coded, as before 0.17.
+// httpx #1395 put back: the configured keepalive_expiry is ignored and 5 s is hard-coded, as before 0.17. And
+// the rest of the keep-alive contract broken in today's cores: an expiry never applied, a keep-alive limit
+// off by one.
 import { defineSentinels, type Edit } from '../../harness/sentinels/definition.ts';
 
 const hardcoded = (client: string, core: string): Edit => ({
@@ -17,6 +19,27 @@ const hardcoded = (client: string, core: string): Edit => ({
     '                keepalive_expiry=5.0,  # sentinel keepalive-hardcoded\n',
 });
 
+/** The HTTP/1.1 connection never gets an expiry time, so it never expires. */
+const expiryNeverApplied = (core: string): Edit => ({
+  file: `${core}/_async/http11.py`,
+  find: '                    self._expire_at = now + self._keepalive_expiry\n',
+  replace: '                    self._expire_at = None  # sentinel expiry-never-applied\n',
+});
+
+/** The surplus of idle connections counted one short, so one more than max_keepalive_connections stays. */
+const keepaliveOffByOne: Record<string, Edit> = {
+  httpcore: {
+    file: 'httpcore/_async/connection_pool.py',
+    find: '                > self._max_keepalive_connections\n',
+    replace: '                > self._max_keepalive_connections + 1  # sentinel keepalive-off-by-one\n',
+  },
+  httpcore2: {
+    file: 'httpcore2/_async/connection_pool.py',
+    find: '            - self._max_keepalive_connections\n',
+    replace: '            - self._max_keepalive_connections\n            - 1  # sentinel keepalive-off-by-one\n',
+  },
+};
+
 export default defineSentinels([
   {
     id: 'keepalive-hardcoded',
@@ -25,6 +48,24 @@ export default defineSentinels([
     variants: [
       { line: 'httpx', package: 'httpx', edits: [hardcoded('httpx', 'httpcore')] },
       { line: 'httpx2', package: 'httpx2', edits: [hardcoded('httpx2', 'httpcore2')] },
+    ],
+  },
+  {
+    id: 'expiry-never-applied',
+    summary: 'idle HTTP/1.1 connections get no expiry time: Limits(keepalive_expiry=) never closes them',
+    expect: ['short-expiry'],
+    variants: [
+      { line: 'httpx', package: 'httpcore', edits: [expiryNeverApplied('httpcore')] },
+      { line: 'httpx2', package: 'httpcore2', edits: [expiryNeverApplied('httpcore2')] },
+    ],
+  },
+  {
+    id: 'keepalive-off-by-one',
+    summary: 'the pool keeps max_keepalive_connections + 1 idle connections',
+    expect: ['keepalive-boundary'],
+    variants: [
+      { line: 'httpx', package: 'httpcore', edits: [keepaliveOffByOne.httpcore!] },
+      { line: 'httpx2', package: 'httpcore2', edits: [keepaliveOffByOne.httpcore2!] },
     ],
   },
 ]);

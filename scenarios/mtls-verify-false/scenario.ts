@@ -13,7 +13,7 @@ export default defineScenario({
       issue: 'https://github.com/encode/httpx/issues/3441',
       fix: ['https://github.com/encode/httpx/pull/3445 (0.28.1)'],
     },
-    seedClaim: { firstFixed: '0.28.1', source: '/work/shared/research/live-failures.md item B' },
+    seedClaim: { firstFixed: '0.28.1', source: 'https://github.com/encode/httpx/issues/3441, fixed by https://github.com/encode/httpx/pull/3445' },
     measured: {
       lastBroken: '0.28.0 (and 0.10.0 - 0.11.1)',
       firstFixed: '0.28.1 (and 0.12.0 for the first window)',

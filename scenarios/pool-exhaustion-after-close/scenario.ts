@@ -14,7 +14,7 @@ export default defineScenario({
       issue: 'https://github.com/encode/httpx/issues/720',
       fix: ['https://github.com/encode/httpx/pull/721'],
     },
-    seedClaim: { firstFixed: '0.13.0', source: '../shared/seeds/000 (#720 write-up)' },
+    seedClaim: { firstFixed: '0.13.0', source: 'https://github.com/encode/httpx/issues/720, fixed by https://github.com/encode/httpx/pull/721' },
     measured: {
       lastBroken: '0.10.1',
       firstFixed: '0.11.0',

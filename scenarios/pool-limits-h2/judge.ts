@@ -58,6 +58,19 @@ export function judgeH2Limits({ client, server, input }: JudgeInput): Judgement 
   if (wrongTimeout) return reproduced(`a request that could not be served raised ${outcomeOf(wrongTimeout)}, not PoolTimeout`);
   const other = waiters.find((s) => s.error?.kind !== 'pool-timeout');
   if (other) return unrecognised(`${other.name}: ${outcomeOf(other)} (${other.error?.message ?? ''})`);
+  // A PoolTimeout is the pool's answer only when there was no stream to be had: every connection the
+  // client may open (max_connections) carrying as many streams as the server allows. A pool that never
+  // filled that capacity, e.g. one stream per connection instead of sharing one, timed requests out while
+  // the server had room for them.
+  const capacity = Math.min(steps.length, maxConnections * maxStreams);
+  if (waiters.length && h2.peakConcurrentStreams < capacity) {
+    const perConnection = h2.sessions.map((s) => `connection ${s.connection}: peak ${s.peakConcurrentStreams} stream(s)`).join('; ');
+    return reproduced(
+      `${waiters.length} request(s) raised PoolTimeout (after ${waiters.map((s) => s.elapsed.toFixed(2)).join(', ')} s) while the server ` +
+        `had stream capacity: at most ${h2.peakConcurrentStreams} stream(s) open at once of the ${capacity} that ${maxConnections} ` +
+        `connection(s) × ${maxStreams} stream(s) allow (${perConnection || 'no connection'})`,
+    );
+  }
   const early = waiters.find((s) => s.elapsed < pool - 0.05);
   if (early) return reproduced(`PoolTimeout after ${early.elapsed.toFixed(2)} s, before the ${pool} s pool timeout`);
 

@@ -14,7 +14,7 @@ export default defineScenario({
       issue: 'https://github.com/encode/httpx/issues/787',
       fix: ['https://github.com/encode/httpx/pull/942'],
     },
-    seedClaim: { firstFixed: '0.13.0 (docs)', source: 'issue 8, item 6' },
+    seedClaim: { firstFixed: '0.13.0 (docs)', source: 'https://github.com/encode/httpx/issues/787, fixed by https://github.com/encode/httpx/pull/942 (documented limits)' },
     measured: { lastBroken: 'see README', firstFixed: 'see README' },
     failureSignature:
       'more TCP connections than max_connections, more concurrent streams on a connection than the server allows, or a connect/read timeout where PoolTimeout belongs',

@@ -12,7 +12,7 @@ export default defineScenario({
       issue: 'https://github.com/encode/httpx/issues/787',
       fix: ['https://github.com/encode/httpx/pull/942'],
     },
-    seedClaim: { firstFixed: '0.13.0', source: '../shared/seeds/001 (#787 write-up)' },
+    seedClaim: { firstFixed: '0.13.0', source: 'https://github.com/encode/httpx/issues/787, fixed by https://github.com/encode/httpx/pull/942' },
     measured: {
       lastBroken: 'none found (documentation issue)',
       firstFixed: '0.13.0 (docs); the behaviour holds from 0.10.x on',

@@ -12,7 +12,7 @@ export default defineScenario({
       issue: 'https://github.com/encode/httpx/issues/1171',
       fix: ['https://github.com/encode/httpcore/pull/880 (cancel: httpcore 1.0.3)', 'httpcore 0.14.0 pool rewrite (gather: httpx 0.21.0)'],
     },
-    seedClaim: { firstFixed: '0.13.0', source: '../shared/seeds/002 (#1171 write-up)' },
+    seedClaim: { firstFixed: '0.13.0', source: 'https://github.com/encode/httpx/issues/1171, fixed by https://github.com/encode/httpcore/pull/880' },
     measured: {
       lastBroken: 'gather: httpx 0.20.0; cancel: httpx 0.26.0 + httpcore 1.0.2',
       firstFixed: 'gather: httpx 0.21.0; cancel: httpcore 1.0.3',

@@ -1,6 +1,14 @@
 import type { ConnectionRecord } from '../../fixtures/connection-tracker.ts';
 import { fixed, openAt, outcomeOf, reproduced, requestsTo, unrecognised } from '../../harness/scenario-kit.ts';
-import type { ClientStep, JudgeInput, Judgement } from '../../harness/types.ts';
+import type { ClientStep, JudgeInput, Judgement, ReproductionMeasure } from '../../harness/types.ts';
+
+// Every reproduction carries a measure (harness/types.ts ReproductionMeasure). Tolerances are the spread
+// measured over repeated runs with both cores busy (README, "Measure").
+const STREAMS_LEFT_OPEN = 'cancelled streams left holding their connection';
+const DOUBLE_CANCEL_TOLERANCE = 0;
+const YIELD_SWEEP_TOLERANCE = 0;
+
+const measured = (measure: ReproductionMeasure, reason: string): Judgement => ({ ...reproduced(reason), measure });
 
 /** A round's stream got its 200 and a first chunk before it was cancelled. */
 function opened(step: ClientStep | undefined): boolean {
@@ -49,15 +57,23 @@ export function judgeDoubleCancel({ client, server, input, marks }: JudgeInput):
   }
   const last = steps[rounds - 1];
   const lastReached = requestsTo(app, `/stream/double-cancel-${rounds}?`).length > 0;
+  // How badly, from the server's side: the cancelled streams whose connection was still open when the next
+  // round's stream arrived, plus the last cancelled one, whose slot the final stream waited for in vain.
+  const heldPastNext = Array.from({ length: max - 1 }, (_, i) => i + 1).filter((n) => {
+    const c = streamConnection(n);
+    const next = requestsTo(app, `/stream/double-cancel-${n + 1}?`)[0]?.at;
+    return c !== undefined && next !== undefined && (c.closedAt === undefined || c.closedAt > next);
+  }).length;
+  const slotsHeld: ReproductionMeasure = { what: STREAMS_LEFT_OPEN, value: heldPastNext + 1, tolerance: DOUBLE_CANCEL_TOLERANCE };
   if (last?.error?.kind === 'pool-timeout' && !lastReached) {
     const pool = client.facts[`pool_after_round_${max}`];
-    return reproduced(
+    return measured(slotsHeld,
       `after ${max} double-cancelled streams, stream ${rounds} raised ${outcomeOf(last)} (max_connections=${max}) and never ` +
         `reached the server; server saw ${serverSaw}` + (pool ? `; the client's pool after round ${max}: ${String(pool)}` : ''),
     );
   }
   if (waitedPastPoolTimeout(last, lastReached, Number(input.poolTimeout))) {
-    return reproduced(
+    return measured(slotsHeld,
       `stream ${rounds} waited ${outcomeOf(last)} for a connection without PoolTimeout (pool timeout ${input.poolTimeout} s) ` +
         `and never reached the server; server saw ${serverSaw}`,
     );
@@ -66,7 +82,10 @@ export function judgeDoubleCancel({ client, server, input, marks }: JudgeInput):
   if (opened(last) && lastReached) {
     if (leaked.length) {
       // The slot came back but the socket did not: a connection leak all the same.
-      return reproduced(`stream ${rounds} opened, but the client never closed the socket of round(s) ${leaked.join(', ')}; server saw ${serverSaw}`);
+      return measured(
+        { what: STREAMS_LEFT_OPEN, value: leaked.length, tolerance: DOUBLE_CANCEL_TOLERANCE },
+        `stream ${rounds} opened, but the client never closed the socket of round(s) ${leaked.join(', ')}; server saw ${serverSaw}`,
+      );
     }
     return fixed(`stream ${rounds} opened after ${max} double-cancelled streams (max_connections=${max}); server saw ${serverSaw}`);
   }
@@ -93,14 +112,17 @@ export function judgeYieldSweep({ client, server, input, marks }: JudgeInput): J
     if (openAt(firstConnection, marks.closed)) socketsLeft.push(gap);
   }
   const tried = `gaps of ${gaps[0]}-${gaps.at(-1)} yields between the two cancels, max_connections=1`;
+  // How badly: the gaps at which the double cancel lost a slot or left the first stream's socket open.
+  const gapsLeaked: ReproductionMeasure = { what: 'gaps that leaked a connection', value: leaked.length + socketsLeft.length, tolerance: YIELD_SWEEP_TOLERANCE };
   if (leaked.length) {
-    return reproduced(
+    return measured(
+      gapsLeaked,
       `${tried}: after a double cancel the next stream got no connection (PoolTimeout, or a wait past the pool timeout) and never reached the server at gap(s) ${leaked.join(', ')}; ` +
         `the second stream opened at gap(s) ${gaps.filter((g) => !leaked.some((l) => l.startsWith(`${g} `))).join(', ') || 'none'}`,
     );
   }
   if (socketsLeft.length) {
-    return reproduced(`${tried}: every second stream opened, but the client never closed the first stream's socket at gap(s) ${socketsLeft.join(', ')}`);
+    return measured(gapsLeaked, `${tried}: every second stream opened, but the client never closed the first stream's socket at gap(s) ${socketsLeft.join(', ')}`);
   }
   return fixed(`${tried}: at every gap the second stream opened and the server saw the first stream's socket closed by the client`);
 }

@@ -17,7 +17,7 @@ export default defineScenario({
         'https://github.com/encode/httpcore/pull/1113 (open)',
       ],
     },
-    seedClaim: { firstFixed: 'none (live failure)', source: '/work/shared/research/live-failures.md item H' },
+    seedClaim: { firstFixed: 'none (live failure)', source: 'https://github.com/encode/httpx/issues/3782 (open; https://github.com/encode/httpcore/issues/1115)' },
     measured: {
       lastBroken: 'httpx 0.28.1 + httpcore 1.0.9 (newest httpx)',
       firstFixed: 'see README version table',

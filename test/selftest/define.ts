@@ -4,22 +4,48 @@
 //
 // Scenarios are spread over a few bucket files (bucket-N.test.ts) so that `vitest --shard` can split the
 // matrix across CI runners; within a bucket every check runs in one scheduled batch, as `regress run`
-// runs them. REGRESS_SELFTEST_SCENARIOS=id,id limits the run to some scenarios.
+// runs them. REGRESS_SELFTEST_SCENARIOS=id,id limits the run to some scenarios; set but empty, or naming an
+// id no scenario has, it is an error (a typo must not shrink the self-test to a few tests that pass).
 import { beforeAll, describe, expect, test } from 'vitest';
 import { EnvironmentCache, findPython, venvTarget } from '../../harness/runtime/python-env.ts';
 import { type Job, runJobs, targetFor } from '../../harness/runner.ts';
 import { loadExpectations, loadScenarios } from '../../harness/scenarios.ts';
 import { parseClientSpec } from '../../harness/spec.ts';
-import type { CaseResult, Expectation, Scenario } from '../../harness/types.ts';
+import type { CaseResult, Expectation, InstalledClient, Scenario } from '../../harness/types.ts';
 
 export const BUCKETS = 3;
 const FORK = 'httpx2';
 
 /** Scenario ids, sorted, dealt round-robin into buckets: stable, and no bucket file per scenario. */
 export async function scenariosInBucket(bucket: number): Promise<Scenario[]> {
-  const only = process.env.REGRESS_SELFTEST_SCENARIOS?.split(',').filter(Boolean);
-  const all = (await loadScenarios()).filter((s) => !only || only.includes(s.meta.id));
+  const all = selectedScenarios(await loadScenarios(), process.env.REGRESS_SELFTEST_SCENARIOS);
   return all.filter((_, i) => i % BUCKETS === bucket - 1);
+}
+
+/** The scenarios REGRESS_SELFTEST_SCENARIOS names (all when unset); throws on an empty list or an unknown id. */
+export function selectedScenarios(all: Scenario[], only: string | undefined): Scenario[] {
+  if (only === undefined) return all;
+  const ids = only.split(',').map((id) => id.trim()).filter(Boolean);
+  const known = all.map((s) => s.meta.id);
+  if (ids.length === 0) throw new Error(`REGRESS_SELFTEST_SCENARIOS is set but names no scenario (known: ${known.join(', ')}); unset it to run them all`);
+  const unknown = ids.filter((id) => !known.includes(id));
+  if (unknown.length) throw new Error(`REGRESS_SELFTEST_SCENARIOS names no scenario ${unknown.map((id) => `'${id}'`).join(', ')} (known: ${known.join(', ')})`);
+  return all.filter((s) => ids.includes(s.meta.id));
+}
+
+/**
+ * Where the installed release differs from what an expectation's spec pins: `{ httpx: ['0.28.1', '0.27.2'] }`
+ * (pinned, installed). Empty when every `==` pin is what ran: a verdict of another release proves nothing.
+ */
+export function releaseMismatches(spec: string, installed: InstalledClient | null): Record<string, [string, string | null]> {
+  const mismatches: Record<string, [string, string | null]> = {};
+  for (const r of parseClientSpec(spec).requirements) {
+    const pinned = /^===?\s*([^,*\s]+)$/.exec(r.specifier)?.[1];
+    if (!pinned) continue;
+    const ran = installed?.packages[r.name] ?? null;
+    if (ran !== pinned) mismatches[r.name] = [pinned, ran];
+  }
+  return mismatches;
 }
 
 export async function defineSelfTest(bucket: number): Promise<void> {
@@ -67,8 +93,10 @@ export async function defineSelfTest(bucket: number): Promise<void> {
       const result = results.get(key(id, check.case, check.client));
       expect(result, 'no result was produced').toBeDefined();
       expect(result!.verdict, result!.evidence.reason).toBe(check.verdict);
+      // The release the expectation names is the one that ran (not just some httpx).
+      expect(releaseMismatches(check.client, result!.installed), 'installed release differs from the spec').toEqual({});
+      expect(result!.installed?.packages[parseClientSpec(check.client).module]).toBeTruthy();
       // A verdict always carries evidence from both sides.
-      expect(result!.installed?.packages.httpx ?? result!.installed?.packages.httpx2).toBeTruthy();
       expect(Object.keys(result!.evidence.server).length).toBeGreaterThan(0);
       expect(result!.evidence.client.steps.length).toBeGreaterThan(0);
     });

@@ -2,11 +2,13 @@
 // served with this run's certificates, one variant per failure cause; and a helper that runs the real CLI
 // and reads the report it wrote.
 import { execa } from 'execa';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CertificateSet, createCertificateSet, type PemPair } from '../../certs/certificate-set.ts';
-import { type CanaryService, type CanaryVariant, startCanaryService } from '../../fixtures/canary-service.ts';
+import { type CanaryOptions, type CanaryService, type CanaryVariant, startCanaryService } from '../../fixtures/canary-service.ts';
 import type { CaseResult } from '../../harness/types.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -17,6 +19,14 @@ export interface Canaries {
   otherCerts: CertificateSet;
   tmp: string;
   serve(pair: PemPair, variant?: CanaryVariant): Promise<CanaryService>;
+  /** A canary with any options (TLS versions, a certificate chain), closed with the rest. */
+  serveWith(options: CanaryOptions): Promise<CanaryService>;
+  /**
+   * A canary whose leaf is issued by an intermediate of the run CA; the leaf names where the intermediate
+   * is published (caIssuers, a loopback HTTP server started here). The server sends the leaf alone, or
+   * leaf and intermediate.
+   */
+  serveChain(sendIntermediate: boolean): Promise<{ service: CanaryService; root: string; issuerFetches: () => number }>;
   close(): Promise<void>;
 }
 
@@ -24,16 +34,37 @@ export async function startCanaries(): Promise<Canaries> {
   const [certs, otherCerts] = await Promise.all([createCertificateSet(), createCertificateSet()]);
   const tmp = await mkdtemp(join(tmpdir(), 'regress-smoke-'));
   const services: CanaryService[] = [];
+  const serveWith = async (options: CanaryOptions): Promise<CanaryService> => {
+    const service = await startCanaryService(options);
+    services.push(service);
+    return service;
+  };
+  // Where the intermediates are published (the path names the one asked for).
+  const published = new Map<string, Buffer>();
+  const fetched: string[] = [];
+  const aia = createServer((request, response) => {
+    fetched.push(request.url ?? '');
+    const der = published.get(request.url ?? '');
+    response.writeHead(der ? 200 : 404, { 'content-type': 'application/pkix-cert' }).end(der ?? '');
+  });
+  await new Promise<void>((resolve) => aia.listen(0, '127.0.0.1', resolve));
+  const aiaBase = `http://127.0.0.1:${(aia.address() as AddressInfo).port}`;
   return {
     certs,
     otherCerts,
     tmp,
-    serve: async (pair, variant = {}) => {
-      const service = await startCanaryService({ ...variant, tls: { cert: pair.cert, key: pair.key } });
-      services.push(service);
-      return service;
+    serve: (pair, variant = {}) => serveWith({ ...variant, tls: { cert: pair.cert, key: pair.key } }),
+    serveWith,
+    serveChain: async (sendIntermediate) => {
+      const path = `/intermediate-${published.size + 1}.der`;
+      const chain = await certs.issueViaIntermediate({ caIssuersUrl: `${aiaBase}${path}` });
+      published.set(path, chain.intermediate.der);
+      const service = await serveWith({ tls: { cert: sendIntermediate ? chain.fullChain : chain.leaf.cert, key: chain.leaf.key } });
+      return { service, root: chain.root.certPath, issuerFetches: () => fetched.filter((p) => p === path).length };
     },
     close: async () => {
+      aia.closeAllConnections();
+      await new Promise((resolve) => aia.close(resolve));
       await Promise.all(services.map((s) => s.close()));
       await Promise.all([certs.dispose(), otherCerts.dispose(), rm(tmp, { recursive: true, force: true })]);
     },

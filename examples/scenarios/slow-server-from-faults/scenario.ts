@@ -14,7 +14,7 @@ export default defineScenario({
       issue: 'https://github.com/encode/httpx/issues/1171',
       fix: ['httpcore 0.14.0 pool rewrite (httpx 0.21.0)'],
     },
-    seedClaim: { firstFixed: '0.13.0', source: '../shared/seeds/002 (#1171 write-up)' },
+    seedClaim: { firstFixed: '0.13.0', source: 'https://github.com/encode/httpx/issues/1171, fixed by https://github.com/encode/httpcore/pull/880' },
     measured: { lastBroken: 'httpx 0.20.0', firstFixed: 'httpx 0.21.0' },
     failureSignature: 'httpx.PoolTimeout although the server answers well within the pool timeout',
   },

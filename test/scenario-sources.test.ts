@@ -1,0 +1,28 @@
+// Scenario metadata is printed to every user (`regress list --json`): its citations must be upstream links
+// anyone can open, never a file of the machine the scenario was written on (an absolute path, ../shared,
+// an internal issue's item number).
+import { execa } from 'execa';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+
+interface Listed {
+  id: string;
+  upstream: { issue: string; fix: string[] };
+  seedClaim: { firstFixed: string; source: string };
+}
+
+describe('scenario citations', () => {
+  test('every seedClaim.source in `regress list --json` cites github.com links and names no local file', async () => {
+    const result = await execa(process.execPath, ['bin/regress.js', 'list', '--json', '--scenarios', 'examples/scenarios'], { cwd: root });
+    const { scenarios } = JSON.parse(result.stdout) as { scenarios: Listed[] };
+    expect(scenarios.length).toBeGreaterThan(10);
+    for (const s of scenarios) {
+      const { source } = s.seedClaim;
+      expect(source, s.id).toMatch(/^https:\/\/github\.com\/[\w.-]+\/[\w.-]+\/(issues|pull)\/\d+/);
+      expect(source, s.id).not.toMatch(/(^|[\s(])(\/|\.\.?\/)|shared|write-up|issue \d+, item/);
+      expect(s.upstream.issue, s.id).toMatch(/^https:\/\/github\.com\//);
+    }
+  });
+});
