@@ -172,6 +172,9 @@ function judgeIteration(
   if (record.status === 'crashed') return { verdict: 'error', reason: `client program crashed: ${record.reason}` };
   const window = windowOf(marks, record.iteration);
   if (!window) return { verdict: 'error', reason: `the server has no start/end mark for iteration ${record.iteration}` };
+  // As in run's decide(): a starved fixture saw the machine, not the client.
+  const unreliable = Object.entries(server).flatMap(([name, s]) => (s.unreliable ? [`${name}: ${s.unreliable}`] : []));
+  if (unreliable.length) return { verdict: 'error', reason: `the fixture's observations say nothing about the client (${unreliable.join('; ')})` };
   const sliced = Object.fromEntries(Object.entries(server).map(([name, obs]) => [name, sliceObservations(obs, window)]));
   try {
     return c.judge({
