@@ -6,7 +6,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import pLimit from 'p-limit';
 import { phase } from './runtime/phase-log.ts';
 import type { CertificateSet } from '../certs/certificate-set.ts';
-import type { ServerObservations } from '../fixtures/connection-tracker.ts';
+import { type ServerObservations, unreliableReason } from '../fixtures/connection-tracker.ts';
 import { unsupportedReason } from './clients.ts';
 import type { ClientTarget, PreparedClient } from './runtime/target.ts';
 import type {
@@ -246,8 +246,8 @@ function decide(
     return { verdict: 'error', reason: `${what}: ${report.reason}` };
   }
   // A starved fixture (or one that failed a fault) saw the machine, not the client: no judge may read it.
-  const unreliable = Object.entries(server).flatMap(([name, s]) => (s.unreliable ? [`${name}: ${s.unreliable}`] : []));
-  if (unreliable.length) return { verdict: 'error', reason: `the fixture's observations say nothing about the client (${unreliable.join('; ')})` };
+  const unreliable = unreliableReason(server);
+  if (unreliable) return { verdict: 'error', reason: unreliable };
   try {
     return job.case.judge({ client: report, server, installed: client.installed, clientExitedAt: outcome.exitedAt, marks, input });
   } catch (error) {

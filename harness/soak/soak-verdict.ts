@@ -3,7 +3,7 @@
 // fixtures and certificates) so the gate's repetition (gate-repeat.ts) loads only this.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ServerObservations } from '../../fixtures/connection-tracker.ts';
+import { type ServerObservations, unreliableReason } from '../../fixtures/connection-tracker.ts';
 import type { CaseDefinition, InstalledClient, Judgement, Verdict } from '../types.ts';
 import { marksOf, openConnectionsAt, sliceObservations, windowOf } from './iteration-view.ts';
 import type { IterationRecord, MetricName, ProcessSample, Series } from './samples.ts';
@@ -173,8 +173,8 @@ function judgeIteration(
   const window = windowOf(marks, record.iteration);
   if (!window) return { verdict: 'error', reason: `the server has no start/end mark for iteration ${record.iteration}` };
   // As in run's decide(): a starved fixture saw the machine, not the client.
-  const unreliable = Object.entries(server).flatMap(([name, s]) => (s.unreliable ? [`${name}: ${s.unreliable}`] : []));
-  if (unreliable.length) return { verdict: 'error', reason: `the fixture's observations say nothing about the client (${unreliable.join('; ')})` };
+  const unreliable = unreliableReason(server);
+  if (unreliable) return { verdict: 'error', reason: unreliable };
   const sliced = Object.fromEntries(Object.entries(server).map(([name, obs]) => [name, sliceObservations(obs, window)]));
   try {
     return c.judge({
