@@ -23,7 +23,7 @@ const result = (client: string, version: string, verdict: Verdict, scenario = 's
 
 // The validator reads only ids and case names.
 const catalogue = [
-  { meta: { id: 's' }, cases: [{ name: 'c' }, { name: 'd' }] },
+  { meta: { id: 's' }, cases: [{ name: 'c', unavoidableWaitMs: 0 }, { name: 'd' }] },
   { meta: { id: 'gone' }, cases: [{ name: 'c' }] },
 ] as unknown as Scenario[];
 const parse = (value: unknown): ReturnType<typeof parseKnownFailures> => parseKnownFailures(JSON.stringify(value), 'known.json', catalogue);
@@ -57,6 +57,16 @@ describe('client: a PEP 440 specifier against the installed release', () => {
     const any = parse({ known: [{ scenario: 's', client: 'HTTPX2', why: 'w' }] });
     expect(knownEntryFor(result('httpx2', '2.6.0', 'reproduced', 's', 'c', 'httpx2'), any)).toBeDefined();
     expect(knownEntryFor(result('httpx', '0.29.0', 'reproduced'), any)).toBeUndefined();
+  });
+
+  test('a leak repetition row is accepted only by an entry that names it, never by one written for its case', () => {
+    const broad = parse({ known: [{ scenario: 's', client: 'httpx>=0.28', measure: 3, why: 'the case fails' }] });
+    const leak = result('httpx', '0.29.0', 'reproduced', 's', 'c@repeat');
+    leak.evidence.measure = { what: 'tcp gained per iteration', value: 3.08, tolerance: 0.08 };
+    expect(knownEntryFor(leak, broad)).toBeUndefined();
+    expect(splitKnown([leak], broad).fresh).toEqual([leak]);
+    const named = parse({ known: [{ scenario: 's', case: 'c@repeat', client: 'httpx>=0.28', why: 'accepted leak' }] });
+    expect(knownEntryFor(leak, named)).toBeDefined();
   });
 
   test('a dependency of the client can be named too (the release that ran, not only the client)', () => {

@@ -245,8 +245,21 @@ describe('regress smoke never passes unchecked', () => {
       scenario: 'smoke', case: 'health /h', client, installed: null, verdict, durationMs: 1,
       evidence: { reason, client: { steps: [], facts: {}, exitCode: 0, timedOut: false }, server: {} },
     });
-    const added = uncheckedClients([result('a', 'not-applicable', 'no h2'), result('a', 'not-applicable', 'no h2'), result('b', 'not-applicable'), result('b', 'fixed')], { url: 'http://x' });
+    const added = uncheckedClients([result('a', 'not-applicable', 'no h2'), result('a', 'not-applicable', 'no h2'), result('b', 'not-applicable'), result('b', 'fixed')], { url: 'http://x', http2: false });
     expect(added.map((r) => [r.client, r.verdict, r.evidence.reason])).toEqual([['a', 'error', 'smoke checked nothing against http://x with a: every check was not-applicable (no h2)']]);
+  });
+
+  test('--http2 asked and a check skipped for want of HTTP/2 is an error even when the TLS check ran', () => {
+    const result = (client: string, name: string, verdict: 'fixed' | 'not-applicable', reason = 'r') => ({
+      scenario: 'smoke', case: name, client, installed: null, verdict, durationMs: 1,
+      evidence: { reason, client: { steps: [], facts: {}, exitCode: 0, timedOut: false }, server: {} },
+    });
+    const results = [result('a', 'tls', 'fixed'), result('a', 'health /h', 'not-applicable', 'HTTP/2 needs the h2 package')];
+    const added = uncheckedClients(results, { url: 'https://x', http2: true });
+    expect(added.map((r) => [r.case, r.verdict])).toEqual([['http2 not checked', 'error']]);
+    expect(added[0]!.evidence.reason).toMatch(/^--http2 was asked, but a cannot speak HTTP\/2, so health \/h did not run against https:\/\/x/);
+    // Without --http2 the same results pass: nothing the user asked for was skipped.
+    expect(uncheckedClients(results, { url: 'https://x', http2: false })).toEqual([]);
   });
 });
 

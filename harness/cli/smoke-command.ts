@@ -182,7 +182,7 @@ export async function smokeCommand(options: SmokeOptions): Promise<number> {
       process.stdout.write(`\n${summaryLine(outcome.results, performance.now() - started)}\n`);
     }
     // The reason nothing was checked, where a person or a CI log looks first (the exit is 2).
-    for (const r of outcome.results.filter((x) => x.case === NOTHING_CHECKED)) process.stderr.write(`regress: ${r.evidence.reason}\n`);
+    for (const r of outcome.results.filter((x) => x.case === NOTHING_CHECKED || x.case === HTTP2_UNCHECKED)) process.stderr.write(`regress: ${r.evidence.reason}\n`);
     if (outcome.reportDir) process.stderr.write(`report: ${outcome.reportDir}/report.html\n`);
     if (plan.updateSnapshot && options.snapshot && !outcome.interrupted) {
       const written = await updateSnapshot(options.snapshot, snapshot, plan, outcome.results);
@@ -197,29 +197,41 @@ export async function smokeCommand(options: SmokeOptions): Promise<number> {
 /** The case a client gets when none of its checks ran: an error, so the run cannot pass unchecked. */
 export const NOTHING_CHECKED = 'nothing checked';
 
+/** The case a client gets when --http2 was asked and it could not run a check over HTTP/2. */
+export const HTTP2_UNCHECKED = 'http2 not checked';
+
 /**
- * An error result for each client none of whose checks ran (every one not-applicable: a release outside
- * the client contract, or --http2 against an http:// URL with a client that cannot speak it). Smoke asks
- * for these checks by name: a run that made none of them says nothing about the canary, so it must not
- * pass.
+ * An error result for each client that left a check it was asked for unchecked: none of its checks ran
+ * (every one not-applicable: a release outside the client contract, or --http2 against an http:// URL with
+ * a client that cannot speak it), or --http2 was asked and a check over HTTP/2 did not run because the
+ * client cannot speak it (the TLS check then ran over HTTP/1.1, but the canary's HTTP/2 was never
+ * checked). Smoke asks for these checks by name: a run that skipped them must not pass.
  */
-export function uncheckedClients(results: CaseResult[], plan: Pick<SmokePlan, 'url'>): CaseResult[] {
+export function uncheckedClients(results: CaseResult[], plan: Pick<SmokePlan, 'url' | 'http2'>): CaseResult[] {
   const byClient = new Map<string, CaseResult[]>();
   for (const r of results) byClient.set(r.client, [...(byClient.get(r.client) ?? []), r]);
   const added: CaseResult[] = [];
+  const error = (client: string, mine: CaseResult[], name: string, reason: string): CaseResult => ({
+    scenario: SMOKE_SCENARIO,
+    case: name,
+    client,
+    installed: mine[0]!.installed,
+    verdict: 'error',
+    evidence: { reason, client: { steps: [], facts: {}, exitCode: null, timedOut: false }, server: {} },
+    durationMs: 0,
+  });
   for (const [client, mine] of byClient) {
-    if (!mine.length || mine.some((r) => r.verdict !== 'not-applicable')) continue;
-    const why = [...new Set(mine.map((r) => r.evidence.reason))].join('; ');
-    const reason = `smoke checked nothing against ${plan.url} with ${client}: every check was not-applicable (${why})`;
-    added.push({
-      scenario: SMOKE_SCENARIO,
-      case: NOTHING_CHECKED,
-      client,
-      installed: mine[0]!.installed,
-      verdict: 'error',
-      evidence: { reason, client: { steps: [], facts: {}, exitCode: null, timedOut: false }, server: {} },
-      durationMs: 0,
-    });
+    if (!mine.length) continue;
+    if (mine.every((r) => r.verdict === 'not-applicable')) {
+      const why = [...new Set(mine.map((r) => r.evidence.reason))].join('; ');
+      added.push(error(client, mine, NOTHING_CHECKED, `smoke checked nothing against ${plan.url} with ${client}: every check was not-applicable (${why})`));
+      continue;
+    }
+    const noHttp2 = plan.http2 ? mine.filter((r) => r.verdict === 'not-applicable' && /HTTP\/2/.test(r.evidence.reason)) : [];
+    if (noHttp2.length) {
+      const names = sortResults(noHttp2).map((r) => r.case).join(', ');
+      added.push(error(client, mine, HTTP2_UNCHECKED, `--http2 was asked, but ${client} cannot speak HTTP/2, so ${names} did not run against ${plan.url} (${noHttp2[0]!.evidence.reason}): use a spec with the extra, e.g. "httpx[http2]==0.28.1"`));
+    }
   }
   return added;
 }

@@ -3,7 +3,7 @@
 // fixtures and certificates) so the gate's repetition (gate-repeat.ts) loads only this.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ServerObservations, unreliableReason } from '../../fixtures/connection-tracker.ts';
+import type { ServerObservations } from '../../fixtures/connection-tracker.ts';
 import type { CaseDefinition, InstalledClient, Judgement, Verdict } from '../types.ts';
 import { marksOf, openConnectionsAt, sliceObservations, windowOf } from './iteration-view.ts';
 import type { IterationRecord, MetricName, ProcessSample, Series } from './samples.ts';
@@ -172,9 +172,6 @@ function judgeIteration(
   if (record.status === 'crashed') return { verdict: 'error', reason: `client program crashed: ${record.reason}` };
   const window = windowOf(marks, record.iteration);
   if (!window) return { verdict: 'error', reason: `the server has no start/end mark for iteration ${record.iteration}` };
-  // As in run's decide(): a starved fixture saw the machine, not the client.
-  const unreliable = unreliableReason(server);
-  if (unreliable) return { verdict: 'error', reason: unreliable };
   const sliced = Object.fromEntries(Object.entries(server).map(([name, obs]) => [name, sliceObservations(obs, window)]));
   try {
     return c.judge({
