@@ -96,7 +96,8 @@ describe('bad expectations are one line and exit 2, before anything runs', () =>
     ['not-json', { expectations: '{"checks": [' }, /expectations\.json: not valid JSON/],
     ['empty', { expectations: '{"checks": []}' }, /expectations\.json: needs a non-empty "checks" list/],
     ['unknown-case', { expectations: '{"checks": [{"case": "nope", "client": "httpx", "verdict": "fixed"}]}' }, /checks\[0\]: 'nope' is not a case of bad-unknown-case \(cases: reuse\)/],
-    ['bad-verdict', { expectations: '{"checks": [{"case": "reuse", "client": "httpx", "verdict": "passed"}]}' }, /checks\[0\]: verdict 'passed' is not one of fixed, reproduced, not-applicable, error/],
+    ['bad-verdict', { expectations: '{"checks": [{"case": "reuse", "client": "httpx", "verdict": "passed"}]}' }, /checks\[0\]: verdict 'passed' is not one of fixed, reproduced, not-applicable(?!,)/],
+    ['expected-error', { expectations: '{"checks": [{"case": "reuse", "client": "httpx", "verdict": "error"}]}' }, /checks\[0\]: verdict 'error' is not one of fixed, reproduced, not-applicable(?!,)/],
     ['bad-spec', { expectations: '{"checks": [{"case": "reuse", "client": "requests==2.0", "verdict": "fixed"}]}' }, /checks\[0\]: /],
   ] as const)('%s', async ([name, edit, message]) => {
     const folder = await variant(`bad-${name}`, () => edit);

@@ -222,7 +222,9 @@ describe('regress smoke never passes unchecked', () => {
     expect(handshake.http2).toMatchObject({ requested: true, usable: false });
     expect(handshake.http2.why).toMatch(/h2 package is not installed/);
     for (const path of ['/healthz', '/readyz']) expect(run.check(`health ${path}`).verdict).toBe('not-applicable');
-    const lines = run.stdout.split('\n').filter((l) => l.includes('--http2'));
+    // The health checks over HTTP/2 were asked for and did not run: an error row says so (exit 1 still wins).
+    expect(run.check('http2 not checked').verdict).toBe('error');
+    const lines = run.stdout.split('\n').filter((l) => l.startsWith('  --http2:'));
     expect(lines, run.stdout).toHaveLength(1);
     expect(lines[0]).toMatch(/--http2: httpx==0\.28\.1 cannot speak HTTP\/2 \(.*\); not run: health \/healthz, health \/readyz; the TLS check ran over HTTP\/1\.1$/);
   });
