@@ -17,6 +17,7 @@ import { watchLoop } from '../fixtures/loop-lag.ts';
 import { diagLookup } from '../fixtures/sock-diag.ts';
 import { lookupCost, peerSocketInode, peerSocketInodeFromProc, processOwner } from '../fixtures/socket-owner.ts';
 import { EnvironmentCache, findPython, venvTarget } from '../harness/runtime/python-env.ts';
+import { refused } from '../harness/cli/serve-command.ts';
 import { planJobs, runJobs } from '../harness/runner.ts';
 import { loadScenarios } from '../harness/scenarios.ts';
 import { parseClientSpec } from '../harness/spec.ts';
@@ -24,16 +25,6 @@ import type { CaseResult, Scenario } from '../harness/types.ts';
 
 const FLOODER = join(import.meta.dirname, 'support', 'flooder.py');
 
-function refused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
-}
 
 /** A plain TCP connection that never sends a byte, as another local user would hold it. */
 async function hold(port: number, bytes?: Buffer): Promise<Socket> {

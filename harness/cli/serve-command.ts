@@ -171,7 +171,7 @@ function snippet(url: string, path: string, ca: string | null, http2: boolean): 
 }
 
 /** True once nothing accepts connections on the port (what "leaves no listener" means). */
-function refused(port: number): Promise<boolean> {
+export function refused(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
     socket.once('connect', () => {

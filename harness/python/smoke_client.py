@@ -330,14 +330,7 @@ async def attempt(ctx, name, request, keep=False):
         response = await request()
     except Exception as exc:  # what the canary did to the client: recorded, judged by the harness
         return ctx.record_error(name, started, exc)
-    step = ctx.record(
-        name,
-        started,
-        ok=True,
-        status=response.status_code,
-        httpVersion=getattr(response, "http_version", None),
-        latencyMs=round((ctx.clock() - started) * 1000, 1),
-    )
+    step = record_response(ctx, name, started, response)
     if keep:
         step["_response"] = response
     return step
