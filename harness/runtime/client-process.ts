@@ -1,5 +1,7 @@
 // Runs one client program under the harness contract: JSON in on stdin, one `REGRESS-RESULT {json}` line
 // out, in a sanitised environment, in its own process group, with a hard time limit.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processOwner } from '../../fixtures/socket-owner.ts';
@@ -12,10 +14,12 @@ const RESULT_MARKER = 'REGRESS-RESULT ';
 
 /**
  * Only what a Python program needs to start. Nothing that changes TLS trust or routing reaches the
- * client (SSL_CERT_FILE, SSL_CERT_DIR, REQUESTS_CA_BUNDLE, *_PROXY, ...): the project's machines export
- * SSL_CERT_FILE, and httpx honours it, which would make every TLS verdict depend on the machine.
+ * client (SSL_CERT_FILE, SSL_CERT_DIR, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, *_PROXY, NO_PROXY, NETRC, ...):
+ * the project's machines export SSL_CERT_FILE, and httpx honours it, which would make every TLS verdict
+ * depend on the machine. HOME is an empty folder of regress's own, not the user's: clients with trust_env
+ * read ~/.netrc from it and would send the user's credentials to a fixture (test/client-environment.test.ts).
  */
-export function sanitisedEnvironment(module: string, base: { HOME: string; TMPDIR: string } = { HOME: process.env.HOME ?? '/tmp', TMPDIR: process.env.TMPDIR ?? '/tmp' }): Record<string, string> {
+export function sanitisedEnvironment(module: string, base: { HOME: string; TMPDIR: string } = { HOME: clientHome(), TMPDIR: process.env.TMPDIR ?? '/tmp' }): Record<string, string> {
   return {
     PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     HOME: base.HOME,
@@ -28,6 +32,19 @@ export function sanitisedEnvironment(module: string, base: { HOME: string; TMPDI
     PYTHONIOENCODING: 'utf-8',
     REGRESS_CLIENT_MODULE: module,
   };
+}
+
+let home: string | undefined;
+
+/**
+ * An empty HOME for this harness's client processes: made on first use with mkdtemp (a folder another
+ * local user made in advance cannot be it), removed when the harness exits.
+ */
+export function clientHome(): string {
+  if (home) return home;
+  const dir = mkdtempSync(join(tmpdir(), 'regress-client-home-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return (home = dir);
 }
 
 export interface ClientProgramRun extends ClientRun {
