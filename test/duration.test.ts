@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseDuration } from '../harness/cli/duration.ts';
+import { parseRouteFault as parseFault } from '../fixtures/faults/parse.ts';
 
 const root = join(import.meta.dirname, '..');
 const regress = (...args: string[]) => execa(process.execPath, ['bin/regress.js', ...args], { cwd: root, reject: false, timeout: 60_000 });
@@ -23,6 +24,14 @@ describe('the duration grammar', () => {
 
   test.for(['10', '0s', '-1s', 'soon', '', '1e3ms', '10 parsecs'])('%j is refused, naming the option and the grammar', (text) => {
     expect(() => parseDuration('--x', text)).toThrow(`--x '${text}' is not a duration: a number with a unit, e.g. 250ms, 10s, 1.5m, 2h`);
+  });
+
+  test('a fault argument reads the same grammar (serve --route, the fault vocabulary)', () => {
+    const msOf = (text: string) => (parseFault(text) as { ms?: number }).ms;
+    expect(msOf('delay:1.5m')).toBe(90_000);
+    expect(msOf('delay:5 minutes')).toBe(300_000);
+    expect(msOf('delay:250ms')).toBe(250);
+    expect(() => parseFault('delay:10')).toThrow("bad duration '10': a number with a unit, e.g. 250ms, 10s, 1.5m, 2h");
   });
 
   test('an upper bound is part of the message', () => {

@@ -122,7 +122,7 @@ test('bad fault syntax is one line and exit 2, before anything listens', async (
   const { exitCode, stderr, stdout } = await execa('npx', ['regress', 'serve', '--route', '/slow=delay:10'], { cwd: ROOT, reject: false });
   expect(exitCode).toBe(2);
   const lines = stderr.split('\n').filter((l) => !l.startsWith('npm warn'));
-  expect(lines).toEqual(["regress: bad duration '10': a number with a unit, e.g. 250ms, 10s, 1.5s, 2m"]);
+  expect(lines).toEqual(["regress: bad duration '10': a number with a unit, e.g. 250ms, 10s, 1.5m, 2h"]);
   expect(stdout).toBe('');
 });
 

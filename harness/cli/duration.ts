@@ -1,11 +1,10 @@
-// The one grammar of every duration option (soak --duration, serve --idle-close/--keep-alive/--duration,
-// smoke --timeout/--max-latency): a number with a unit, as the `ms` library reads it (250ms, 10s, 1.5m,
-// 2h, "5 minutes"). A unit is required: `ms` reads a bare number as milliseconds while a reader of
-// `--timeout 10` means seconds, so a bare number is refused rather than guessed.
+// Duration options (soak --duration, serve --idle-close/--keep-alive/--duration, smoke --timeout/
+// --max-latency) in the one grammar of harness/duration.ts, as bad input naming the option.
 import ms from 'ms';
+import { DURATION_SYNTAX, readDuration } from '../duration.ts';
 import { BadInput } from '../session.ts';
 
-export const DURATION_SYNTAX = 'a number with a unit, e.g. 250ms, 10s, 1.5m, 2h';
+export { DURATION_SYNTAX };
 
 export interface DurationLimits {
   /** Inclusive upper bound, in milliseconds. */
@@ -14,9 +13,8 @@ export interface DurationLimits {
 
 /** `text` as milliseconds (positive, finite), or bad input naming the option: one line, exit 2. */
 export function parseDuration(option: string, text: string, limits: DurationLimits = {}): number {
-  const trimmed = text.trim();
-  const value = /\d\s*[a-z]+$/i.test(trimmed) ? ms(trimmed as ms.StringValue) : undefined;
-  if (value === undefined || !Number.isFinite(value) || value <= 0) throw new BadInput(`${option} '${text}' is not a duration: ${DURATION_SYNTAX}`);
+  const value = readDuration(text);
+  if (value === undefined || value <= 0) throw new BadInput(`${option} '${text}' is not a duration: ${DURATION_SYNTAX}`);
   if (limits.maxMs !== undefined && value > limits.maxMs) throw new BadInput(`${option} '${text}' is too long: at most ${ms(limits.maxMs, { long: true })}`);
   return value;
 }
