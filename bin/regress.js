@@ -42,7 +42,14 @@ if (!satisfies(process.versions.node, engines)) {
   // the harness took the second as "quit now": exit 130 with reproductions found, no report. Should this
   // launcher die without relaying (SIGKILL), the harness sees itself re-parented and stops (below).
   const child = spawn(own, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', detached: true, env: { ...process.env, REGRESS_OWN_NODE: '1' } });
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  // Ctrl-Z stops the terminal's foreground group, which the harness is no longer in: stop it with this
+  // launcher, and let it go on when the shell continues the launcher (fg, bg).
+  process.on('SIGTSTP', () => {
+    child.kill('SIGSTOP');
+    process.kill(process.pid, 'SIGSTOP');
+  });
+  process.on('SIGCONT', () => child.kill('SIGCONT'));
   child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 2)));
   await new Promise(() => undefined);
 }

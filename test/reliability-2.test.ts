@@ -158,6 +158,32 @@ describe.skipIf(!oldNode)('Ctrl-C through `node bin/regress.js` with an older no
     const { stdout: processes } = await execa('ps', ['-eo', 'args'], { reject: false });
     expect(processes).not.toContain(client);
   });
+
+  test('Ctrl-Z stops the harness with the launcher (it is in a process group of its own), and it goes on with it', { timeout: 120_000 }, async () => {
+    const state = async (pid: number): Promise<string> => (await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')).replace(/^.*\) /s, '').charAt(0);
+    // A case with a 6 s idle gap: the harness is certainly running when it is stopped, and a pause well under
+    // the starved-fixture threshold leaves its verdict alone.
+    const launcher = execa(oldNode!, [entry, 'run', '--client', 'httpx==0.28.1', '-s', 'keepalive-expiry', '--case', 'idle-gap', '--no-repeat', '--no-report'], { cwd: repo, reject: false });
+    let harness = 0;
+    for (let i = 0; i < 300 && !harness; i += 1) {
+      const { stdout: children } = await execa('pgrep', ['-P', String(launcher.pid)], { reject: false });
+      harness = Number(children.trim().split(/\s+/)[0]) || 0;
+      if (!harness) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(harness, 'the launcher started the harness').toBeGreaterThan(0);
+    launcher.kill('SIGTSTP');
+    let stopped = '';
+    for (let i = 0; i < 100 && stopped !== 'T'; i += 1) {
+      await new Promise((r) => setTimeout(r, 20));
+      stopped = await state(harness);
+    }
+    expect(stopped, 'the harness is stopped with the launcher').toBe('T');
+    expect(await state(launcher.pid!)).toBe('T');
+    launcher.kill('SIGCONT');
+    const { exitCode, stdout, stderr } = await launcher;
+    expect(stdout, stderr).toMatch(/keepalive-expiry\/idle-gap\s+fixed/);
+    expect(exitCode).toBe(0);
+  });
 });
 
 describe('a damaged cache is verified at use and rebuilt, and the folder is named', () => {
