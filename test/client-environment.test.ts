@@ -71,7 +71,7 @@ describe("the shell's trust, proxy and credential settings never reach the clien
     expect(env.HOME).not.toBe(process.env.HOME);
   });
 
-  test('the catalogue gives the same verdicts from a hostile shell as from this machine's own', { timeout: 300_000 }, async () => {
+  test('the catalogue gives the same verdicts from a hostile shell as from the shell of this machine', { timeout: 300_000 }, async () => {
     // The baseline is this machine's own shell: the harness needs it to install the release (its installers
     // reach the package index through the machine's trust settings). The hostile run then finds the release
     // installed and needs no network, which its dead proxy would break.
