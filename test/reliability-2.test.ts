@@ -3,13 +3,13 @@
 // nothing a case starts outlives the run, bad input is one line).
 import { execa } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { defaultCacheDir } from '../harness/runtime/python-env.ts';
 import type { CaseResult } from '../harness/types.ts';
 import { containerReadiness } from './support/container-readiness.ts';
+import { freshCache } from './support/fresh-cache.ts';
 
 const repo = join(import.meta.dirname, '..');
 const entry = join(repo, 'bin', 'regress.js');
@@ -187,19 +187,11 @@ describe.skipIf(!oldNode)('Ctrl-C through `node bin/regress.js` with an older no
 });
 
 describe('a damaged cache is verified at use and rebuilt, and the folder is named', () => {
-  /** A fresh cache folder that borrows the machine's bootstrapped uv (when there is one), so no test waits for it. */
-  async function freshCache(name: string): Promise<string> {
-    const root = join(scratch, name);
-    await mkdir(join(root, 'tools'), { recursive: true });
-    const shared = join(defaultCacheDir(), 'tools', 'uv');
-    if (existsSync(join(shared, 'bin', 'uv'))) await symlink(shared, join(root, 'tools', 'uv'));
-    return root;
-  }
   const POOL_LIMITS = ['run', '--client', 'httpx==0.28.1', '--scenario', 'pool-limits', '--no-report', '--json'];
   const regress = (env: Record<string, string>) => execa(process.execPath, [entry, ...POOL_LIMITS], { cwd: repo, env, reject: false });
 
   test.for([['warm worker', '1'], ['a process per case', '0']] as const)('%s: a file deleted from site-packages: rebuilt, fixed, the folder named', { timeout: 240_000 }, async ([, worker]) => {
-    const cache = await freshCache(`damaged-${worker}`);
+    const cache = await freshCache(scratch, `damaged-${worker}`);
     const env = { REGRESS_CACHE_DIR: cache, REGRESS_WORKER: worker };
     const first = await regress(env);
     expect(JSON.parse(first.stdout).results.map((r: CaseResult) => r.verdict), first.stderr).toEqual(['fixed']);

@@ -3,7 +3,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -11,9 +11,10 @@ import { RUN_ROOT } from '../certs/certificate-set.ts';
 import { progressPrinter } from '../harness/cli/output.ts';
 import { clientTargets } from '../harness/cli/targets.ts';
 import { ownerTag } from '../harness/runtime/cleanup.ts';
-import { defaultCacheDir, EnvironmentCache, findPython } from '../harness/runtime/python-env.ts';
+import { EnvironmentCache, findPython } from '../harness/runtime/python-env.ts';
 import { parseClientSpec } from '../harness/spec.ts';
 import type { CaseResult } from '../harness/types.ts';
+import { freshCache } from './support/fresh-cache.ts';
 
 const repo = join(import.meta.dirname, '..');
 const entry = join(repo, 'bin', 'regress.js');
@@ -30,14 +31,6 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs: number)
   return false;
 }
 
-/** A fresh cache folder that borrows the machine's bootstrapped uv (when there is one), so no test waits for it. */
-async function freshCache(name: string): Promise<string> {
-  const root = join(scratch, name);
-  await mkdir(join(root, 'tools'), { recursive: true });
-  const shared = join(defaultCacheDir(), 'tools', 'uv');
-  if (existsSync(join(shared, 'bin', 'uv'))) await symlink(shared, join(root, 'tools', 'uv'));
-  return root;
-}
 
 function regress(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
   return execa(process.execPath, [entry, ...args], { cwd: options.cwd ?? repo, env: options.env ?? {}, reject: false });
@@ -51,7 +44,7 @@ const POOL_LIMITS = ['run', '--client', 'httpx==0.28.1', '--scenario', 'pool-lim
 describe('REGRESS_CACHE_DIR', () => {
   test('a relative cache dir is resolved against the cwd at start-up, and works', async () => {
     const cwd = join(scratch, 'relative-cwd');
-    const cache = await freshCache('relative-cwd/.regress-cache');
+    const cache = await freshCache(scratch, 'relative-cwd/.regress-cache');
     expect(cache.startsWith(cwd)).toBe(true);
     const { stdout, exitCode, stderr } = await regress(POOL_LIMITS, { cwd, env: { REGRESS_CACHE_DIR: '.regress-cache' } });
     const results: CaseResult[] = JSON.parse(stdout || '{"results": []}').results;
@@ -64,7 +57,7 @@ describe('REGRESS_CACHE_DIR', () => {
     const cwd = join(scratch, 'empty-cwd');
     await mkdir(cwd, { recursive: true });
     const xdg = join(scratch, 'empty-xdg');
-    await freshCache('empty-xdg/regress');
+    await freshCache(scratch, 'empty-xdg/regress');
     const { stdout, exitCode, stderr } = await regress(POOL_LIMITS, { cwd, env: { REGRESS_CACHE_DIR: '', XDG_CACHE_HOME: xdg } });
     expect(await readdir(cwd)).toEqual([]);
     expect(existsSync(join(xdg, 'regress', 'envs'))).toBe(true);
@@ -255,7 +248,7 @@ describe('leftovers of SIGKILLed runs are swept at the next start', () => {
   }
 
   test('half-built environments (.building-*)', async () => {
-    const cache = await freshCache('sweep-envs');
+    const cache = await freshCache(scratch, 'sweep-envs');
     const env = { REGRESS_CACHE_DIR: cache };
     const building = async () => (await readdir(join(cache, 'envs')).catch(() => [] as string[])).filter((e) => e.startsWith('.building-'));
     await killMidway(['run', '--client', 'httpx==0.27.0', '--scenario', 'pool-limits', '--no-report'], env, async () => (await building()).length > 0);
@@ -272,7 +265,7 @@ describe('leftovers of SIGKILLed runs are swept at the next start', () => {
     await mkdir(tmp, { recursive: true });
     const runRoot = join(tmp, basename(RUN_ROOT));
     const newCerts = async () => (await readdir(runRoot).catch(() => [] as string[])).filter((e) => e.startsWith('certs-'));
-    const cache = await freshCache('sweep-certs');
+    const cache = await freshCache(scratch, 'sweep-certs');
     const env = { REGRESS_CACHE_DIR: cache, TMPDIR: tmp };
     await killMidway(['run', '--client', 'httpx==0.28.1', '--scenario', 'custom-ssl-context', '--no-report'], env, async () => (await newCerts()).length > 0);
     const killed = await newCerts();
@@ -329,7 +322,7 @@ describe('local wheels', () => {
   test('two different wheels with one file name: installed.files tells them apart, labels show the file name', async () => {
     const a = await rebuiltWheel('wheel-a', '# build a');
     const b = await rebuiltWheel('wheel-b', '# build b');
-    const cache = await freshCache('wheels');
+    const cache = await freshCache(scratch, 'wheels');
     const { stdout, exitCode, stderr } = await regress(
       ['run', '--client', `httpx@file://${a}`, '--scenario', 'pool-limits', '--concurrency', '8', '--no-report', '--json'],
       { env: { REGRESS_CACHE_DIR: cache } },
@@ -355,7 +348,7 @@ describe('local wheels', () => {
 
   test('a build that fails to import: the probe records the import error and the progress line says so', async () => {
     const broken = await rebuiltWheel('wheel-broken', 'raise ImportError("sentinel: this build cannot import")');
-    const cache = await freshCache('wheels-broken');
+    const cache = await freshCache(scratch, 'wheels-broken');
     const env = await new EnvironmentCache(await findPython(), cache).ensure(parseClientSpec(`httpx@file://${broken}`));
     expect(env.installed.packages.httpx).toBe('0.28.1');
     expect(env.installed.importError).toBe('ImportError: sentinel: this build cannot import');
