@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { families } from './families.ts';
 import { BadInput } from './session.ts';
 import { type ClientSpec, normaliseName, parseClientSpec } from './spec.ts';
 import type { LockInfo } from './types.ts';
@@ -30,13 +31,9 @@ export interface LockSource {
 
 const INSTALLER_ENV = { UV_PYTHON_DOWNLOADS: 'never', UV_NO_PROGRESS: '1' };
 
-/** The clients a lock can pin, and the packages that mean the project uses a client's extra. */
-const LOCKABLE_CLIENTS = ['httpx', 'httpx2'] as const;
-/**
- * httpx's (and httpx2's) optional dependencies by extra: a lock that pins h2 ships the http2 extra, so the
- * gate installs it too. Only extras whose packages the lock pins are added.
- */
-const EXTRA_OF_PACKAGE: Record<string, string> = { h2: 'http2', socksio: 'socks', brotli: 'brotli', brotlicffi: 'brotli', zstandard: 'zstd' };
+// The clients a lock can pin are the families' distributions (families/<id>/family.json). Each family's
+// record also says which pinned packages mean the project uses one of its extras: a lock that pins h2
+// ships httpx's http2 extra, so the gate installs it too. Only extras whose packages the lock pins are added.
 
 /**
  * Lock files of tools whose format regress does not read, with the command that exports a supported one.
@@ -140,8 +137,9 @@ function pinsFrom(lines: string[]): Record<string, string> {
 
 
 /**
- * The client specs a lock file pins: one per client it names (httpx, httpx2), each with exactly the
- * versions the file pins for that client's dependency closure.
+ * The client specs a lock file pins: one per client family whose distribution it pins (a requirements.txt
+ * with requests, urllib3 and httpx gates all three), each with exactly the versions the file pins for that
+ * client's dependency closure.
  */
 export async function clientsFromLock(source: LockSource, tools: Tools): Promise<ClientSpec[]> {
   const format = lockFormat(source.fileName);
@@ -178,16 +176,17 @@ export async function clientsFromLock(source: LockSource, tools: Tools): Promise
       throw new LockFileError(`cannot read ${source.name} with uv: ${said.slice(0, 600) || `uv exit ${dryRun.exitCode}`}`);
     }
     const pins = pinsFrom(String(dryRun.all).split('\n').filter((l) => /^\s*\+\s/.test(l)));
-    const clients = LOCKABLE_CLIENTS.filter((c) => pins[c]);
+    const clients = families().filter((f) => pins[f.distribution]);
     if (clients.length === 0) {
-      throw new LockFileError(`${source.name} pins no known client (httpx or httpx2) for Python at ${tools.python}`);
+      throw new LockFileError(`${source.name} pins no known client (${families().map((f) => f.distribution).join(', ')}) for Python at ${tools.python}`);
     }
 
     const constraints = join(work, 'constraints.txt');
     await writeFile(constraints, `${Object.entries(pins).map(([n, v]) => (/^[a-z+]+:\/\//.test(v) ? `${n} @ ${v}` : `${n}==${v}`)).join('\n')}\n`);
     const locked: ClientSpec[] = [];
-    for (const client of clients) {
-      const extras = [...new Set(Object.keys(pins).flatMap((p) => (EXTRA_OF_PACKAGE[p] ? [EXTRA_OF_PACKAGE[p]] : [])))].sort();
+    for (const f of clients) {
+      const client = f.distribution;
+      const extras = [...new Set(Object.keys(pins).flatMap((p) => (f.extrasOfPackage[p] ? [f.extrasOfPackage[p]] : [])))].sort();
       const requirement = `${client}${extras.length ? `[${extras.join(',')}]` : ''}==${pins[client]}`;
       const compiled = await uv(
         tools,
@@ -205,7 +204,8 @@ export async function clientsFromLock(source: LockSource, tools: Tools): Promise
       const spec = parseClientSpec(ordered.map((n) => (/^[a-z+]+:\/\//.test(closure[n]!) ? `${n}@${closure[n]}` : `${n}==${closure[n]}`)).join(' '));
       const label = `${client}==${pins[client]} (${source.name} ${sha256.slice(0, 8)})`;
       const lock: LockInfo = { file: source.name, format, sha256, pins, closure: Object.fromEntries(ordered.map((n) => [n, closure[n]!])) };
-      locked.push({ ...spec, label, module: client, lock });
+      // A spec of a companion's closure (urllib3 beside requests) would read as requests: the family is this one.
+      locked.push({ ...spec, label, family: f.id, module: f.module, lock });
     }
     return locked;
   } finally {

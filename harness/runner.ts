@@ -7,7 +7,8 @@ import pLimit from 'p-limit';
 import { phase } from './runtime/phase-log.ts';
 import type { CertificateSet } from '../certs/certificate-set.ts';
 import { type ServerObservations, unreliableReason } from '../fixtures/connection-tracker.ts';
-import { unsupportedReason } from './clients.ts';
+import { family, unsupportedReason } from './families.ts';
+import { programFor } from './scenario-families.ts';
 import type { ClientTarget, PreparedClient } from './runtime/target.ts';
 import type {
   CaseDefinition,
@@ -66,18 +67,26 @@ export const DEFAULT_CONCURRENCY = machineConcurrency();
 export const STAGGER_MS = 120;
 export const WARM_STAGGER_MS = 40;
 
-/** The target a scenario runs against: the client itself, or with the extras the scenario requires. */
-export function targetFor(scenario: Scenario, client: ClientTarget, module?: 'httpx' | 'httpx2'): ClientTarget {
+/** The target a scenario runs against: the client itself, or with the extras the scenario requires of its family. */
+export function targetFor(scenario: Scenario, client: ClientTarget, familyId = client.family): ClientTarget {
   const extras = scenario.meta.requires?.extras;
   if (!extras || !client.withExtras) return client;
-  const wanted = module ? extras[module] : [...new Set([...(extras.httpx ?? []), ...(extras.httpx2 ?? [])])];
+  // A target whose family is known only once it runs (an image's own client) gets no extras anyway.
+  const wanted = familyId ? extras[familyId] : undefined;
   return wanted?.length ? client.withExtras(wanted) : client;
 }
 
+/**
+ * The (scenario × case × client) jobs, longest wait first. A client whose family a scenario does not cover
+ * (no clients/<program>.py for it) gets no jobs from that scenario: `run --client requests` runs every
+ * scenario requests covers. A target whose family is known only once prepared (an image's own client) is
+ * planned everywhere, and a scenario that does not cover it is not-applicable for it, with the reason.
+ */
 export function planJobs(scenarios: Scenario[], clients: ClientTarget[], caseNames: string[] = []): Job[] {
   const jobs: Job[] = [];
   for (const client of clients) {
     for (const scenario of scenarios) {
+      if (client.family && !programFor(scenario, family(client.family))) continue;
       const target = targetFor(scenario, client);
       for (const c of scenario.cases) {
         if (caseNames.length === 0 || caseNames.includes(c.name)) jobs.push({ scenario, case: c, client: target });
@@ -182,11 +191,17 @@ export async function runCase(
   if (client.installed.importError) {
     return { ...base, verdict: 'error', evidence: bare(`the client under test fails to import: ${client.installed.importError}`), durationMs: since(started) };
   }
-  const version = client.installed.packages[client.module];
-  if (!version) {
-    return { ...base, verdict: 'error', evidence: bare(`${client.module} is not installed in this environment`), durationMs: since(started) };
+  const clientFamily = family(client.family);
+  const program = programFor(job.scenario, clientFamily);
+  if (!program) {
+    const reason = `scenario ${job.scenario.meta.id} does not cover the ${clientFamily.id} family (it has no clients/${clientFamily.contract.program}.py)`;
+    return { ...base, verdict: 'not-applicable', evidence: bare(reason), durationMs: since(started) };
   }
-  const unsupported = unsupportedReason(client.module, version);
+  const version = client.installed.packages[clientFamily.distribution];
+  if (!version) {
+    return { ...base, verdict: 'error', evidence: bare(`${clientFamily.distribution} is not installed in this environment`), durationMs: since(started) };
+  }
+  const unsupported = unsupportedReason(clientFamily, version);
   if (unsupported) return { ...base, verdict: 'not-applicable', evidence: bare(unsupported), durationMs: since(started) };
   let fixture;
   try {
@@ -197,11 +212,11 @@ export async function runCase(
   try {
     // Setup takes a moment: a Ctrl-C in between must not start a client nobody will stop.
     if (signal?.aborted) return null;
-    const input = { case: job.case.name, clientModule: client.module, ...fixture.input };
+    const input = { case: job.case.name, clientModule: client.module, clientFamily: clientFamily.id, ...fixture.input };
     let outcome: ClientProcessOutcome;
     try {
       outcome = await client.run({
-        program: job.scenario.clientProgram,
+        program,
         input,
         timeLimitMs: job.case.timeLimitMs,
         now: fixture.now,

@@ -1,7 +1,7 @@
 // Scenarios are discovered from their folders: adding one touches only scenarios/<id>/. Besides regress's
 // own catalogue, a project keeps its scenarios in its own repository (`--scenarios DIR`,
 // regress.config.json); `loadCatalogue` is the one loader every command calls, with those folders.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -114,7 +114,28 @@ async function loadScenario(dir: string, origin?: string, bounded?: BoundedLoads
   if (definition.meta.id !== id) {
     throw new Failure(`${file} declares id '${definition.meta.id}'; the folder name is the id ('${id}')`);
   }
-  return { ...definition, dir, clientProgram: join(dir, 'client.py'), ...(origin ? { origin } : {}) };
+  const programs = clientPrograms(dir);
+  if (Object.keys(programs).length === 0) {
+    throw new Failure(`${dir} holds no client program: add clients/<family>.py (e.g. clients/httpx.py, clients/requests.py)`);
+  }
+  return { ...definition, dir, programs, ...(origin ? { origin } : {}) };
+}
+
+/**
+ * The folder's client programs by contract program name: `clients/<name>.py`. A folder from before client
+ * families holds one `client.py`, an httpx program (projects keep working unchanged).
+ */
+export function clientPrograms(dir: string): Record<string, string> {
+  const folder = join(dir, 'clients');
+  const programs: Record<string, string> = {};
+  if (existsSync(folder)) {
+    for (const file of readdirSync(folder).sort()) {
+      const match = /^([a-z][a-z0-9-]*)\.py$/.exec(file);
+      if (match) programs[match[1]!] = join(folder, file);
+    }
+  }
+  if (Object.keys(programs).length === 0 && existsSync(join(dir, 'client.py'))) programs.httpx = join(dir, 'client.py');
+  return programs;
 }
 
 const byId = (a: Scenario, b: Scenario): number => a.meta.id.localeCompare(b.meta.id);

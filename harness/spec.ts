@@ -1,10 +1,12 @@
 // Client specs: one or more PEP 508 requirements in one argument, e.g. "httpx==0.26.0 httpcore==1.0.2",
-// "httpx" (latest), "httpx2", or a direct reference "httpx@file:///path/httpx-x.whl".
+// "requests==2.32.3 urllib3==2.2.1", "httpx" (latest), "urllib3", or a direct reference
+// "httpx@file:///path/httpx-x.whl". Which family a spec tests comes from the family records (families.ts).
 // Version specifiers are checked with @renovatebot/pep440 (a port of Python's `packaging`).
 import { validRange } from '@renovatebot/pep440';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { family, FamilyError, familyOfNames } from './families.ts';
 import type { LockInfo } from './types.ts';
 
 export class SpecError extends Error {}
@@ -25,8 +27,10 @@ export interface ClientSpec {
   /** Canonical text: requirements joined by one space, as typed (names normalised). */
   label: string;
   requirements: Requirement[];
+  /** The client family under test (families/<id>/family.json). */
+  family: string;
   /** Import name of the client under test. */
-  module: 'httpx' | 'httpx2';
+  module: string;
   /** True when every requirement names one exact release or artefact; unpinned specs are re-resolved. */
   pinned: boolean;
   /** Local files the spec points at; their content is part of the environment's identity. */
@@ -36,7 +40,6 @@ export interface ClientSpec {
 }
 
 const NAME = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)(\[[A-Za-z0-9._,\s-]*\])?(.*)$/s;
-const CLIENT_MODULES = ['httpx2', 'httpx'] as const;
 
 export function normaliseName(name: string): string {
   return name.toLowerCase().replace(/[-_.]+/g, '-');
@@ -49,18 +52,20 @@ export function parseClientSpec(raw: string): ClientSpec {
   const names = requirements.map((r) => r.name);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   if (duplicate) throw new SpecError(`client spec '${raw}' names ${duplicate} twice`);
-  const clients = CLIENT_MODULES.filter((m) => names.includes(m));
-  // httpx2 does not depend on httpx, and a label can name only one client under test: naming both would
-  // test httpx2 under a label that also names an httpx release. Two clients are two --client specs.
-  if (clients.length > 1) {
-    throw new SpecError(`client spec '${raw}' names both httpx and httpx2; test them as two specs (--client ... --client ...)`);
+  // A label names one client under test: `requests==2.32.3 urllib3==2.2.1` tests requests with a given
+  // urllib3; `httpx httpx2` would test one under a label that also names the other (two --client specs).
+  let client;
+  try {
+    client = familyOfNames(names, raw);
+  } catch (error) {
+    if (error instanceof FamilyError) throw new SpecError(error.message);
+    throw error;
   }
-  const module = clients[0];
-  if (!module) throw new SpecError(`client spec '${raw}' names no client under test (expected httpx or httpx2)`);
   return {
     label: requirements.map((r) => r.label).join(' '),
     requirements,
-    module,
+    family: client.id,
+    module: client.module,
     pinned: requirements.every((r) => r.url !== undefined || /^(===?)[^,*]+$/.test(r.specifier)),
     localFiles: requirements.flatMap((r) => (r.url?.startsWith('file:') ? [localPath(r.url)] : [])),
   };
@@ -74,7 +79,7 @@ export function parseClientSpec(raw: string): ClientSpec {
 export function withClientExtras(spec: ClientSpec, extras: string[]): ClientSpec {
   const requirements = spec.requirements.map((r) => {
     const missing = extras.filter((e) => !r.extras.includes(e));
-    if (r.name !== spec.module || missing.length === 0) return r;
+    if (r.name !== family(spec.family).distribution || missing.length === 0) return r;
     const all = [...r.extras, ...missing];
     const inject = (text: string): string => text.replace(/^([^[@=<>!~\s]+)(\[[^\]]*\])?/, `$1[${all.join(',')}]`);
     return { ...r, extras: all, text: inject(r.text), label: inject(r.label) };

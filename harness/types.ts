@@ -11,7 +11,7 @@ export interface InstalledClient {
   python: string;
   openssl?: string;
   packages: Record<string, string | null>;
-  /** Import name of the client under test: `httpx` or `httpx2`. */
+  /** Import name of the client under test (its family's `module`: `httpx`, `requests`, ...). */
   module: string;
   /** Where the client ran: `venv`, or `container <image>`. */
   runtime?: string;
@@ -193,7 +193,7 @@ export interface CaseDefinition {
 
 /**
  * `historic`: fixed upstream, every recent release passes; a reproduction is a regression.
- * `open-upstream`: the newest httpx release still fails; a reproduction on the release a team already
+ * `open-upstream`: the family's newest release still fails; a reproduction on the release a team already
  * ships is a known failure (see `regress run --known`), not a new one.
  */
 export type ScenarioStatus = 'historic' | 'open-upstream';
@@ -201,14 +201,17 @@ export type ScenarioStatus = 'historic' | 'open-upstream';
 export interface ScenarioMeta {
   id: string;
   title: string;
-  /** Default `historic`. */
-  status?: ScenarioStatus;
   /**
-   * What the client under test needs installed beside it for this scenario: extras added to its own
-   * requirement (e.g. `{ extras: { httpx: ['http2'], httpx2: ['http2'] } }`). Results keep the spec's own
-   * label; `installed` shows what ran.
+   * Default `historic`. One status for every family the scenario covers, or one per family (a failure
+   * fixed in one client can be open in another); a family left out of the record is `historic`.
    */
-  requires?: { extras?: Partial<Record<'httpx' | 'httpx2', string[]>> };
+  status?: ScenarioStatus | Partial<Record<string, ScenarioStatus>>;
+  /**
+   * What the client under test needs installed beside it for this scenario, by family: extras added to
+   * its own requirement (e.g. `{ extras: { httpx: ['http2'], httpx2: ['http2'] } }`). Results keep the
+   * spec's own label; `installed` shows what ran.
+   */
+  requires?: { extras?: Partial<Record<string, string[]>> };
   upstream: { issue: string; fix: string[] };
   seedClaim: { firstFixed: string; source: string };
   measured: { lastBroken: string; firstFixed: string; note?: string };
@@ -223,7 +226,12 @@ export interface ScenarioDefinition {
 /** A loaded scenario: its definition plus where its files live. */
 export interface Scenario extends ScenarioDefinition {
   dir: string;
-  clientProgram: string;
+  /**
+   * The scenario's client program per contract program name (`clients/httpx.py` → `httpx`, which httpx2
+   * runs too): the families it covers. A folder with a single `client.py` (the layout before families)
+   * is an httpx program.
+   */
+  programs: Record<string, string>;
   /**
    * The project's scenario folder it came from (`--scenarios DIR`, regress.config.json); absent for
    * regress's own catalogue. Commands never write into such a folder: it belongs to the project.

@@ -276,7 +276,7 @@ const bareRuns: number[] = [];
 const worker = await workerFor(env.python, 'httpx');
 for (let i = 0; i < 10; i++) {
   workerRuns.push((await timed(() => worker.run({ program, input: {}, timeLimitMs: 30_000, now: () => 0 })))[1]);
-  processRuns.push((await timed(() => runClientProgram({ python: env.python, program, input: {}, module: 'httpx', timeLimitMs: 30_000, now: () => 0 })))[1]);
+  processRuns.push((await timed(() => runClientProgram({ python: env.python, program, input: {}, family: 'httpx', timeLimitMs: 30_000, now: () => 0 })))[1]);
   bareRuns.push((await timed(() => execa(env.python, ['-c', 'import httpx, json, asyncio'])))[1]);
 }
 await closeWorkers();

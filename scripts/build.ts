@@ -1,10 +1,11 @@
 // `npm run build` (run by `npm pack` through prepack): compile the harness, fixtures, certificates and
 // scenarios into dist/ (with declarations for `regress/kit`), then copy beside them what is not TypeScript
-// but is read at run time: each scenario's client.py, expectations.json and README.md, and the Python
-// client contract (harness/python).
+// but is read at run time: each scenario's client programs (clients/*.py), expectations.json, README.md and
+// patches, the Python client contract (harness/python) and the client families (families/: their records
+// and contract modules).
 import { execa } from 'execa';
 import { cp, readdir, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -17,13 +18,17 @@ await execa('tsc', ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit',
 // type-checks against the installed package; only the kit and what its types name get a .d.ts.
 await execa('tsc', ['-p', 'tsconfig.kit.json'], { cwd: root, stdio: 'inherit', preferLocal: true });
 
-const ASSETS = /\.(py|json|md)$/;
+const ASSETS = /\.(py|json|md|patch)$/;
 for (const scenario of await readdir(join(root, 'scenarios'), { withFileTypes: true })) {
   if (!scenario.isDirectory()) continue;
-  for (const file of await readdir(join(root, 'scenarios', scenario.name))) {
-    if (ASSETS.test(file)) await cp(join(root, 'scenarios', scenario.name, file), join(dist, 'scenarios', scenario.name, file));
-  }
+  const from = join(root, 'scenarios', scenario.name);
+  await cp(from, join(dist, 'scenarios', scenario.name), {
+    recursive: true,
+    // Folders (no extension: the scenario's own, clients/) and the assets; the TypeScript is compiled above.
+    filter: (source) => source === from || (basename(source) !== '__pycache__' && (!basename(source).includes('.') || ASSETS.test(basename(source)))),
+  });
 }
+await cp(join(root, 'families'), join(dist, 'families'), { recursive: true, filter: (source) => !source.includes('__pycache__') });
 await cp(join(root, 'harness', 'python'), join(dist, 'harness', 'python'), {
   recursive: true,
   filter: (source) => !source.includes('__pycache__'),

@@ -310,16 +310,18 @@ describe('tables --write', () => {
         await writeFile(join(folder(name), 'README.md'), `# ${name}\n`);
       }
       const scenario = (id: string, origin?: string): Scenario =>
-        ({ meta: { id }, cases: [], dir: folder(id), clientProgram: '', ...(origin ? { origin } : {}) }) as unknown as Scenario;
+        ({ meta: { id }, cases: [], dir: folder(id), programs: {}, ...(origin ? { origin } : {}) }) as unknown as Scenario;
       const lines: string[] = [];
-      const tables = { own: '| own table |', theirs: '| their table |' };
+      const tables = { own: { httpx: '| own table |', requests: '| own requests table |' }, theirs: { httpx: '| their table |' } };
       const printed = await writeOwnTables([scenario('own'), scenario('theirs', dir)], tables, (l) => lines.push(l), true);
       expect(printed.map((s) => s.meta.id)).toEqual(['theirs']);
-      expect(await readFile(join(folder('own'), 'README.md'), 'utf8')).toContain('| own table |');
+      expect(await readFile(join(folder('own'), 'README.md'), 'utf8')).toContain('<!-- regress:versions:start -->\n| own table |');
+      // Each client program's table between its own markers.
+      expect(await readFile(join(folder('own'), 'README.md'), 'utf8')).toContain('<!-- regress:versions:requests:start -->\n| own requests table |');
       expect(await readFile(join(folder('theirs'), 'README.md'), 'utf8')).toBe('# theirs\n');
       expect(lines.join('\n')).toMatch(/theirs is the project's .*: its table is printed, not written/);
       // In an installed package nothing of the catalogue is written either.
-      const installed = await writeOwnTables([scenario('own')], { own: '| newer |' }, () => undefined, false);
+      const installed = await writeOwnTables([scenario('own')], { own: { httpx: '| newer |' } }, () => undefined, false);
       expect(installed.map((s) => s.meta.id)).toEqual(['own']);
       expect(await readFile(join(folder('own'), 'README.md'), 'utf8')).not.toContain('| newer |');
     } finally {

@@ -30,7 +30,7 @@ describe('what the gate repeats', () => {
     const repeats = jobs.filter((j) => isRepeat(j.case.name));
     // One per (scenario with a repeatable case, client).
     expect(repeats).toHaveLength(2 * Object.values(repeated).filter(Boolean).length);
-    expect(repeats.every((j) => j.scenario.clientProgram.endsWith('soak_driver.py'))).toBe(true);
+    expect(repeats.every((j) => Object.values(j.scenario.programs).every((p) => p.endsWith('soak_driver.py')))).toBe(true);
     // Sorted as planJobs sorts: the longest expected time first.
     expect(jobs.map((j) => j.case.unavoidableWaitMs)).toEqual([...jobs.map((j) => j.case.unavoidableWaitMs)].sort((x, y) => y - x));
   });

@@ -45,7 +45,7 @@ test('an interrupted run stops its clients and keeps a report of what finished',
     // No client program outlives the interrupt.
     const { stdout } = await execa('ps', ['-eo', 'args'], { reject: false });
     // Only this checkout's clients: the machine may be shared with other runs.
-    expect(stdout).not.toContain(join(import.meta.dirname, '..', 'scenarios', 'keepalive-expiry', 'client.py'));
+    expect(stdout).not.toContain(join(import.meta.dirname, '..', 'scenarios', 'keepalive-expiry', 'clients', 'httpx.py'));
   } finally {
     await rm(reports, { recursive: true, force: true });
   }

@@ -36,8 +36,9 @@ afterAll(async () => {
 describe('the packed package', () => {
   test('ships compiled JavaScript, the scenario catalogue and the Python contract, and no TypeScript', () => {
     expect(packed).toContain('dist/harness/cli/main.js');
-    expect(packed).toContain('dist/harness/python/regress_compat.py');
-    for (const file of ['scenario.js', 'judge.js', 'client.py', 'expectations.json', 'README.md']) {
+    expect(packed).toContain('dist/families/httpx/regress_compat.py');
+    expect(packed).toContain('dist/families/requests/family.json');
+    for (const file of ['scenario.js', 'judge.js', 'clients/httpx.py', 'expectations.json', 'README.md']) {
       expect(packed).toContain(`dist/scenarios/pool-limits/${file}`);
     }
     // JavaScript only, plus the declarations of `regress/kit` (package.json "exports").

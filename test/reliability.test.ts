@@ -193,7 +193,7 @@ describe('orphaned harness', () => {
     expect(results.length).toBeLessThan(run.planned);
     const { stdout: ps } = await execa('ps', ['-eo', 'args'], { reject: false });
     // Only this checkout's clients: the machine is shared with other runs.
-    expect(ps).not.toContain(join(repo, 'scenarios', 'keepalive-expiry', 'client.py'));
+    expect(ps).not.toContain(join(repo, 'scenarios', 'keepalive-expiry', 'clients', 'httpx.py'));
   }, 240_000);
 });
 
@@ -361,7 +361,7 @@ describe('local wheels', () => {
     progressPrinter((l) => lines.push(l))({
       type: 'env-done',
       client: env.spec.label,
-      prepared: { label: env.spec.label, installed: env.installed, module: 'httpx', created: true, durationMs: 1200, run: async () => { throw new Error('not run'); } },
+      prepared: { label: env.spec.label, installed: env.installed, family: 'httpx', module: 'httpx', created: true, durationMs: 1200, run: async () => { throw new Error('not run'); } },
     });
     expect(lines).toEqual([
       expect.stringMatching(/^\[env\] httpx @ httpx-0\.28\.1-py3-none-any\.whl: ready in 1\.2 s, but import httpx FAILED: ImportError: sentinel: this build cannot import/),

@@ -1,7 +1,8 @@
 // `regress bisect`: first fixed release of a package for one scenario case, from the package index.
 import { satisfies, valid } from '@renovatebot/pep440';
 import pLimit from 'p-limit';
-import { CLIENTS } from '../clients.ts';
+import { family, familyOfDistribution, interpreterReason } from '../families.ts';
+import { programFor } from '../scenario-families.ts';
 import { type BisectReport, bisectReleases, type Probe } from '../bisect.ts';
 import { listReleases, selectReleases, seriesEnds } from '../package-index.ts';
 import { planJobs } from '../runner.ts';
@@ -34,11 +35,14 @@ export async function bisectCommand(options: BisectOptions): Promise<number> {
   const pkg = normaliseName(options.package);
   const extra = options.with?.trim() ?? '';
   // A malformed --with, or a probe spec naming no client under test, is bad input: fail before the index.
-  parseClientSpec(`${pkg}==0 ${extra}`.trim());
+  const probeFamily = family(parseClientSpec(`${pkg}==0 ${extra}`.trim()).family);
+  if (!programFor(scenario!, probeFamily)) {
+    throw new BadInput(`scenario ${options.scenario} does not cover the ${probeFamily.id} family (no clients/${probeFamily.contract.program}.py): nothing to bisect`);
+  }
 
   const releases = await listReleases(pkg);
-  // Without --from, a client's bisection starts where the client contract does (see harness/clients.ts).
-  const contract = !options.from && (pkg === 'httpx' || pkg === 'httpx2') ? CLIENTS[pkg] : undefined;
+  // Without --from, a client's bisection starts where its family's client contract does (families/<id>/family.json).
+  const contract = !options.from ? familyOfDistribution(pkg) : undefined;
   for (const bound of [options.from, options.to]) {
     if (bound !== undefined && !valid(bound)) throw new BadInput(`'${bound}' is not a PEP 440 version`);
   }
@@ -49,6 +53,13 @@ export async function bisectCommand(options: BisectOptions): Promise<number> {
     includeYanked: Boolean(options.includeYanked),
   }).filter((v) => !contract || satisfies(v, contract.supported));
   const cache = await openCache(options);
+  // Releases that need a newer Python than the harness's cannot be probed here: left out, and said so.
+  const pythonVersion = cache.python.version;
+  const needNewer = contract ? inRange.filter((v) => interpreterReason(contract, v, pythonVersion)) : [];
+  if (needNewer.length) {
+    process.stderr.write(`[bisect] ${pkg}: ${needNewer.length} release(s) need a newer Python than ${pythonVersion} and are left out (${span(needNewer)})\n`);
+    inRange.splice(0, inRange.length, ...inRange.filter((v) => !needNewer.includes(v)));
+  }
   // Releases the resolver cannot install beside --with are skipped up front, as git bisect skips.
   const resolve = pLimit(8);
   const installable = await Promise.all(inRange.map((v) => resolve(() => cache.resolvable(parseClientSpec(`${pkg}==${v} ${extra}`.trim())))));

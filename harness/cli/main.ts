@@ -16,6 +16,8 @@ import { ConfigError } from '../project-config.ts';
 import { ScenarioSourceError, selectScenarios, UnknownScenarioError } from '../scenarios.ts';
 import { BadInput, runSession } from '../session.ts';
 import { parseClientSpec, SpecError } from '../spec.ts';
+import { defaultFamily, families, family, FamilyError, familyIds } from '../families.ts';
+import { coveredFamilies, familiesLabel, overallStatus, programFor, statusFor } from '../scenario-families.ts';
 import type { CaseResult, ScenarioStatus } from '../types.ts';
 import { lockedSpecs, singleClient } from './client-inputs.ts';
 import {
@@ -70,22 +72,22 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
       const scenarios = await scenariosFor(options);
       if (options.json) {
         // `origin`: the project's folder a scenario came from; absent for the built-in catalogue.
-        const list = scenarios.map((s) => ({ ...s.meta, status: s.meta.status ?? 'historic', ...(s.origin ? { origin: s.origin } : {}), cases: s.cases.map((c) => ({ name: c.name, summary: c.summary, ...(repeatedCase(s) === c ? { repeat: `${c.name}${REPEAT_SUFFIX}` } : {}) })) }));
+        const list = scenarios.map((s) => ({ ...s.meta, status: overallStatus(s), families: Object.fromEntries(coveredFamilies(s).map((f) => [f.id, statusFor(s, f.id)])), ...(s.origin ? { origin: s.origin } : {}), cases: s.cases.map((c) => ({ name: c.name, summary: c.summary, ...(repeatedCase(s) === c ? { repeat: `${c.name}${REPEAT_SUFFIX}` } : {}) })) }));
         process.stdout.write(`${JSON.stringify({ scenarios: list }, null, 2)}\n`);
         return;
       }
       // Grouped, so the gate's policy is explicit: a historic failure reproducing is a regression; an
-      // open-upstream one is still live in the newest httpx (accept it per release with run --known).
+      // open-upstream one is still live in some family's newest release (accept it per release with run --known).
       const groups: [ScenarioStatus, string][] = [
         ['historic', 'historic (fixed upstream; a reproduction is a regression)'],
-        ['open-upstream', 'open upstream (the newest httpx still fails; record accepted ones with run --known)'],
+        ['open-upstream', "open upstream (a family's newest release still fails; record accepted ones with run --known)"],
       ];
       for (const [status, heading] of groups) {
-        const members = scenarios.filter((s) => (s.meta.status ?? 'historic') === status);
+        const members = scenarios.filter((s) => overallStatus(s) === status);
         if (!members.length) continue;
         process.stdout.write(`${heading}\n`);
         for (const s of members) {
-          process.stdout.write(`  ${s.meta.id}  ${s.meta.title}${s.origin ? `  [${s.dir}]` : ''}\n    ${s.meta.upstream.issue}\n`);
+          process.stdout.write(`  ${s.meta.id}  ${s.meta.title}${s.origin ? `  [${s.dir}]` : ''}\n    ${s.meta.upstream.issue}\n    families: ${familiesLabel(s)}\n`);
           for (const c of s.cases) process.stdout.write(`      ${c.name.padEnd(14)} ${c.summary}\n`);
           const repeated = repeatedCase(s);
           if (repeated) process.stdout.write(`      ${`${repeated.name}${REPEAT_SUFFIX}`.padEnd(14)} ${repeatSummary()} (run's leak repetition; --no-repeat skips it)\n`);
@@ -96,9 +98,9 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
   withRuntime(withCommon(
     program
       .command('run')
-      .description('run scenarios against client specs (default: the latest httpx); several --client make a matrix')
+      .description(`run scenarios against client specs (default: the latest ${defaultFamily().distribution}); several --client make a matrix; each client runs the scenarios its family covers`)
       .addOption(
-        new Option('-c, --client <spec>', 'client spec, e.g. "httpx==0.26.0 httpcore==1.0.2", httpx2, httpx@file:///x.whl (repeatable)').argParser(collect),
+        new Option('-c, --client <spec>', `client spec, e.g. "httpx==0.26.0 httpcore==1.0.2", "requests==2.32.3 urllib3==2.2.1", urllib3==2.0.5, httpx@file:///x.whl (repeatable; families: ${familyIds().join(', ')})`).argParser(collect),
       )
       .addOption(new Option('--requirements <file>', 'lock file whose pins make a client: a pinned requirements.txt, pylock.toml or uv.lock, or git:REF:PATH (repeatable)').argParser(collect))
       .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
@@ -108,7 +110,7 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
   )).action(async (options: CommonOptions & RuntimeOptions & { client?: string[]; requirements?: string[]; scenario?: string[]; case?: string[]; known?: string; repeat: boolean }) => {
     const started = performance.now();
     const explicit = Boolean(options.client || options.requirements);
-    const specs = (options.client ?? (explicit ? [] : ['httpx'])).map(parseClientSpec);
+    const specs = (options.client ?? (explicit ? [] : [defaultFamily().distribution])).map(parseClientSpec);
     specs.push(...(await lockedSpecs(options.requirements ?? [], options)));
     // Targets first: their workers start (clientTargets) while the scenarios load.
     const { targets, dispose } = await clientTargets(specs, explicit, options);
@@ -121,6 +123,13 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
     const knownFile = options.known;
     const marks = known && knownFile ? { known: (results: CaseResult[]) => knownMarks(splitKnown(results, known), knownFile) } : {};
     const planned = planJobs(scenarios, targets, options.case ?? []);
+    // A client none of the selected scenarios covers would pass the gate having checked nothing.
+    for (const target of targets) {
+      if (target.family && !planned.some((j) => j.client.label === target.label)) {
+        const covering = all.filter((s) => programFor(s, family(target.family!))).map((s) => s.meta.id);
+        throw new BadInput(`no selected scenario covers the ${target.family} family of '${target.label}'${covering.length ? ` (scenarios that do: ${covering.join(', ')})` : ' (no scenario does yet)'}`);
+      }
+    }
     // The leak repetition reads the client's own /proc and a samples file on this machine: venv runtime only, as soak.
     const outcome = await runSession(options.repeat && options.runtime === 'venv' ? withRepeats(planned) : planned, { ...sessionOptions(options, dispose), ...marks }).catch((error: unknown) => {
       // Bad input noticed after reproductions (clients are prepared while others' cases run): for `run`,
@@ -218,7 +227,7 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
       .description('find the first fixed release of a package, skipping releases that cannot be tested')
       .requiredOption('-s, --scenario <id>', 'scenario id')
       .option('--case <name>', 'case name (required when the scenario has several)')
-      .option('--package <name>', 'package whose releases are bisected', 'httpx')
+      .option('--package <name>', `package whose releases are bisected: a family's client (${families().map((f) => f.distribution).join(', ')}) or a companion beside --with (default: the default family's)`, defaultFamily().distribution)
       .option('--from <version>', 'oldest release to consider')
       .option('--to <version>', 'newest release to consider')
       .option('--with <spec>', 'requirements installed beside each probed release, e.g. "httpx==0.26.0"')
@@ -243,9 +252,10 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
   withCommon(
     program
       .command('tables')
-      .description('run every minor httpx release and the latest httpx2, and print (or --write) each scenario README\'s version table')
+      .description("run the newest release of every minor series of each family a scenario covers, and print (or --write) each scenario README's version tables (one per client program)")
       .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
-      .option('--from <version>', 'oldest httpx release', '0.10')
+      .addOption(new Option('--family <id>', `client family (repeatable; default: every family; known: ${familyIds().join(', ')})`).argParser(collect))
+      .option('--from <version>', "oldest release (with one --family; default: the family record's tables.from)")
       .option('--write', 'replace the generated table in each scenario README'),
   ).action(async (options) => {
     process.exitCode = await (await lazy.tables())(options);
@@ -256,7 +266,7 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
       .command('sentinels')
       .description('run each scenario\'s sentinels (its failure patched back into the newest wheels): every one must be reproduced, the unpatched rebuild fixed')
       .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
-      .addOption(new Option('--line <line>', 'client line: httpx or httpx2 (repeatable; default: both)').argParser(collect))
+      .addOption(new Option('--line <family>', `client family whose newest wheels are patched (repeatable; default: every family the scenario's sentinels name; known: ${familyIds().join(', ')})`).argParser(collect))
       .addOption(new Option('--release <name==version>', 'patch this release instead of the newest (repeatable)').argParser(collect))
       .option('--list', 'explain the sentinels without running them'),
   ).action(async (options) => {
@@ -265,10 +275,11 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
 
   program
     .command('new')
-    .description('scaffold a scenario folder that runs green against the latest httpx, and print the three places to edit')
+    .description("scaffold a scenario folder that runs green against the family's latest release, and print the three places to edit")
     .argument('<id>', 'the scenario id and folder name, kebab-case (e.g. my-hang)')
     .option('--dir <folder>', 'where the scenario folder is made (default: the first "scenarios" folder of regress.config.json, else ./scenarios)')
-    .action(async (id: string, options: { dir?: string }) => {
+    .option('--family <id>', `the client family its program is written for (known: ${familyIds().join(', ')}; default: ${defaultFamily().id})`)
+    .action(async (id: string, options: { dir?: string; family?: string }) => {
       process.exitCode = await newCommand(id, options);
     });
   registerCheck(program);
@@ -303,6 +314,7 @@ export async function main(argv: string[]): Promise<number> {
     if (
       error instanceof BadInput ||
       error instanceof SpecError ||
+      error instanceof FamilyError ||
       error instanceof UnknownScenarioError ||
       error instanceof InstallError ||
       error instanceof IndexError ||

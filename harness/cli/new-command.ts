@@ -1,5 +1,5 @@
-// `regress new ID`: scaffold a scenario folder (harness/scaffold/templates.ts) under ./scenarios (or the
-// first folder of regress.config.json, or --dir) that runs green at once against the latest httpx, and
+// `regress new ID [--family F]`: scaffold a scenario folder (harness/scaffold/templates.ts) under ./scenarios
+// (or the first folder of regress.config.json, or --dir) that runs green at once against the family's latest release, and
 // print the three places to edit. Bad input (an id that is not kebab-case or names a built-in scenario, a
 // folder that exists) is one line and nothing written: the files are written into a hidden folder beside
 // the target and renamed into place in one step.
@@ -8,13 +8,16 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { findProjectConfig } from '../project-config.ts';
-import { PLACES_TO_EDIT, scaffoldFiles } from '../scaffold/templates.ts';
+import { type ClientFamily, defaultFamily, family, FamilyError } from '../families.ts';
+import { placesToEdit, scaffoldFiles } from '../scaffold/templates.ts';
 import { SCENARIOS_DIR } from '../scenarios.ts';
 import { BadInput } from '../session.ts';
 import { EXIT } from './common.ts';
 
 export interface NewOptions {
   dir?: string;
+  /** The client family the scaffolded program is written for (`--family`). */
+  family?: string;
 }
 
 /** Scenario ids are folder names and report keys: lower-case words joined by single dashes. */
@@ -33,6 +36,13 @@ export async function newCommand(id: string, options: NewOptions, cwd = process.
   const parent = options.dir ? resolve(cwd, options.dir) : await defaultParent(cwd);
   const target = join(parent, id);
   if (existsSync(target)) throw new BadInput(`${target} already exists: nothing written`);
+  let chosen: ClientFamily;
+  try {
+    chosen = options.family ? family(options.family) : defaultFamily();
+  } catch (error) {
+    if (error instanceof FamilyError) throw new BadInput(error.message);
+    throw error;
+  }
 
   const inCheckout = existsSync(CHECKOUT_KIT) && isInside(target, CHECKOUT);
   const files = scaffoldFiles({
@@ -42,6 +52,7 @@ export async function newCommand(id: string, options: NewOptions, cwd = process.
     kit: inCheckout ? posixRelative(target, CHECKOUT_KIT) : 'regress/kit',
     folder: parent === SCENARIOS_DIR ? '' : relative(cwd, parent) || '.',
     modulePackage: !inCheckout,
+    family: chosen.id,
   });
   // Hidden, beside the target (one file system, so the rename is atomic); made by mkdir, so the umask
   // applies as to any folder the user makes. A folder that cannot be made (a file in the path, no
@@ -54,7 +65,10 @@ export async function newCommand(id: string, options: NewOptions, cwd = process.
     throw new BadInput(`cannot make ${target}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}: nothing written`);
   }
   try {
-    for (const [name, content] of Object.entries(files)) await writeFile(join(staging, name), content);
+    for (const [name, content] of Object.entries(files)) {
+      await mkdir(dirname(join(staging, name)), { recursive: true });
+      await writeFile(join(staging, name), content);
+    }
     // A folder made meanwhile by someone else: rename would replace it only when empty; refuse instead.
     if (existsSync(target)) throw new BadInput(`${target} already exists: nothing written`);
     await rename(staging, target);
@@ -64,14 +78,15 @@ export async function newCommand(id: string, options: NewOptions, cwd = process.
   }
 
   const shown = relative(cwd, target) || '.';
-  const width = Math.max(...PLACES_TO_EDIT.map(([file]) => join(shown, file).length));
+  const places = placesToEdit(chosen.id);
+  const width = Math.max(...places.map(([file]) => join(shown, file).length));
   const folderFlag = parent === SCENARIOS_DIR ? '' : `--scenarios ${relative(cwd, parent) || '.'} `;
   process.stdout.write(
     [
       `created ${shown}${sep} (${Object.keys(files).join(', ')})`,
       'edit these three places:',
-      ...PLACES_TO_EDIT.map(([file, what]) => `  ${join(shown, file).padEnd(width)}  ${what}`),
-      `run it: npx regress run ${folderFlag}--scenario ${id}   (the latest httpx: fixed, exit 0; set MAX_CONNECTIONS = 0 in judge.ts to see it reproduce, exit 1)`,
+      ...places.map(([file, what]) => `  ${join(shown, file).padEnd(width)}  ${what}`),
+      `run it: npx regress run ${folderFlag}--scenario ${id} --client ${chosen.distribution}   (the latest ${chosen.distribution}: fixed, exit 0; set MAX_CONNECTIONS = 0 in judge.ts to see it reproduce, exit 1)`,
       '',
     ].join('\n'),
   );

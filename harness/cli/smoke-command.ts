@@ -2,6 +2,7 @@
 // through the client under test, so the trust store, OpenSSL and settings are the ones that ship. The
 // checks run as the cases of one synthetic scenario (harness/smoke/checks.ts) through the same session as
 // `run`: same verdicts, reports, exit codes, progress lines and Ctrl-C handling.
+import { defaultFamily } from '../families.ts';
 import { constants } from 'node:fs';
 import { access, copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -159,7 +160,7 @@ export async function smokeCommand(options: SmokeOptions): Promise<number> {
   const started = performance.now();
   const { plan: base, snapshot } = await validateSmoke(options);
   const explicit = Boolean(options.client || options.requirements);
-  const specs = (options.client ?? (explicit ? [] : ['httpx'])).map(parseClientSpec);
+  const specs = (options.client ?? (explicit ? [] : [defaultFamily().distribution])).map(parseClientSpec);
   specs.push(...(await lockedSpecs(options.requirements ?? [], options)));
   // The CA file goes where every runtime can read it: the run root, which containers mount at the same
   // path. The folder carries this process's id, so a killed run's copy is swept by the next start.

@@ -2,6 +2,7 @@
 // sockets, pooled connections or objects grow with the iterations (harness/soak/).
 // Exit: 0 flat (fixed) or not-applicable; 1 leak, or any iteration the case's own judge found reproduced
 // (nothing may hide a reproduction); 2 error or bad input; 130 interrupted with no leak found.
+import { defaultFamily } from '../families.ts';
 import { Command, Option } from 'commander';
 import { targetFor } from '../runner.ts';
 import { venvTarget } from '../runtime/python-env.ts';
@@ -95,7 +96,7 @@ export async function soakCommand(options: SoakOptions): Promise<number> {
       releases[name.toLowerCase()] = version;
     }
     try {
-      const built = await sentinelSpec({ sentinel: options.sentinel, line: 'httpx', releases }, all, new SentinelWheels(cache.python.path, cache.root));
+      const built = await sentinelSpec({ sentinel: options.sentinel, line: defaultFamily().id, releases }, all, new SentinelWheels(cache.python.path, cache.root));
       process.stderr.write(`[soak] sentinel build: ${built.version}\n`);
       spec = parseClientSpec(built.spec);
     } catch (error) {
@@ -107,7 +108,7 @@ export async function soakCommand(options: SoakOptions): Promise<number> {
     if (specs.length !== 1) throw new BadInput(`${options.client} pins ${specs.length} clients: soak one at a time (a spec)`);
     spec = specs[0]!;
   } else {
-    spec = parseClientSpec(options.client ?? 'httpx');
+    spec = parseClientSpec(options.client ?? defaultFamily().distribution);
   }
   const target = targetFor(scenario!, venvTarget(cache, spec));
   process.stderr.write(`[soak] preparing ${target.label}…\n`);

@@ -1,10 +1,13 @@
-// `regress tables`: the measured version table of every scenario, from a real run of the newest release
-// of each httpx minor series, every release of the newest series (0.28.0 broke what 0.28.1 mended), and
-// the newest release of each httpx2 minor series. `--write` puts it into each scenario README between the
-// markers below, stamped with the date, Python and platform; a project's own scenarios (--scenarios,
-// regress.config.json) are run and printed but never written: their folders belong to the project.
+// `regress tables`: the measured version tables of every scenario, from a real run of the newest release
+// of each minor series of every family the scenario covers, from the family record's `tables.from` (and,
+// where the record asks, every release of the newest series: httpx 0.28.0 broke what 0.28.1 mended).
+// One table per client program (clients/httpx.py serves httpx and httpx2: one table with both). `--write`
+// puts each into the scenario README between its markers, stamped with the date, Python and platform; a
+// project's own scenarios (--scenarios, regress.config.json) are run and printed but never written: their
+// folders belong to the project.
 import { compare, satisfies, valid } from '@renovatebot/pep440';
-import { CLIENTS } from '../clients.ts';
+import { type ClientFamily, defaultFamily, families, family, interpreterReason } from '../families.ts';
+import { coveredFamilies, overallStatus } from '../scenario-families.ts';
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, sep } from 'node:path';
@@ -22,6 +25,14 @@ import { type CommonOptions, EXIT, openCache, sessionOptions } from './common.ts
 
 export const TABLE_START = '<!-- regress:versions:start -->';
 export const TABLE_END = '<!-- regress:versions:end -->';
+/**
+ * The markers of one client program's table: the default family's program keeps the markers tables had
+ * before families (so its tables regenerate byte for byte); every other program has its own.
+ */
+export function tableMarkers(program: string): [start: string, end: string] {
+  if (program === defaultFamily().contract.program) return [TABLE_START, TABLE_END];
+  return [`<!-- regress:versions:${program}:start -->`, `<!-- regress:versions:${program}:end -->`];
+}
 export const CATALOGUE_START = '<!-- regress:scenarios:start -->';
 export const CATALOGUE_END = '<!-- regress:scenarios:end -->';
 const ROOT_README = join(SCENARIOS_DIR, '..', 'README.md');
@@ -34,33 +45,56 @@ const WORD: Record<Verdict, string> = { fixed: 'fixed', reproduced: 'reproduced'
 
 interface TablesOptions extends CommonOptions {
   scenario?: string[];
-  from: string;
+  family?: string[];
+  from?: string;
   write?: boolean;
+}
+
+/** The releases a family's table rows are: newest of each minor series from `from`, inside the contract and this Python. */
+async function releasesFor(f: ClientFamily, from: string, python: string): Promise<string[]> {
+  const released = selectReleases(await listReleases(f.distribution), { from })
+    .filter((v) => satisfies(v, f.supported) && !interpreterReason(f, v, python));
+  const newestSeries = f.tables.everyReleaseOfNewestSeries ? released.filter((v) => minorOf(v) === minorOf(released.at(-1) ?? '')) : [];
+  return [...new Set([...latestPerMinor(released), ...newestSeries])].sort(compare);
 }
 
 export async function tablesCommand(options: TablesOptions): Promise<number> {
   const scenarios = selectScenarios(await scenariosFor(options), options.scenario ?? []);
-  if (!valid(options.from)) throw new BadInput(`'${options.from}' is not a PEP 440 version`);
-  const released = selectReleases(await listReleases('httpx'), { from: options.from });
-  const newestSeries = released.filter((v) => minorOf(v) === minorOf(released.at(-1) ?? ''));
-  const httpx = [...new Set([...latestPerMinor(released), ...newestSeries])].sort(compare);
-  // Only releases inside the client contract: httpx2 0.0.0 is a name-holding placeholder.
-  const forks = latestPerMinor(selectReleases(await listReleases('httpx2'), {}).filter((v) => satisfies(v, CLIENTS.httpx2.supported)));
-  const specs = [...httpx.map((v) => `httpx==${v}`), ...forks.map((v) => `httpx2==${v}`)].map(parseClientSpec);
-  process.stderr.write(`[tables] ${specs.length} releases × ${scenarios.reduce((n, s) => n + s.cases.length, 0)} cases\n`);
+  const chosen = (options.family ?? families().map((f) => f.id)).map(family)
+    // Only families some selected scenario covers: a table nobody reads is a run nobody needs.
+    .filter((f) => scenarios.some((s) => coveredFamilies(s).includes(f)));
+  if (options.from !== undefined) {
+    if (!valid(options.from)) throw new BadInput(`'${options.from}' is not a PEP 440 version`);
+    if (chosen.length !== 1) throw new BadInput('--from is the oldest release of one family: give exactly one --family with it');
+  }
   const cache = await openCache(options);
-  const outcome = await runSession(planJobs(scenarios, specs.map((s) => venvTarget(cache, s))), sessionOptions(options));
+  const perFamily = await Promise.all(chosen.map((f) => releasesFor(f, options.from ?? f.tables.from, cache.python.version)));
+  const specs = chosen.flatMap((f, i) => perFamily[i]!.map((v) => parseClientSpec(`${f.distribution}==${v}`)));
+  const jobs = planJobs(scenarios, specs.map((s) => venvTarget(cache, s)));
+  process.stderr.write(`[tables] ${specs.length} releases of ${chosen.map((f) => f.id).join(', ')}: ${jobs.length} cases\n`);
+  const outcome = await runSession(jobs, sessionOptions(options));
   if (outcome.interrupted) return EXIT.interrupted;
-  const tables = Object.fromEntries(
-    scenarios.map((s) => [s.meta.id, versionTable(s, outcome.results.filter((r) => r.scenario === s.meta.id), specs.map((x) => x.label))]),
-  );
+  // Per scenario, one table per client program it covers (httpx and httpx2 share clients/httpx.py).
+  const tables: Record<string, Record<string, string>> = {};
+  for (const s of scenarios) {
+    tables[s.meta.id] = {};
+    const programs = [...new Set(coveredFamilies(s).filter((f) => chosen.includes(f)).map((f) => f.contract.program))];
+    for (const program of programs) {
+      const members = chosen.filter((f) => f.contract.program === program);
+      const labels = specs.filter((x) => members.some((f) => f.id === x.family)).map((x) => x.label);
+      tables[s.meta.id]![program] = versionTable(s, outcome.results.filter((r) => r.scenario === s.meta.id), labels, members);
+    }
+  }
   const log = (line: string): boolean => process.stderr.write(`[tables] ${line}\n`);
   const printed = options.write ? await writeOwnTables(scenarios, tables, log, CATALOGUE_WRITABLE) : scenarios;
-  if (!options.json) for (const s of printed) process.stdout.write(`\n### ${s.meta.id}\n\n${tables[s.meta.id]}\n`);
-  // The project README's catalogue: per scenario, the newest httpx and httpx2 verdicts at a glance.
-  const newest = [specs.filter((s) => s.module === 'httpx').at(-1), specs.filter((s) => s.module === 'httpx2').at(-1)].flatMap((s) => (s ? [s.label] : []));
+  if (!options.json) {
+    for (const s of printed) for (const [program, table] of Object.entries(tables[s.meta.id]!)) process.stdout.write(`\n### ${s.meta.id} (${program})\n\n${table}\n`);
+  }
+  // The project README's catalogue: per scenario, the newest release of each family at a glance.
+  const newest = chosen.flatMap((f) => specs.filter((s) => s.family === f.id).slice(-1).map((s) => s.label));
   const catalogue = catalogueTable(scenarios, outcome.results, newest);
-  if (options.write && !options.scenario?.length && CATALOGUE_WRITABLE) {
+  const everyFamily = !options.family?.length || families().every((f) => options.family!.includes(f.id));
+  if (options.write && !options.scenario?.length && everyFamily && CATALOGUE_WRITABLE) {
     // regress's README lists regress's catalogue only, whatever project folders this run also had.
     const own = catalogueTable(scenarios.filter((s) => !s.origin), outcome.results, newest);
     await writeBetween(ROOT_README, CATALOGUE_START, CATALOGUE_END, own, '## Scenarios');
@@ -72,16 +106,22 @@ export async function tablesCommand(options: TablesOptions): Promise<number> {
   return outcome.results.some((r) => r.verdict === 'error') ? EXIT.error : EXIT.ok;
 }
 
-export function versionTable(scenario: Scenario, results: CaseResult[], clients: string[]): string {
+/**
+ * One client program's table: a row per release of the families that run it (`members`), the companions
+ * each release was installed with under "with".
+ */
+export function versionTable(scenario: Scenario, results: CaseResult[], clients: string[], members: ClientFamily[]): string {
   const cases = scenario.cases.map((c) => c.name);
   const any = results.find((r) => r.installed);
+  const whole = members.filter((f) => f.tables.everyReleaseOfNewestSeries).map((f) => f.id);
   const stamp =
     `Generated by \`npx regress tables --write\` on ${new Date().toISOString().slice(0, 10)}, ` +
     `Python ${any?.installed?.python ?? '?'} (${any?.installed?.openssl ?? '?'}), ${process.platform}-${process.arch}. ` +
-    'Each row is the newest release of its minor series (and every release of the newest httpx series); ✅ fixed, ❌ reproduced, ➖ not applicable, ⚠️ error.';
+    `Each row is the newest release of its minor series${whole.length ? ` (and every release of the newest ${whole.join(' and ')} series)` : ''}; ✅ fixed, ❌ reproduced, ➖ not applicable, ⚠️ error.`;
+  const companions = [...new Set(members.flatMap((f) => f.companions))];
   const rows = clients.map((client) => {
     const installed = results.find((r) => r.client === client && r.installed)?.installed?.packages;
-    const core = installed ? ['httpcore', 'httpcore2'].map((k) => installed[k] && `${k} ${installed[k]}`).filter(Boolean).join(', ') : '';
+    const core = installed ? companions.map((k) => installed[k] && `${k} ${installed[k]}`).filter(Boolean).join(', ') : '';
     const cells = cases.map((c) => {
       const r = results.find((x) => x.client === client && x.case === c);
       return r ? `${SYMBOL[r.verdict]} ${WORD[r.verdict]}` : '—';
@@ -117,7 +157,7 @@ export function catalogueTable(scenarios: Scenario[], results: CaseResult[], new
   const rows = scenarios.map((s) => {
     const cells = [
       `[\`${s.meta.id}\`](scenarios/${s.meta.id}/)`,
-      s.meta.status ?? 'historic',
+      overallStatus(s),
       issue(s.meta.upstream.issue),
       s.cases.map((c) => `\`${c.name}\``).join(', '),
       `${s.meta.measured.lastBroken} → ${s.meta.measured.firstFixed}`.replace(/\|/g, '/'),
@@ -136,7 +176,7 @@ export function catalogueTable(scenarios: Scenario[], results: CaseResult[], new
  */
 export async function writeOwnTables(
   scenarios: Scenario[],
-  tables: Record<string, string>,
+  tables: Record<string, Record<string, string>>,
   log: (line: string) => void,
   catalogueWritable: boolean,
 ): Promise<Scenario[]> {
@@ -148,14 +188,16 @@ export async function writeOwnTables(
       printed.push(scenario);
       continue;
     }
-    await writeTable(scenario, tables[scenario.meta.id]!);
+    for (const [program, table] of Object.entries(tables[scenario.meta.id] ?? {})) await writeTable(scenario, program, table);
     log(`wrote ${join('scenarios', scenario.meta.id, 'README.md')}`);
   }
   return printed;
 }
 
-async function writeTable(scenario: Scenario, table: string): Promise<void> {
-  await writeBetween(join(scenario.dir, 'README.md'), TABLE_START, TABLE_END, table, '## Version table');
+async function writeTable(scenario: Scenario, program: string, table: string): Promise<void> {
+  const [start, end] = tableMarkers(program);
+  const heading = start === TABLE_START ? '## Version table' : `## Version table: ${program}`;
+  await writeBetween(join(scenario.dir, 'README.md'), start, end, table, heading);
 }
 
 /** Replace what stands between two markers, or append a section with them. */

@@ -23,6 +23,7 @@ import { COMPAT_DIR, processOutcome, sanitisedEnvironment } from '../runtime/cli
 import { ClientWorker, WORKER_PROGRAM, type WorkerChannel, workersEnabled } from '../runtime/client-worker.ts';
 import { phase } from '../runtime/phase-log.ts';
 import { pythonTooOld } from '../package-index.ts';
+import { FAMILIES_DIR, family, FamilyError, familyOfNames } from '../families.ts';
 import { InstallError, installedFromProbe, PROBE } from '../runtime/python-env.ts';
 import type { ClientRun, ClientTarget, PreparedClient } from '../runtime/target.ts';
 import { loadedProjectScenarioDirs, SCENARIOS_DIR } from '../scenarios.ts';
@@ -72,7 +73,7 @@ export class ContainerPool {
     await ensureRunRoot();
     const { GenericContainer, Wait } = await import('testcontainers');
     // A project's scenario folders (--scenarios) hold their client programs too.
-    const mounts = [...new Set([SCENARIOS_DIR, ...loadedProjectScenarioDirs(), COMPAT_DIR, RUN_ROOT, ...extraMounts])];
+    const mounts = [...new Set([SCENARIOS_DIR, ...loadedProjectScenarioDirs(), COMPAT_DIR, FAMILIES_DIR, RUN_ROOT, ...extraMounts])];
     // Names this one start attempt, so a container created but never started can be found and removed.
     const attempt = randomUUID();
     try {
@@ -143,9 +144,10 @@ async function removeAttempt(attempt: string): Promise<void> {
   }
 }
 
-async function probe(container: StartedTestContainer, python: string, image: string, module?: string): Promise<Omit<InstalledClient, 'module'>> {
+async function probe(container: StartedTestContainer, python: string, image: string, familyId?: string): Promise<Omit<InstalledClient, 'module'>> {
   // In the client's sanitised environment (`env -i`), so an import failure is what the client will meet.
-  const env = Object.entries(sanitisedEnvironment(module ?? '', { HOME: '/root', TMPDIR: '/tmp' })).map(([k, v]) => `${k}=${v}`);
+  const env = Object.entries(sanitisedEnvironment(familyId ?? null, { HOME: '/root', TMPDIR: '/tmp' })).map(([k, v]) => `${k}=${v}`);
+  const module = familyId ? family(familyId).module : undefined;
   const result = await container.exec(['env', '-i', ...env, python, '-c', PROBE, ...(module ? [module] : [])]);
   if (result.exitCode !== 0) {
     const text = `${result.stdout}${result.stderr}`;
@@ -160,13 +162,14 @@ async function probe(container: StartedTestContainer, python: string, image: str
     }
     throw new ContainerError(`cannot inspect Python in ${image}: ${text.trim().split('\n').at(-1)}`);
   }
-  return { ...installedFromProbe(result.stdout), runtime: `container ${image}` };
+  return { ...installedFromProbe(result.stdout, familyId), runtime: `container ${image}` };
 }
 
 function prepared(
   label: string,
   container: StartedTestContainer,
   python: string,
+  familyId: string,
   installed: InstalledClient,
   created: boolean,
   durationMs: number,
@@ -184,7 +187,8 @@ function prepared(
   return {
     label,
     installed,
-    module: installed.module as 'httpx' | 'httpx2',
+    family: familyId,
+    module: installed.module,
     created,
     durationMs,
     warm: workersEnabled(),
@@ -192,7 +196,7 @@ function prepared(
       // One warm worker per container and interpreter, over one long exec (client-worker.ts); without one
       // (REGRESS_WORKER=0, a worker that cannot start or has died) an exec per case, as before.
       if (workersEnabled()) {
-        worker ??= startContainerWorker(container, python, installed.module, containerOwner).catch((error: Error) => {
+        worker ??= startContainerWorker(container, python, familyId, containerOwner).catch((error: Error) => {
           phase('container worker unavailable', error.message);
           return null;
         });
@@ -206,7 +210,7 @@ function prepared(
       const inputFile = join(dir, 'input.json');
       await writeFile(inputFile, JSON.stringify(run.input));
       try {
-        const env = { ...sanitisedEnvironment(installed.module, { HOME: '/root', TMPDIR: '/tmp' }), REGRESS_INPUT: inputFile };
+        const env = { ...sanitisedEnvironment(familyId, { HOME: '/root', TMPDIR: '/tmp' }), REGRESS_INPUT: inputFile };
         run.onStart?.(await containerOwner());
         const result = await execWithLimit(container, [python, run.program], env, run.timeLimitMs);
         return processOutcome(result, run.now());
@@ -226,11 +230,11 @@ function prepared(
 async function startContainerWorker(
   container: StartedTestContainer,
   python: string,
-  module: string,
+  familyId: string,
   owner: () => Promise<SocketOwner | null>,
 ): Promise<ClientWorker> {
   const docker = (await engine()).container.dockerode;
-  const env = Object.entries(sanitisedEnvironment(module, { HOME: '/root', TMPDIR: '/tmp' })).map(([k, v]) => `${k}=${v}`);
+  const env = Object.entries(sanitisedEnvironment(familyId, { HOME: '/root', TMPDIR: '/tmp' })).map(([k, v]) => `${k}=${v}`);
   const exec = await docker.getContainer(container.getId()).exec({
     Cmd: ['env', '-i', ...env, python, WORKER_PROGRAM],
     AttachStdin: true,
@@ -258,11 +262,15 @@ async function startContainerWorker(
     ref: () => stream.ref?.(),
     unref: () => stream.unref?.(),
   };
-  return ClientWorker.open(channel, `${python} in container ${container.getId().slice(0, 12)} (${module})`, { localPids: false, owner: () => owner() }, () => stream.destroy());
+  return ClientWorker.open(channel, `${python} in container ${container.getId().slice(0, 12)} (${familyId})`, { localPids: false, owner: () => owner() }, () => stream.destroy());
 }
 
-/** Canary validation: the image's own Python and installed client. */
-export function imageTarget(pool: ContainerPool, image: string, python = 'python3'): ClientTarget {
+/**
+ * Canary validation: the image's own Python and installed client. Its family is the one the image has
+ * installed (requests beside urllib3 is requests: a companion is not a client of its own), or the one
+ * `familyId` names when the image holds several (Debian's python3-requests image also tests urllib3).
+ */
+export function imageTarget(pool: ContainerPool, image: string, python = 'python3', familyId?: string): ClientTarget {
   // Bad input before anything starts: one line, not an engine error per case.
   const problem = imageNameProblem(image);
   if (problem) throw new ContainerError(`--image ${problem}`);
@@ -275,9 +283,18 @@ export function imageTarget(pool: ContainerPool, image: string, python = 'python
       onProgress?.(`starting a container from ${image}`);
       const container = await pool.container(image);
       const found = await probe(container, python, image);
-      const module = found.packages.httpx ? 'httpx' : found.packages.httpx2 ? 'httpx2' : null;
-      if (!module) throw new ContainerError(`image ${image} has neither httpx nor httpx2 installed for ${python}`);
-      return prepared(label, container, python, { ...found, module }, false, Math.round(performance.now() - started));
+      const installedNames = Object.keys(found.packages).filter((n) => found.packages[n]);
+      let chosen;
+      try {
+        chosen = familyId ? family(familyId) : familyOfNames(installedNames, `image ${image}`);
+      } catch (error) {
+        if (!(error instanceof FamilyError)) throw error;
+        throw new ContainerError(`image ${image}: ${error.message.replace(/^client spec '[^']*' /, '')} for ${python} (name one with --image-family)`);
+      }
+      if (!found.packages[chosen.distribution]) throw new ContainerError(`image ${image} has no ${chosen.distribution} installed for ${python}`);
+      // Probed again for the family: its import is checked and its always-reported packages recorded.
+      const checked = await probe(container, python, image, chosen.id);
+      return prepared(label, container, python, chosen.id, { ...checked, module: chosen.module }, false, Math.round(performance.now() - started));
     },
   };
 }
@@ -287,6 +304,7 @@ export function pythonTarget(pool: ContainerPool, version: string, spec: ClientS
   const label = shownAs ?? `${spec.label} (Python ${version}, container)`;
   return {
     label,
+    family: spec.family,
     key: `${spec.label} (Python ${version}, container)`,
     withExtras: (extras) => pythonTarget(pool, version, withClientExtras(spec, extras), label),
     prepare: async (onProgress) => {
@@ -309,9 +327,9 @@ export function pythonTarget(pool: ContainerPool, version: string, spec: ClientS
         created = true;
       }
       const container = await pool.container(envImage);
-      const found = await probe(container, ENV_PYTHON, envImage, spec.module);
+      const found = await probe(container, ENV_PYTHON, envImage, spec.family);
       const installed = { ...found, runtime: `container ${base} (${envImage})`, module: spec.module };
-      return prepared(label, container, ENV_PYTHON, installed, created, Math.round(performance.now() - started));
+      return prepared(label, container, ENV_PYTHON, spec.family, installed, created, Math.round(performance.now() - started));
     },
   };
 }

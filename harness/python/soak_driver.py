@@ -258,7 +258,10 @@ def main():
         })
         return
     try:
-        scenario = load_scenario(settings["clientProgram"])
+        # The scenario's program for this client's family (clients/<program>.py), as the harness runs it.
+        programs = settings.get("programs") or {}
+        program = programs.get(os.environ.get("REGRESS_CLIENT_PROGRAM", "")) or settings.get("clientProgram")
+        scenario = load_scenario(program)
         with open(settings["samplesFile"], "a", encoding="utf-8") as out:
             done, stopped = asyncio.run(soak(data, module, scenario, settings, out))
     except BaseException as exc:

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processOwner } from '../../fixtures/socket-owner.ts';
+import { contractDir, families, family } from '../families.ts';
 import type { ClientProcessOutcome, ClientReport } from '../types.ts';
 import { OUTPUT_KEPT, runInProcessGroup } from './process-group.ts';
 import type { ClientRun } from './target.ts';
@@ -19,18 +20,28 @@ const RESULT_MARKER = 'REGRESS-RESULT ';
  * depend on the machine. HOME is an empty folder of regress's own, not the user's: clients with trust_env
  * read ~/.netrc from it and would send the user's credentials to a fixture (test/client-environment.test.ts).
  */
-export function sanitisedEnvironment(module: string, base: { HOME: string; TMPDIR: string } = { HOME: clientHome(), TMPDIR: process.env.TMPDIR ?? '/tmp' }): Record<string, string> {
+export function sanitisedEnvironment(familyId: string | null, base: { HOME: string; TMPDIR: string } = { HOME: clientHome(), TMPDIR: process.env.TMPDIR ?? '/tmp' }): Record<string, string> {
+  // The family decides which contract module client programs import (its folder joins PYTHONPATH) and
+  // which distributions the probe reports; null: an image's client, not yet known (the probe finds it).
+  const f = familyId ? family(familyId) : null;
   return {
     PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     HOME: base.HOME,
     LANG: 'C.UTF-8',
     TMPDIR: base.TMPDIR,
-    PYTHONPATH: COMPAT_DIR,
+    PYTHONPATH: f ? `${COMPAT_DIR}:${contractDir(f)}` : COMPAT_DIR,
     PYTHONNOUSERSITE: '1',
     PYTHONDONTWRITEBYTECODE: '1',
     PYTHONUNBUFFERED: '1',
     PYTHONIOENCODING: 'utf-8',
-    REGRESS_CLIENT_MODULE: module,
+    ...(f
+      ? {
+          REGRESS_CLIENT_MODULE: f.module,
+          REGRESS_CLIENT_CONTRACT: f.contract.module,
+          REGRESS_CLIENT_PROGRAM: f.contract.program,
+          REGRESS_REPORTED: f.reported.join(' '),
+        }
+      : { REGRESS_REPORTED: [...new Set(families().flatMap((x) => x.reported))].join(' ') }),
   };
 }
 
@@ -49,7 +60,8 @@ export function clientHome(): string {
 
 export interface ClientProgramRun extends ClientRun {
   python: string;
-  module: string;
+  /** The client family (its contract and import name reach the program through the environment). */
+  family: string;
 }
 
 /** Runs a client program as `python PROGRAM` would, in a scope nothing it starts can leave (case_scope.py). */
@@ -58,7 +70,7 @@ const CASE_SCOPE = join(COMPAT_DIR, 'case_scope.py');
 export async function runClientProgram(run: ClientProgramRun): Promise<ClientProcessOutcome> {
   const result = await runInProcessGroup(run.python, [CASE_SCOPE, run.program], {
     input: JSON.stringify(run.input),
-    env: sanitisedEnvironment(run.module),
+    env: sanitisedEnvironment(run.family),
     cwd: dirname(run.program),
     timeLimitMs: run.timeLimitMs,
     onSpawn: (pid) => run.onStart?.(processOwner(pid)),

@@ -93,9 +93,9 @@ export class ClientWorker {
   }
 
   /** Start a local worker for an environment's interpreter; resolves once it has imported the client. */
-  static start(python: string, module: string): Promise<ClientWorker> {
+  static start(python: string, familyId: string): Promise<ClientWorker> {
     const child = spawn(python, [WORKER_PROGRAM], {
-      env: sanitisedEnvironment(module),
+      env: sanitisedEnvironment(familyId),
       cwd: COMPAT_DIR,
       // Its own group, so an interrupt's group kill reaches it; cases run in groups of their own.
       detached: true,
@@ -124,7 +124,7 @@ export class ClientWorker {
         for (const s of streams) s.unref?.();
       },
     };
-    return ClientWorker.open(channel, `${python} (${module})`, { localPids: true, owner: (pid) => processOwner(pid) }, () => child.kill('SIGKILL'));
+    return ClientWorker.open(channel, `${python} (${familyId})`, { localPids: true, owner: (pid) => processOwner(pid) }, () => child.kill('SIGKILL'));
   }
 
   /** Talk to a started worker over a channel; resolves on its ready line. */
@@ -296,12 +296,12 @@ function signalName(signal: number): string {
   return names[signal] ?? `signal ${signal}`;
 }
 
-/** One worker per (interpreter, client module), shared by every prepared client of that environment. */
+/** One worker per (interpreter, client family), shared by every prepared client of that environment. */
 const workers = new Map<string, Promise<ClientWorker>>();
 let cleanupRegistered = false;
 
-export function workerFor(python: string, module: string): Promise<ClientWorker> {
-  const key = `${python}\0${module}`;
+export function workerFor(python: string, familyId: string): Promise<ClientWorker> {
+  const key = `${python}\0${familyId}`;
   const existing = workers.get(key);
   if (existing) {
     // A dead worker (killed by an interrupt, crashed) is replaced on the next call. One that failed to
@@ -311,7 +311,7 @@ export function workerFor(python: string, module: string): Promise<ClientWorker>
   }
   return replace();
   function replace(): Promise<ClientWorker> {
-    const started = ClientWorker.start(python, module);
+    const started = ClientWorker.start(python, familyId);
     workers.set(key, started);
     started.catch(() => undefined);
     if (!cleanupRegistered) {

@@ -11,6 +11,7 @@ import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { loadExeca } from '../lazy-execa.ts';
 import pLimit from 'p-limit';
+import { family, interpreterReason } from '../families.ts';
 import { type ClientSpec, withClientExtras } from '../spec.ts';
 import type { InstalledClient } from '../types.ts';
 import { ownerTag, sweepLeftovers } from './cleanup.ts';
@@ -117,28 +118,32 @@ async function identifyPython(candidate: string, requested?: string): Promise<Py
   return { path, version: version! };
 }
 
-/** What PROBE printed, as recorded in results: the core packages always (null when absent), others when present. */
-export function installedFromProbe(stdout: string): Omit<InstalledClient, 'module'> {
+/**
+ * What PROBE printed, as recorded in results: the family's always-reported packages (null when absent),
+ * others when present. Without a family (an image's client, not yet known) only what is present.
+ */
+export function installedFromProbe(stdout: string, familyId?: string): Omit<InstalledClient, 'module'> {
   const probe = JSON.parse(stdout) as { python: string; openssl: string; packages: Record<string, string | null>; importError?: string | null };
-  const core = new Set(['httpx', 'httpcore', 'h11', 'anyio']);
+  const core = new Set(familyId ? family(familyId).alwaysReported : []);
   const packages = Object.fromEntries(Object.entries(probe.packages).filter(([k, v]) => v !== null || core.has(k)));
   return { python: probe.python, openssl: probe.openssl, packages, ...(probe.importError ? { importError: probe.importError } : {}) };
 }
 
 /** Probe what an interpreter's environment really contains. */
-export async function probeInstalled(python: string, module: string): Promise<InstalledClient> {
+export async function probeInstalled(python: string, familyId: string): Promise<InstalledClient> {
   // The same sanitised environment the client gets, so `installed` is what the client can import.
-  const { stdout } = await (await loadExeca())(python, ['-c', PROBE, module], { env: sanitisedEnvironment(module), extendEnv: false });
-  return { ...installedFromProbe(stdout), module };
+  const { module } = family(familyId);
+  const { stdout } = await (await loadExeca())(python, ['-c', PROBE, module], { env: sanitisedEnvironment(familyId), extendEnv: false });
+  return { ...installedFromProbe(stdout, familyId), module };
 }
 
 /**
  * The core packages' versions from their installed metadata (`<name>-<version>.dist-info` folders), without
  * starting Python; the import itself is checked by whoever inspects the environment next.
  */
-async function installedFromMetadata(venv: string, pythonVersion: string, module: 'httpx' | 'httpx2'): Promise<InstalledClient> {
-  const names = ['httpx', 'httpcore', 'h11', 'anyio', 'httpx2', 'httpcore2', 'h2', 'sniffio', 'certifi', 'idna'];
-  const core = new Set(['httpx', 'httpcore', 'h11', 'anyio']);
+async function installedFromMetadata(venv: string, pythonVersion: string, familyId: string): Promise<InstalledClient> {
+  const { module, reported, alwaysReported } = family(familyId);
+  const core = new Set(alwaysReported);
   const found: Record<string, string> = {};
   const lib = join(venv, 'lib');
   for (const pythonDir of await readdir(lib).catch(() => [] as string[])) {
@@ -148,8 +153,10 @@ async function installedFromMetadata(venv: string, pythonVersion: string, module
     }
   }
   const packages: Record<string, string | null> = {};
-  for (const n of names) {
-    if (found[n]) packages[n] = found[n];
+  // Metadata folders are named in wheel form (charset_normalizer-3.4.0.dist-info); results use PEP 503 names.
+  for (const n of reported) {
+    const version = found[n.replace(/-/g, '_')];
+    if (version) packages[n] = version;
     else if (core.has(n)) packages[n] = null;
   }
   return { python: pythonVersion, openssl: '', packages, module };
@@ -164,12 +171,12 @@ async function localFileHashes(spec: ClientSpec): Promise<Record<string, string>
 }
 
 /** What a cached environment contains, asked of its interpreter (PROBE, or a worker's ready line). */
-export type Inspector = (python: string, module: 'httpx' | 'httpx2') => Promise<InstalledClient>;
+export type Inspector = (python: string, familyId: string) => Promise<InstalledClient>;
 
 /** The warm worker as an inspector: its ready line is PROBE's answer. */
-const workerInspector: Inspector = async (python, module) => {
-  const worker = await workerFor(python, module);
-  return { ...installedFromProbe(JSON.stringify(worker.probe)), module };
+const workerInspector: Inspector = async (python, familyId) => {
+  const worker = await workerFor(python, familyId);
+  return { ...installedFromProbe(JSON.stringify(worker.probe), familyId), module: family(familyId).module };
 };
 
 export class EnvironmentCache {
@@ -233,7 +240,7 @@ export class EnvironmentCache {
     if (spec.localFiles.length) return;
     const dir = join(this.root, 'envs', this.#keyFrom(spec, {}));
     // A damaged environment is rebuilt by prepare(), not warmed here.
-    if (readManifest(dir) && !environmentDamage(dir)) start(join(dir, 'bin', 'python'), spec.module);
+    if (readManifest(dir) && !environmentDamage(dir)) start(join(dir, 'bin', 'python'), spec.family);
   }
 
   async #key(spec: ClientSpec): Promise<string> {
@@ -271,8 +278,8 @@ export class EnvironmentCache {
       // The inspector (the environment's warm worker, which imports the client anyway) answers that
       // without a Python start of its own; without one, or when it cannot start, the probe does.
       const python = join(dir, 'bin', 'python');
-      const inspected = inspect ? await inspect(python, spec.module).catch(() => null) : null;
-      const probed = inspected ?? await probeInstalled(python, spec.module).catch((error: Error) => {
+      const inspected = inspect ? await inspect(python, spec.family).catch(() => null) : null;
+      const probed = inspected ?? await probeInstalled(python, spec.family).catch((error: Error) => {
         // Its base Python was removed or replaced, say: the folder is named, with the fix.
         const why = `${(error as { stderr?: string }).stderr ?? error.message}`.trim().split('\n').at(-1);
         throw new InstallError(`the cached environment ${dir} does not start (${why}); remove that folder to rebuild it`, false);
@@ -290,9 +297,14 @@ export class EnvironmentCache {
     const published = readManifest(dir);
     if (published && !environmentDamage(dir)) {
       const python = join(dir, 'bin', 'python');
-      return { ...published, dir, python, spec, installed: { ...(await probeInstalled(python, spec.module)), ...(await this.#files(spec)) }, created: false, durationMs: elapsed(started) };
+      return { ...published, dir, python, spec, installed: { ...(await probeInstalled(python, spec.family)), ...(await this.#files(spec)) }, created: false, durationMs: elapsed(started) };
     }
     if (isStopping()) throw new Stopped();
+    // A release that needs a newer Python than the harness's is said so, not left to a resolver error.
+    const f = family(spec.family);
+    const pinned = spec.requirements.find((r) => r.name === f.distribution)?.specifier.match(/^===?\s*([^,*\s]+)$/)?.[1];
+    const tooNew = pinned ? interpreterReason(f, pinned, this.#python.version) : null;
+    if (tooNew) throw new InstallError(`cannot install '${spec.label}': ${tooNew}`, true);
     await mkdir(join(this.root, 'envs'), { recursive: true });
     if (existsSync(dir)) {
       // Damaged (no manifest, or files not as installed): move it aside, so the rebuilt one can be published.
@@ -321,10 +333,10 @@ export class EnvironmentCache {
       // is read from the packages' metadata here and the import checked right after publishing: one Python
       // start fewer before a new release's first verdict.
       const installed = inspect
-        ? { ...(await installedFromMetadata(tmp, this.#python.version, spec.module)), ...(await this.#files(spec)) }
-        : { ...(await probeInstalled(python, spec.module)), ...(await this.#files(spec)) };
-      if (!installed.packages[spec.module]) {
-        throw new InstallError(`installing '${spec.label}' did not install ${spec.module}`, true);
+        ? { ...(await installedFromMetadata(tmp, this.#python.version, spec.family)), ...(await this.#files(spec)) }
+        : { ...(await probeInstalled(python, spec.family)), ...(await this.#files(spec)) };
+      if (!installed.packages[family(spec.family).distribution]) {
+        throw new InstallError(`installing '${spec.label}' did not install ${family(spec.family).distribution}`, true);
       }
       // What every later use checks the environment against (environment-check.ts).
       await writeFile(join(tmp, FILES_SNAPSHOT), JSON.stringify(snapshotFiles(tmp)));
@@ -342,8 +354,8 @@ export class EnvironmentCache {
       const manifest = readManifest(dir);
       if (!manifest) throw new InstallError(`environment ${dir} vanished while it was being published`, false);
       const published = join(dir, 'bin', 'python');
-      const inspected = inspect ? await inspect(published, spec.module).catch(() => null) : null;
-      const checked = inspect ? { ...(inspected ?? (await probeInstalled(published, spec.module))), ...(await this.#files(spec)) } : manifest.installed;
+      const inspected = inspect ? await inspect(published, spec.family).catch(() => null) : null;
+      const checked = inspect ? { ...(inspected ?? (await probeInstalled(published, spec.family))), ...(await this.#files(spec)) } : manifest.installed;
       return { ...manifest, installed: checked, dir, python: published, spec, created: true, durationMs: elapsed(started) };
     } catch (error) {
       await rm(tmp, { recursive: true, force: true });
@@ -509,6 +521,7 @@ function elapsed(started: number): number {
 export function venvTarget(cache: EnvironmentCache, spec: ClientSpec, label = spec.label, key = label): ClientTarget {
   return {
     label,
+    family: spec.family,
     // The label plus the extras, not the extras spec's own label: two clients whose specs coincide once
     // extras are added (two lock files pinning the same closure) must stay two prepared clients, each
     // with its own label; the cache still builds their shared environment once.
@@ -516,7 +529,7 @@ export function venvTarget(cache: EnvironmentCache, spec: ClientSpec, label = sp
     // Results keep the label the user gave; the environment is the one with the extras.
     withExtras: (extras) => venvTarget(cache, withClientExtras(spec, extras), label, `${label} +${extras.join(',')}`),
     warmUp: () => {
-      if (workersEnabled()) cache.warm(spec, (python, module) => workerFor(python, module).catch(() => undefined));
+      if (workersEnabled()) cache.warm(spec, (python, familyId) => workerFor(python, familyId).catch(() => undefined));
     },
     prepare: async (onProgress) => {
       const useWorker = workersEnabled();
@@ -529,6 +542,7 @@ export function venvTarget(cache: EnvironmentCache, spec: ClientSpec, label = sp
           ...(spec.label !== label ? { ranAs: spec.label } : {}),
           ...(spec.lock ? { lock: spec.lock } : {}),
         },
+        family: spec.family,
         module: spec.module,
         created: env.created,
         durationMs: env.durationMs,
@@ -536,9 +550,9 @@ export function venvTarget(cache: EnvironmentCache, spec: ClientSpec, label = sp
         // The environment's warm worker forks the case; without one (REGRESS_WORKER=0, a worker that
         // cannot start) the case gets a Python process of its own.
         run: async (run) => {
-          const worker = useWorker ? await workerFor(env.python, spec.module).catch(() => null) : null;
+          const worker = useWorker ? await workerFor(env.python, spec.family).catch(() => null) : null;
           if (worker?.alive) return worker.run(run);
-          return runClientProgram({ ...run, python: env.python, module: spec.module });
+          return runClientProgram({ ...run, python: env.python, family: spec.family });
         },
       };
     },

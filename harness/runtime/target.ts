@@ -17,7 +17,10 @@ export interface ClientRun {
 export interface PreparedClient {
   label: string;
   installed: InstalledClient;
-  module: 'httpx' | 'httpx2';
+  /** The client family under test (families/<id>/family.json). */
+  family: string;
+  /** Its import name. */
+  module: string;
   /** True when preparing built something (an environment, an image); false when it came from a cache. */
   created: boolean;
   durationMs: number;
@@ -31,6 +34,11 @@ export interface ClientTarget {
   label: string;
   /** What tells prepared environments apart (default: the label); differs when extras were added. */
   key?: string;
+  /**
+   * The client family, when known before preparing (a spec names it); absent for an image's own client,
+   * whose family is found when the image is probed.
+   */
+  family?: string;
   /**
    * The same client with extras added to its requirement (a scenario's `requires.extras`); absent when
    * the runtime cannot add any (an image's own client is what it is).

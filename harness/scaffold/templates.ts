@@ -1,8 +1,11 @@
-// The files `regress new ID` writes: a real minimal scenario, not a stub. It asserts something every
-// current httpx does (sequential requests with one client share one keep-alive connection, as the server
-// counts connections), so it is `fixed` at once, and `reproduced` as soon as its assertion is broken
+// The files `regress new ID [--family F]` writes: a real minimal scenario, not a stub. It asserts something
+// every current client does (sequential requests with one client share one keep-alive connection, as the
+// server counts connections), so it is `fixed` at once, and `reproduced` as soon as its assertion is broken
 // (MAX_CONNECTIONS = 0 in judge.ts). Its author then edits three places: scenario.ts (metadata, server
-// setup), client.py (what the client does), judge.ts (the assertion).
+// setup), clients/<family>.py (what the client does; the family folder holds its template), judge.ts.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ClientFamily, defaultFamily, family } from '../families.ts';
 
 export interface ScaffoldOptions {
   id: string;
@@ -15,33 +18,42 @@ export interface ScaffoldOptions {
    * nothing; not inside regress's checkout, which is a module package already.
    */
   modulePackage: boolean;
+  /** The client family the scaffolded program is written for (default: the default family's). */
+  family?: string;
 }
 
 /** File name → content, in the order they are listed to the user. */
-export function scaffoldFiles({ id, kit, folder, modulePackage }: ScaffoldOptions): Record<string, string> {
+export function scaffoldFiles({ id, kit, folder, modulePackage, family: familyId = defaultFamily().id }: ScaffoldOptions): Record<string, string> {
+  const f = family(familyId);
   return {
     'scenario.ts': scenarioTs(id, kit),
-    'client.py': clientPy(id),
+    [programPath(f)]: clientPy(id, f),
     'judge.ts': judgeTs(kit),
-    'expectations.json': expectationsJson(),
-    'README.md': readme(id, folder, modulePackage),
+    'expectations.json': expectationsJson(f),
+    'README.md': readme(id, folder, modulePackage, f),
     // Node loads scenario.ts as an ES module whatever the project's own package.json says ("type":
     // "commonjs", or nothing: Node would warn and re-parse).
     ...(modulePackage ? { 'package.json': `${JSON.stringify({ private: true, type: 'module' }, null, 2)}\n` } : {}),
   };
 }
 
+
+/** Where a family's client program lives in a scenario folder. */
+export const programPath = (f: ClientFamily): string => `clients/${f.contract.program}.py`;
+
 /** The three places a new scenario's author edits, with what each is for. */
-export const PLACES_TO_EDIT: [file: string, what: string][] = [
-  ['scenario.ts', 'metadata (title, upstream issue and fix links) and the server setup: what the fixture does, what the client is told'],
-  ['client.py', 'what the client program does against the server (the release under test, through ctx.api)'],
-  ['judge.ts', 'the assertion: fixed when it holds on the wire, reproduced when the client violates it'],
-];
+export function placesToEdit(familyId = defaultFamily().id): [file: string, what: string][] {
+  return [
+    ['scenario.ts', 'metadata (title, upstream issue and fix links) and the server setup: what the fixture does, what the client is told'],
+    [programPath(family(familyId)), `what the ${familyId} client program does against the server (the release under test, through its client contract)`],
+    ['judge.ts', 'the assertion: fixed when it holds on the wire, reproduced when the client violates it'],
+  ];
+}
 
 const scenarioTs = (id: string, kit: string): string => `// ${id}: TODO one paragraph on the failure this scenario recreates (the report, what the client does wrong,
-// what the server sees). As scaffolded by \`regress new\`, it asserts what every current httpx does:
+// what the server sees). As scaffolded by \`regress new\`, it asserts what every current client does:
 // sequential requests with one client share one keep-alive connection, as the server counts connections.
-// Edit the three places: this file (metadata, server setup), client.py (what the client does) and
+// Edit the three places: this file (metadata, server setup), clients/*.py (what the client does) and
 // judge.ts (the assertion).
 import { defineScenario, serveHttp } from '${kit}';
 import { judgeReuse } from './judge.ts';
@@ -79,25 +91,15 @@ export default defineScenario({
 });
 `;
 
-const clientPy = (id: string): string => `"""${id}: sequential requests with one client (TODO: what the reported program does).
-
-Runs the real release under test. \`ctx.api\` builds clients, limits and timeouts in the release's own API;
-\`ctx.attempt\` records each request's status or exception as a step the judge reads.
-"""
-import regress_compat as rc
-
-
-async def scenario(ctx):
-    data, api = ctx.input, ctx.api
-    client = api.async_client()
-    async with ctx.closing(client):
-        for n in range(1, data["requests"] + 1):
-            url = "%s/reuse/%d" % (data["url"], n)
-            await ctx.attempt("request-%d" % n, lambda: client.get(url))
-
-
-rc.main(scenario)
-`;
+/**
+ * The family's scaffolded client program (families/<id>/new-client.py, or the one of the family whose
+ * program it runs), with the scenario id filled in.
+ */
+const clientPy = (id: string, f: ClientFamily): string => {
+  const own = join(f.dir, 'new-client.py');
+  const template = existsSync(own) ? own : join(family(f.contract.program).dir, 'new-client.py');
+  return readFileSync(template, 'utf8').replaceAll('{{ID}}', id);
+};
 
 const judgeTs = (kit: string): string => `import { connectionsCarrying, findStep, fixed, ok200, outcomeOf, reproduced, serverSaw, unrecognised } from '${kit}';
 import type { JudgeInput, Judgement } from '${kit}';
@@ -133,11 +135,11 @@ export function judgeReuse({ client, server, input }: JudgeInput): Judgement {
 }
 `;
 
-const expectationsJson = (): string =>
+const expectationsJson = (f: ClientFamily): string =>
   `${JSON.stringify(
     {
       checks: [
-        { case: 'reuse', client: 'httpx', verdict: 'fixed', why: 'the latest httpx reuses its keep-alive connection' },
+        { case: 'reuse', client: f.distribution, verdict: 'fixed', why: `the latest ${f.distribution} reuses its keep-alive connection` },
       ],
     },
     null,
@@ -146,20 +148,20 @@ const expectationsJson = (): string =>
 
 const flag = (folder: string): string => (folder ? `--scenarios ${folder} ` : '');
 
-const readme = (id: string, folder: string, modulePackage: boolean): string => `# ${id}
+const readme = (id: string, folder: string, modulePackage: boolean, f: ClientFamily): string => `# ${id}
 
 TODO: the report this scenario reproduces (link), in two sentences: what the client did, what it should do.
 
-As scaffolded by \`regress new\`, the scenario asserts something every current httpx does, so it runs green
+As scaffolded by \`regress new\`, the scenario asserts something every current ${f.distribution} does, so it runs green
 at once: three sequential requests with one client arrive on one keep-alive connection, as the server
 counts connections. Replace that with the reported failure.
 
 ## Run it
 
 \`\`\`sh
-npx regress run ${flag(folder)}--scenario ${id}      # the latest httpx: fixed, exit 0
-npx regress run ${flag(folder)}--scenario ${id} --client httpx==0.27.2
-npx regress verify ${flag(folder)}--scenario ${id} --broken httpx==X --fixed httpx==Y
+npx regress run ${flag(folder)}--scenario ${id} --client ${f.distribution}      # the latest ${f.distribution}: fixed, exit 0
+npx regress run ${flag(folder)}--scenario ${id} --client ${f.distribution}==X
+npx regress verify ${flag(folder)}--scenario ${id} --broken ${f.distribution}==X --fixed ${f.distribution}==Y
 \`\`\`
 
 (With a \`regress.config.json\` such as \`{"scenarios": ["scenarios"]}\` at the project root, \`--scenarios\` is
@@ -171,7 +173,7 @@ exits 1, which is how a broken release shows.
 | file | what |
 |---|---|
 | \`scenario.ts\` | metadata (title, upstream issue and fix links, status) and the server setup: \`serveHttp({name: options}, (servers) => input)\` starts fixtures on 127.0.0.1, port 0, and returns the client's JSON input |
-| \`client.py\` | what the client program does, against the real release under test; \`ctx.api\` speaks the release's API, \`ctx.attempt\` records each request as a step |
+| \`${programPath(f)}\` | what the ${f.id} client program does, against the real release under test, through its client contract (\`${f.contract.module}\`); \`ctx.attempt\` records each request as a step. Add \`clients/<family>.py\` for each other family the scenario covers |
 | \`judge.ts\` | the assertion: \`fixed\` when it held and the server saw it hold, \`reproduced\` when the client violated it, \`unrecognised\` (an error verdict) when the outcome says nothing about the client |
 
 Also here: \`expectations.json\` (the verdicts you measured, per release: the record of what this scenario

@@ -1,7 +1,7 @@
 // What a scenario folder declares in sentinels.ts: small patches that put the scenario's documented failure
 // (and its close cousins) back into the newest releases, and which cases must then come out `reproduced`.
 // A sentinel is data; `explain()` says in words what it does, for `regress sentinels --list` and reports.
-import { CLIENT_LINES, type ClientLine } from './lines.ts';
+import { CLIENT_LINES, type ClientLine, lineDefinition } from './lines.ts';
 
 /** An exact-text replacement inside one file of a wheel; `find` must occur exactly once, else the sentinel is stale. */
 export interface Edit {
@@ -54,7 +54,7 @@ export function defineSentinels(specs: SentinelSpec[]): Sentinel[] {
     if (spec.expect.length === 0) throw new Error(`sentinel ${spec.id} expects no case to be reproduced`);
     if (spec.variants.length === 0) throw new Error(`sentinel ${spec.id} has no variant`);
     for (const variant of spec.variants) {
-      const line = CLIENT_LINES[variant.line];
+      const line = lineDefinition(variant.line);
       if (!line.packages.includes(variant.package)) {
         throw new Error(`sentinel ${spec.id}: ${variant.package} is not a package of the ${variant.line} line (${line.packages.join(', ')})`);
       }

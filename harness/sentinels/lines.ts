@@ -1,16 +1,25 @@
-// The client lines sentinels are put into: each is a client package and the transport package it is
-// released with. A sentinel build of one package is installed beside the newest release of the others, so
-// the resolver cannot pick a different combination.
-export type ClientLine = 'httpx' | 'httpx2';
+// The client lines sentinels are put into: one per client family (families/<id>/family.json), each its
+// client package and the packages released with it (`sentinelPackages`). A sentinel build of one package is
+// installed beside the newest release of the others, so the resolver cannot pick a different combination.
+import { families } from '../families.ts';
+
+/** A client family's id. */
+export type ClientLine = string;
 
 export interface LineDefinition {
   /** Import name of the client under test. */
-  module: ClientLine;
+  module: string;
   /** Distribution names, client first. */
   packages: string[];
 }
 
-export const CLIENT_LINES: Record<ClientLine, LineDefinition> = {
-  httpx: { module: 'httpx', packages: ['httpx', 'httpcore'] },
-  httpx2: { module: 'httpx2', packages: ['httpx2', 'httpcore2'] },
-};
+export const CLIENT_LINES: Record<ClientLine, LineDefinition> = Object.fromEntries(
+  families().map((f) => [f.id, { module: f.module, packages: f.sentinelPackages }]),
+);
+
+/** The line of that family id; a sentinel naming an unknown line is the author's mistake, found at load time. */
+export function lineDefinition(line: ClientLine): LineDefinition {
+  const found = CLIENT_LINES[line];
+  if (!found) throw new Error(`unknown client line '${line}' (known: ${Object.keys(CLIENT_LINES).join(', ')})`);
+  return found;
+}

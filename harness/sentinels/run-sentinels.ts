@@ -11,7 +11,9 @@ import { runSession, type SessionOptions } from '../session.ts';
 import { parseClientSpec } from '../spec.ts';
 import type { CaseResult, Scenario, Verdict } from '../types.ts';
 import { localLabel, UNPATCHED, type SentinelVariant } from './definition.ts';
-import { CLIENT_LINES, type ClientLine } from './lines.ts';
+import { CLIENT_LINES, type ClientLine, lineDefinition } from './lines.ts';
+import { family } from '../families.ts';
+import { programFor, statusFor } from '../scenario-families.ts';
 import { type ExpectedCase, loadSentinels, resolveExpected } from './load.ts';
 import { describeStale, type SentinelWheels } from './wheel-builder.ts';
 
@@ -103,13 +105,14 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
       .filter((v) => !options.lines || options.lines.includes(v.line))
       .map((variant) => ({ ...d, variant, expected: resolveExpected(variant.expect ?? d.sentinel.expect, d.scenario, options.all, d.sentinel.id) })),
   );
-  // Every line runs its unpatched rebuild, even where no selected scenario declares a sentinel for it.
-  const lines = options.lines ?? (Object.keys(CLIENT_LINES) as ClientLine[]);
+  // Every line a selected scenario covers runs its unpatched rebuild, even where no scenario declares a
+  // sentinel for it.
+  const lines = options.lines ?? (Object.keys(CLIENT_LINES) as ClientLine[]).filter((l) => options.selected.some((s) => programFor(s, family(l))));
   const unguarded = options.selected.filter((s) => !declared.some((d) => d.scenario === s)).map((s) => s.meta.id);
   if (unguarded.length) progress(`no sentinels declared by: ${unguarded.join(', ')}`);
 
   // The newest release of every package of the lines in play (or the one asked for).
-  const packages = [...new Set(lines.flatMap((l) => CLIENT_LINES[l].packages))];
+  const packages = [...new Set(lines.flatMap((l) => lineDefinition(l).packages))];
   const versions = await Promise.all(packages.map(async (name) => options.releases?.[name] ?? (await options.wheels.newest(name))));
   const releases: Record<string, string> = Object.fromEntries(packages.map((name, i) => [name, versions[i]!]));
   progress(`releases: ${packages.map((p) => `${p} ${releases[p]}`).join(', ')}`);
@@ -137,7 +140,7 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
 
   const spec = (line: ClientLine, wheels: Record<string, string>): ClientTarget => {
     // The patched package as a local wheel, the line's others pinned to the release the sentinel targets.
-    const requirements = CLIENT_LINES[line].packages.map((p) =>
+    const requirements = lineDefinition(line).packages.map((p) =>
       wheels[p] ? `${p} @ ${pathToFileURL(wheels[p]!).href}` : `${p}==${releases[p]}`,
     );
     return venvTarget(options.cache, parseClientSpec(requirements.join(' ')));
@@ -166,7 +169,7 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
           build: `${variant.package} ${built.version}`,
           target: spec(variant.line, { [variant.package]: built.wheel }),
           expected,
-          versions: { ...pick(releases, CLIENT_LINES[variant.line].packages), [variant.package]: built.version },
+          versions: { ...pick(releases, lineDefinition(variant.line).packages), [variant.package]: built.version },
         });
       }),
     ),
@@ -175,37 +178,37 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
       limit(async () => {
         const wheels: Record<string, string> = {};
         const versions: Record<string, string> = {};
-        for (const name of CLIENT_LINES[line].packages) {
+        for (const name of lineDefinition(line).packages) {
           const built = await options.wheels.rebuild(name, releases[name]!, localLabel(UNPATCHED), [], signal);
           if (built.kind === 'stale') throw new Error(`an unpatched rebuild of ${name} reported stale edits`);
           announce(built, name);
           wheels[name] = built.wheel;
           versions[name] = built.version;
         }
-        const cases = unpatchedCases(options.selected, variants.filter((v) => v.variant.line === line).flatMap((v) => v.expected));
+        const cases = unpatchedCases(options.selected.filter((s) => programFor(s, family(line))), variants.filter((v) => v.variant.line === line).flatMap((v) => v.expected));
         planned.push({
           role: 'unpatched',
           declaredIn: '',
           sentinel: UNPATCHED,
           line,
-          build: `${CLIENT_LINES[line].packages.map((p) => `${p} ${releases[p]}+${localLabel(UNPATCHED)}`).join(' + ')}`,
+          build: `${lineDefinition(line).packages.map((p) => `${p} ${releases[p]}+${localLabel(UNPATCHED)}`).join(' + ')}`,
           target: spec(line, wheels),
           expected: cases,
           versions,
         });
         // An open-upstream scenario still fails on the newest release, so its unpatched rebuild must give
         // what the real release gives (the rebuild changes no verdict), not `fixed`.
-        const open = cases.filter((c) => c.scenario.meta.status === 'open-upstream');
+        const open = cases.filter((c) => statusFor(c.scenario, line) === 'open-upstream');
         if (open.length) {
           planned.push({
             role: 'reference',
             declaredIn: '',
             sentinel: 'reference',
             line,
-            build: CLIENT_LINES[line].packages.map((p) => `${p} ${releases[p]}`).join(' + '),
+            build: lineDefinition(line).packages.map((p) => `${p} ${releases[p]}`).join(' + '),
             target: spec(line, {}),
             expected: open,
-            versions: pick(releases, CLIENT_LINES[line].packages),
+            versions: pick(releases, lineDefinition(line).packages),
           });
         }
       }),
@@ -230,7 +233,7 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
     p.expected.map(({ scenario, case: name }) => ({
       scenario,
       case: scenario.cases.find((c) => c.name === name)!,
-      client: targetFor(scenario, p.target, CLIENT_LINES[p.line].module),
+      client: targetFor(scenario, p.target, p.line),
     })),
   );
   // Same order as any run: the longest unavoidable waits first.
@@ -249,7 +252,7 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
       const result = resultOf(p, scenario, name);
       let expected: 'reproduced' | 'fixed' = role === 'sentinel' ? 'reproduced' : 'fixed';
       let problem: string | null = result?.installed ? wrongVersions(p.versions, result.installed.packages) : null;
-      if (role === 'unpatched' && scenario.meta.status === 'open-upstream' && reference) {
+      if (role === 'unpatched' && statusFor(scenario, p.line) === 'open-upstream' && reference) {
         const real = resultOf(reference, scenario, name);
         if (real?.verdict === 'fixed' || real?.verdict === 'reproduced') expected = real.verdict;
         else problem ??= `the real release ${reference.build} (open upstream) gave ${real?.verdict ?? 'nothing'}: ${real?.evidence.reason ?? 'did not finish'}`;

@@ -59,7 +59,8 @@ export function smokeScenario(plan: SmokePlan): Scenario {
     },
     cases,
     dir: COMPAT_DIR,
-    clientProgram: SMOKE_PROGRAM,
+    // The smoke client speaks httpx's API (httpx and httpx2); other families have no smoke program yet.
+    programs: { httpx: SMOKE_PROGRAM },
   };
 }
 

@@ -63,7 +63,9 @@ const cache = new WeakMap<Scenario, Scenario | null>();
 function repeatScenario(scenario: Scenario): Scenario | null {
   if (cache.has(scenario)) return cache.get(scenario)!;
   const c = repeatedCase(scenario);
-  const made = c ? { ...scenario, clientProgram: SOAK_DRIVER, cases: [repeatCaseOf(scenario, c)] } : null;
+  // The driver runs for every family the scenario covers, and loads that family's own program.
+  const programs = Object.fromEntries(Object.keys(scenario.programs).map((p) => [p, SOAK_DRIVER]));
+  const made = c ? { ...scenario, programs, cases: [repeatCaseOf(scenario, c)] } : null;
   cache.set(scenario, made);
   return made;
 }
@@ -109,7 +111,7 @@ function repeatCaseOf(scenario: Scenario, c: CaseDefinition): CaseDefinition {
         input: {
           ...inner.input,
           case: c.name,
-          soak: { clientProgram: scenario.clientProgram, iterations: REPEAT_ITERATIONS, durationS: null, samplesFile: join(dir, 'samples.jsonl') },
+          soak: { programs: scenario.programs, iterations: REPEAT_ITERATIONS, durationS: null, samplesFile: join(dir, 'samples.jsonl') },
         },
         async close() {
           try {

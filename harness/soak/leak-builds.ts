@@ -4,7 +4,7 @@
 // beside the line's other packages pinned at the releases named here.
 import { pathToFileURL } from 'node:url';
 import { localLabel } from '../sentinels/definition.ts';
-import { CLIENT_LINES, type ClientLine } from '../sentinels/lines.ts';
+import { CLIENT_LINES, type ClientLine, lineDefinition } from '../sentinels/lines.ts';
 import { loadSentinels } from '../sentinels/load.ts';
 import { describeStale, type SentinelWheels } from '../sentinels/wheel-builder.ts';
 import type { Scenario } from '../types.ts';
@@ -57,7 +57,7 @@ export async function sentinelSpec(
   const { sentinel } = await findSentinel(build.sentinel, all);
   const variant = sentinel.variants.find((v) => v.line === build.line);
   if (!variant) throw new LeakBuildError(`sentinel '${build.sentinel}' has no variant for the ${build.line} line`);
-  const packages = CLIENT_LINES[build.line].packages;
+  const packages = lineDefinition(build.line).packages;
   const releases: Record<string, string> = {};
   for (const p of packages) releases[p] = build.releases?.[p] ?? (await wheels.newest(p));
   const built = await wheels.rebuild(variant.package, releases[variant.package]!, localLabel(sentinel.id), variant.edits, signal);

@@ -11,7 +11,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCertificateSet, type CertificateSet } from '../../certs/certificate-set.ts';
-import { unsupportedReason } from '../clients.ts';
+import { family, unsupportedReason } from '../families.ts';
+import { programFor } from '../scenario-families.ts';
 import type { PreparedClient } from '../runtime/target.ts';
 import type { CaseDefinition, ClientProcessOutcome, Scenario } from '../types.ts';
 import { type IterationRecord, parseSamples } from './samples.ts';
@@ -39,9 +40,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const empty = { iterations: 0, warmup: 0, trends: [], points: [], baseline: null, iterationVerdicts: {}, firstOf: {}, objectGrowth: [], interrupted: false };
   const bare = (verdict: SoakVerdict, reason: string): SoakResult => ({ ...base, ...empty, verdict, reason, durationMs: Math.round(performance.now() - started) });
   if (client.installed.importError) return bare('error', `the client under test fails to import: ${client.installed.importError}`);
-  const version = client.installed.packages[client.module];
-  if (!version) return bare('error', `${client.module} is not installed in this environment`);
-  const unsupported = unsupportedReason(client.module, version);
+  const clientFamily = family(client.family);
+  if (!programFor(scenario, clientFamily)) {
+    return bare('not-applicable', `scenario ${scenario.meta.id} does not cover the ${clientFamily.id} family (it has no clients/${clientFamily.contract.program}.py)`);
+  }
+  const version = client.installed.packages[clientFamily.distribution];
+  if (!version) return bare('error', `${clientFamily.distribution} is not installed in this environment`);
+  const unsupported = unsupportedReason(clientFamily, version);
   if (unsupported) return bare('not-applicable', unsupported);
 
   let certs: Promise<CertificateSet> | undefined;
@@ -58,8 +63,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const input = {
       case: c.name,
       clientModule: client.module,
+      clientFamily: clientFamily.id,
       ...fixture.input,
-      soak: { clientProgram: scenario.clientProgram, iterations: options.iterations ?? null, durationS: options.durationS ?? null, samplesFile },
+      soak: { programs: scenario.programs, iterations: options.iterations ?? null, durationS: options.durationS ?? null, samplesFile },
     };
     // A hang anywhere is still bounded: each iteration gets the case's own limit, plus the process start.
     const timeLimitMs = options.iterations
