@@ -19,7 +19,10 @@ export default defineScenario({
     },
     seedClaim: {
       firstFixed: '2.31.0',
-      source: 'CVE-2023-32681, https://github.com/psf/requests/security/advisories/GHSA-j8r2-6x86-q33q (affected 2.3.0 - 2.30.0, patched 2.31.0)',
+      // The fix was merged from the advisory's private fork, without a numbered pull request; #6626 is the
+      // CVE as reported in the tracker, the advisory is the claim itself.
+      source:
+        'https://github.com/psf/requests/issues/6626 (CVE-2023-32681 in the tracker); https://github.com/psf/requests/security/advisories/GHSA-j8r2-6x86-q33q: affected 2.3.0 - 2.30.0, patched 2.31.0',
     },
     measured: {
       lastBroken: '2.30.0',
