@@ -125,7 +125,7 @@ describe.skipIf(!oldNode)('Ctrl-C through `node bin/regress.js` with an older no
     await mkdir(project, { recursive: true });
     const made = await execa(process.execPath, [entry, 'new', 'sleeps', '--dir', join(project, 'scenarios')], { cwd: project, reject: false });
     expect(made.exitCode, made.stderr).toBe(0);
-    const client = join(project, 'scenarios', 'sleeps', 'client.py');
+    const client = join(project, 'scenarios', 'sleeps', 'clients', 'httpx.py');
     await writeFile(client, (await readFile(client, 'utf8')).replace('import regress_compat as rc\n', 'import regress_compat as rc\nimport time\ntime.sleep(120)\n'));
     const args = ['run', '--client', 'httpx==0.28.1', '--scenarios', join(project, 'scenarios'), '--scenario', 'stream-double-cancel', '--scenario', 'sleeps', '--scenario', 'custom-ssl-context', '--reports', reports];
     // Its own process group, as a shell gives a foreground job: the terminal's SIGINT goes to the group.
@@ -261,7 +261,7 @@ describe('nothing a case starts outlives the run, or a harness that dies', () =>
     await mkdir(marks, { recursive: true });
     const made = await execa(process.execPath, [entry, 'new', 'leaves-a-daemon', '--dir', join(root, 'scenarios')], { cwd: root, reject: false });
     expect(made.exitCode, made.stderr).toBe(0);
-    const client = join(root, 'scenarios', 'leaves-a-daemon', 'client.py');
+    const client = join(root, 'scenarios', 'leaves-a-daemon', 'clients', 'httpx.py');
     const original = await readFile(client, 'utf8');
     const prelude = `import os, time
 MARKS = ${JSON.stringify(marks)}
@@ -363,7 +363,7 @@ describe('a client that prints 100 MB', () => {
     await mkdir(root, { recursive: true });
     const made = await execa(process.execPath, [entry, 'new', 'prints-a-lot', '--dir', join(root, 'scenarios')], { cwd: root, reject: false });
     expect(made.exitCode, made.stderr).toBe(0);
-    const client = join(root, 'scenarios', 'prints-a-lot', 'client.py');
+    const client = join(root, 'scenarios', 'prints-a-lot', 'clients', 'httpx.py');
     const prelude = `import sys\nsys.stdout.write(("x" * 1023 + "\\n") * 100 * 1024)\nsys.stdout.flush()\n${after}`;
     await writeFile(client, (await readFile(client, 'utf8')).replace('import regress_compat as rc\n', `import regress_compat as rc\n${prelude}`));
     return join(root, 'scenarios');
