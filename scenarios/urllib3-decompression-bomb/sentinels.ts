@@ -1,5 +1,7 @@
 // urllib3's decompression bounds taken back out of the newest wheel, one at a time: each puts one of the
 // advisories' failures back the way the last broken release had it, and names the cases that must catch it.
+// The requests line runs the same patched urllib3 under the newest requests (clients/requests.py), except
+// drain-decodes: requests has no drain_conn() of its own, so that case is not applicable there.
 import { defineSentinels, type Edit } from '../../harness/sentinels/definition.ts';
 
 const RESPONSE = 'urllib3/response.py';
@@ -48,19 +50,28 @@ export default defineSentinels([
     id: 'unbounded-decode',
     summary: 'HTTPResponse._decode ignores max_length, so a 1 MiB read of the bomb inflates all of it (urllib3 2.5.0, GHSA-2xpw-w6gg-jr37)',
     expect: ['streamed-bomb', 'streamed-bomb-chunked'],
-    variants: [{ line: 'urllib3', package: 'urllib3', edits: [unboundedDecode] }],
+    variants: [
+      { line: 'urllib3', package: 'urllib3', edits: [unboundedDecode] },
+      { line: 'requests', package: 'urllib3', edits: [unboundedDecode] },
+    ],
   },
   {
     id: 'unbounded-chain',
     summary: 'MultiDecoder accepts any number of Content-Encoding links (urllib3 2.5.0, GHSA-gm62-xv2j-4w53)',
     expect: ['encoding-chain'],
-    variants: [{ line: 'urllib3', package: 'urllib3', edits: [unboundedChain] }],
+    variants: [
+      { line: 'urllib3', package: 'urllib3', edits: [unboundedChain] },
+      { line: 'requests', package: 'urllib3', edits: [unboundedChain] },
+    ],
   },
   {
     id: 'chunked-leftover',
     summary: "read_chunked leaves the decoder's leftover for the final flush, which inflates the rest of a chunked bomb at once (urllib3 2.6.0 - 2.6.1)",
     expect: ['streamed-bomb-chunked'],
-    variants: [{ line: 'urllib3', package: 'urllib3', edits: [chunkedLeftover] }],
+    variants: [
+      { line: 'urllib3', package: 'urllib3', edits: [chunkedLeftover] },
+      { line: 'requests', package: 'urllib3', edits: [chunkedLeftover] },
+    ],
   },
   {
     id: 'drain-decodes',
@@ -72,6 +83,9 @@ export default defineSentinels([
     id: 'gzip-drops-tail',
     summary: 'GzipDecoder drops the compressed bytes a bounded decode left over, so a valid streamed gzip payload fails or comes out wrong',
     expect: ['valid-payload'],
-    variants: [{ line: 'urllib3', package: 'urllib3', edits: [dropsTail] }],
+    variants: [
+      { line: 'urllib3', package: 'urllib3', edits: [dropsTail] },
+      { line: 'requests', package: 'urllib3', edits: [dropsTail] },
+    ],
   },
 ]);
