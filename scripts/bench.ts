@@ -3,6 +3,8 @@
 //              cannot avoid (keepalive-expiry's idle gap), with the leak repetition as `regress run` plans it
 //              (harness/soak/gate-repeat.ts) and without it (--no-repeat); also with REGRESS_WORKER=0 (a
 //              Python per case), for the CPU a case costs without the warm worker
+//   families   every scenario against the newest release of each family (httpx, httpx2, requests, urllib3, as
+//              the family records list them): the gate of a project that ships several clients, vs the floor
 //   matrix     every scenario × 8 releases (warm caches, leak repetition included) vs the same floor
 //              (gate and matrix: the median of REGRESS_BENCH_REPEAT runs, default 3, with the share of CPU
 //              time the hypervisor stole for other guests meanwhile: single runs move by seconds on a VM)
@@ -22,6 +24,8 @@ import { cpus, tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { writeFileWhole } from '../harness/atomic-file.ts';
+import { satisfies } from '@renovatebot/pep440';
+import { families, interpreterReason } from '../harness/families.ts';
 import { latestPerMinor, listReleases, selectReleases } from '../harness/package-index.ts';
 import { runClientProgram } from '../harness/runtime/client-process.ts';
 import { closeWorkers, workerFor } from '../harness/runtime/client-worker.ts';
@@ -162,8 +166,16 @@ const releases = latestPerMinor(selectReleases(await listReleases('httpx'), { fr
   .slice(-RELEASE_COUNT)
   .map((v) => `httpx==${v}`);
 const gateSpec = 'httpx==0.28.1';
-log(`warming ${releases.length} releases' environments`);
-await prepareClients(uniqueClients(planJobs(scenarios, targets([...new Set([gateSpec, ...releases])]))), {});
+// The Python families' gate: every scenario against the newest release of each family (each client runs the
+// scenarios its family covers), as a team gating all its HTTP clients at once runs it.
+const familySpecs = await Promise.all(
+  families().map(async (f) => {
+    const newest = selectReleases(await listReleases(f.distribution), {}).filter((v) => satisfies(v, f.supported) && !interpreterReason(f, v, python.version)).at(-1);
+    return `${f.distribution}==${newest}`;
+  }),
+);
+log(`warming ${releases.length} releases' environments and the families' newest (${familySpecs.join(', ')})`);
+await prepareClients(uniqueClients(planJobs(scenarios, targets([...new Set([gateSpec, ...releases, ...familySpecs])]))), {});
 
 // An untimed session first: the first one of a process loads the fixtures' and certificates' libraries,
 // which would otherwise be charged to whichever measurement runs first.
@@ -173,6 +185,9 @@ await runSession(planJobs(scenarios.filter((s) => s.meta.id === 'custom-ssl-cont
 log(`gate: every scenario against ${gateSpec}`);
 const gate = await measureMedian(REPEAT, [gateSpec]);
 log(`gate: ${gate.seconds} s (median of ${gate.runs!.join(', ')}), ${gate.cpuPerCaseMs} ms CPU per case, host steal ${gate.hostStealPercent} %`);
+log(`families gate: every scenario each family covers against ${familySpecs.join(', ')}`);
+const familiesGate = await measureMedian(REPEAT, familySpecs);
+log(`families gate: ${familiesGate.seconds} s (median of ${familiesGate.runs!.join(', ')}), ${familiesGate.cases} cases, host steal ${familiesGate.hostStealPercent} %`);
 log('gate without the leak repetition (--no-repeat)');
 const gateNoRepeat = await measureMedian(REPEAT, [gateSpec], {}, false);
 log(`gate (--no-repeat): ${gateNoRepeat.seconds} s (median of ${gateNoRepeat.runs!.join(', ')})`);
@@ -309,6 +324,7 @@ const figures = {
   machine: { cpus: cpus().length, node: process.version, python: python.version, platform: `${process.platform}-${process.arch}`, concurrency: CONCURRENCY },
   floorSeconds: seconds(floorMs),
   gate: { client: gateSpec, ...strip(gate), timesFloor: ratio(gate.seconds * 1000, floorMs), target: '≤ 1.3× floor with the leak repetition' },
+  familiesGate: { clients: familySpecs, ...strip(familiesGate), timesFloor: ratio(familiesGate.seconds * 1000, floorMs), target: '≤ 1.3× floor with the leak repetition' },
   gateNoRepeat: { client: gateSpec, ...strip(gateNoRepeat), timesFloor: ratio(gateNoRepeat.seconds * 1000, floorMs), target: '≤ 1.2× floor' },
   gateProcessPerCase: { client: gateSpec, ...strip(gateProcess), timesFloor: ratio(gateProcess.seconds * 1000, floorMs) },
   cpuPerCaseHalved: gate.cpuPerCaseMs * 2 <= gateProcess.cpuPerCaseMs,
@@ -336,7 +352,7 @@ const figures = {
     bareImportMedianMs: Math.round(median(bareRuns)),
   },
   container,
-  verdictErrors: [...gate.results, ...gateNoRepeat.results, ...gateProcess.results, ...matrix.results].filter((r) => r.verdict === 'error').length,
+  verdictErrors: [...gate.results, ...familiesGate.results, ...gateNoRepeat.results, ...gateProcess.results, ...matrix.results].filter((r) => r.verdict === 'error').length,
   verdictsAgree: sameVerdicts(gate.results, gateProcess.results),
   measuredAt: new Date().toISOString(),
 };
@@ -356,6 +372,7 @@ const mem = (m: MemoryPeak) => `peak ${m.rssMb} MB RSS / ${m.pssMb} MB PSS over 
 const rows: [string, string][] = [
   ['floor (longest unavoidable wait)', `${figures.floorSeconds} s`],
   [`gate: ${gate.cases} cases × 1 release, leak repetition included`, `${gate.seconds} s = ${figures.gate.timesFloor}× floor (target ≤ 1.3×); median of ${gate.runs!.join(' / ')} s; host steal ${gate.hostStealPercent} %`],
+  [`families gate: ${familiesGate.cases} cases × ${familySpecs.length} families' newest`, `${familiesGate.seconds} s = ${figures.familiesGate.timesFloor}× floor (target ≤ 1.3×); median of ${familiesGate.runs!.join(' / ')} s; ${familySpecs.join(', ')}`],
   [`  without it (--no-repeat), ${gateNoRepeat.cases} cases`, `${gateNoRepeat.seconds} s = ${figures.gateNoRepeat.timesFloor}× floor (target ≤ 1.2×); median of ${gateNoRepeat.runs!.join(' / ')} s`],
   ['  CPU per case, warm worker', `${gate.cpuPerCaseMs} ms (${gate.cpuSeconds} s in all); ${mem(gate.peakMemory)}`],
   ['  CPU per case, a process per case', `${gateProcess.cpuPerCaseMs} ms (${gateProcess.cpuSeconds} s in all; ${gateProcess.seconds} s wall); ${mem(gateProcess.peakMemory)}`],

@@ -105,9 +105,29 @@ describe('regress run --requirements', () => {
     expect(r.installed.lock.closure.six).toBeUndefined();
   }, 10 * 60_000);
 
+  test('a lock that pins several families gates each, with its own closure', async () => {
+    // An application that ships httpx and requests (and with it urllib3): each family's scenarios run
+    // against exactly its own closure of the lock's pins.
+    const file = join(scratch, 'two-clients.txt');
+    const base = await readFile(join(locks, 'httpx-0.24.1', 'requirements.txt'), 'utf8');
+    const pins = base.replace(/ \\\n\s+--hash=\S+/g, '');
+    await writeFile(file, `${pins}requests==2.31.0\nurllib3==2.0.5\ncharset-normalizer==3.3.2\n`);
+    const { stdout, stderr, exitCode } = await regress('run', '--requirements', file, '--scenario', 'pool-limits', '--concurrency', '8', '--json', '--no-report', '--no-repeat');
+    expect(exitCode, stderr).toBe(0);
+    const results = JSON.parse(stdout).results as { client: string; installed: { module: string; lock: { closure: Record<string, string> } } }[];
+    const byModule = Object.fromEntries(results.map((r) => [r.installed.module, r.installed.lock.closure]));
+    expect(Object.keys(byModule).sort()).toEqual(['httpx', 'requests', 'urllib3']);
+    expect(byModule.httpx).toMatchObject({ httpx: '0.24.1' });
+    expect(byModule.httpx!.requests).toBeUndefined();
+    expect(byModule.requests).toMatchObject({ requests: '2.31.0', urllib3: '2.0.5', 'charset-normalizer': '3.3.2' });
+    expect(byModule.requests!.httpx).toBeUndefined();
+    expect(byModule.urllib3).toEqual({ urllib3: '2.0.5' });
+    expect(results.map((r) => r.client)).toEqual(expect.arrayContaining([expect.stringMatching(/^requests==2\.31\.0 \(two-clients\.txt [0-9a-f]{8}\)$/)]));
+  }, 10 * 60_000);
+
   test.for([
     ['unpinned.txt', 'httpx>=0.24\nhttpcore==0.17.3\n', /^regress: \S+unpinned\.txt line 1: 'httpx>=0\.24' is not pinned/],
-    ['no-client.txt', 'six==1.16.0\n', /^regress: \S+no-client\.txt pins no known client \(httpx or httpx2\)/],
+    ['no-client.txt', 'six==1.16.0\n', /^regress: \S+no-client\.txt pins no known client \(httpx, httpx2, requests, urllib3\)/],
     ['partial.txt', 'httpx==0.24.1\nhttpcore==0.17.3\n', /^regress: \S+partial\.txt does not pin .*(anyio|certifi).*, which httpx 0\.24\.1 needs/],
   ] as const)('%s is bad input: one line, exit 2', { timeout: 120_000 }, async ([name, text, message]) => {
     const file = join(scratch, name);

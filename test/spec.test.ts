@@ -35,9 +35,11 @@ describe('client specs', () => {
   test.for([
     ['httpx===', /not a valid PEP 440/],
     ['httpx==0.28.1 httpx==0.27.0', /twice/],
-    ['requests==2.0', /names no client/],
+    ['httpcore==1.0.9', /names no client under test \(expected one of httpx, httpx2, requests, urllib3\)/],
     // httpx2 does not depend on httpx: naming both would test httpx2 under a label naming httpx.
-    ['httpx==0.28.1 httpx2', /names both httpx and httpx2/],
+    ['httpx==0.28.1 httpx2', /names httpx and httpx2: a label tests one client/],
+    // Two families in one label: each needs its own --client (a lock file may pin both, and gates both).
+    ['requests==2.32.3 httpx==0.28.1', /names httpx and requests/],
     ['httpx@file:///no/such/httpx.whl', /no such file/],
     ['httpx@ftp://example.invalid/x.whl', /direct reference/],
     ['', /empty/],

@@ -15,6 +15,7 @@ const scenario = (id: string, cases: string[], status?: 'open-upstream'): Scenar
       failureSignature: '',
     },
     cases: cases.map((name) => ({ name })),
+    programs: { httpx: `/x/${id}/clients/httpx.py` },
   }) as unknown as Scenario;
 
 const result = (s: string, c: string, client: string, verdict: Verdict): CaseResult => ({

@@ -1,14 +1,13 @@
-"""The client-side half of the harness contract, and the one place that knows how httpx's API changed.
+"""The httpx family's contract: the client-side half of the harness contract for httpx (and httpx2), and the one
+place that knows how httpx's API changed.
 
-A scenario's client.py calls ``regress_compat.main(scenario)``. ``main`` reads one JSON object from stdin
-(the case name, server URLs, certificate paths, timings), imports the client under test, runs the
-scenario coroutine and prints exactly one line: ``REGRESS-RESULT {json}`` with what it did
-(``steps``), what it learned (``facts``) and a status:
-
-* ``ok``             the scenario ran; the harness judges the steps against what the server saw;
-* ``not-applicable`` the release's API cannot express the scenario (raised by the scenario as NotApplicable);
-* ``crashed``        the scenario program failed, or (``phase: import``) the client under test could not be
-                     imported: both are error verdicts, never not-applicable.
+A scenario's client program calls ``regress_compat.main(scenario)`` with a coroutine function. The contract
+itself (read the case's JSON input, import the client under test, run the scenario, print exactly one
+``REGRESS-RESULT {json}`` line with ``steps``, ``facts`` and a status ``ok`` / ``not-applicable`` /
+``crashed``) is regress_core's, shared by every client family; this module adds httpx's API eras (``Api``),
+its error kinds (``classify``) and its context (``ctx.httpx``, ``ctx.api``). Every name client programs
+use (``rc.main``, ``rc.NotApplicable``, ``rc.Unsupported``, ``rc.Context``, ``rc.describe_error``,
+``rc.release_ssl_context``, ``rc.read_input``, ``rc._emit``, ...) stays here.
 
 Every client made through ``Api.async_client`` sends the run's client token header, by which the fixtures
 tell the client under test from other processes that connect to them; ``ctx.mark(name)`` notes a moment on
@@ -23,39 +22,43 @@ API eras, detected by feature (signatures), never by version number:
 * ``httpx2`` (the 2026 fork) has the 0.28 API under another import name.
 """
 
-import asyncio
 import importlib
 import importlib.util
-import inspect
-import json
-import os
-import socket
 import ssl
-import sys
-import time
-import traceback
-import urllib.parse
 import warnings
 
-RESULT_MARKER = "REGRESS-RESULT "
+import regress_core
+from regress_core import (  # noqa: F401  (the names client programs use as rc.X)
+    RESULT_MARKER,
+    TOKEN_HEADER,
+    NotApplicable,
+    Unsupported,
+    _chain,
+    _Closing,
+    _emit,
+    _params,
+    read_input,
+)
+
+# What a case imports on its first request (httpx >= 0.28 imports httpcore lazily; anyio loads its asyncio
+# backend on first use): the warm worker (worker.py) imports these once, before it forks, instead of in
+# every case. Only packages that are installed; a failure is the case's to meet.
+PRELOAD = [
+    "asyncio", "anyio", "anyio._backends._asyncio", "anyio.streams.tls", "anyio.streams.memory", "sniffio", "certifi", "h11", "h2.connection",
+    "httpcore", "httpcore._async", "httpcore._backends.anyio", "httpcore._backends.auto",
+    "httpcore2", "httpcore2._async", "httpcore2._backends.anyio", "httpcore2._backends.auto",
+]
 
 
-class NotApplicable(Exception):
-    """Raised by a scenario when the client under test cannot express it."""
-
-
-class Unsupported(Exception):
-    """Raised by the compat layer when a requested setting does not exist in this release."""
-
-
-def _params(fn):
+def prewarm(module):
+    """The warm worker's hook, after PRELOAD: the release's transport module, and its default TLS context
+    (Api.async_client gives it to clients that set no TLS arguments), built once and inherited by every case.
+    Imports and memory only: nothing that opens a socket or a thread."""
     try:
-        return set(inspect.signature(fn).parameters)
-    except (TypeError, ValueError):
-        return set()
-
-
-TOKEN_HEADER = "x-regress-client"
+        importlib.import_module(module.__name__ + "._transports.default")
+    except BaseException:
+        pass  # the case imports it itself (and meets the same failure)
+    default_client_context(module)
 
 
 def release_ssl_context(module, ca):
@@ -212,16 +215,6 @@ def _public_name(module, cls):
     return "%s.%s" % (cls.__module__, cls.__qualname__)
 
 
-def _chain(exc):
-    seen, links = set(), []
-    current = exc.__cause__ or exc.__context__
-    while current is not None and id(current) not in seen and len(links) < 8:
-        seen.add(id(current))
-        links.append("%s.%s: %s" % (type(current).__module__, type(current).__qualname__, current))
-        current = current.__cause__ or current.__context__
-    return links
-
-
 def classify(exc):
     """A version-independent kind for an exception, so judges need not know each era's classes."""
     names = {cls.__name__ for cls in type(exc).__mro__}
@@ -274,137 +267,17 @@ def _mentions_https(value):
     return False
 
 
-class Context:
-    """What a scenario gets: its input, the client module, the era's API and a step recorder."""
+class Context(regress_core.Context):
+    """What a scenario gets: its input, the client module (also as ``ctx.httpx``), the era's API (``ctx.api``)
+    and a step recorder (regress_core.Context: clock, fact, mark, record, record_error, closing, attempt)."""
 
     def __init__(self, data, module):
-        self.input = data
+        super().__init__(data, module, describe=describe_error)
         self.httpx = module
-        self._regress = data.get("regress") or {}
-        self.steps = []
-        self.facts = {}
-        self.api = Api(module, self._regress.get("clientToken"), plain_http=not _mentions_https(data), facts=self.facts)
+        self.api = Api(module, self.token, plain_http=not _mentions_https(data), facts=self.facts)
         self.facts["api_era"] = self.api.era
-        self._t0 = time.monotonic()
-
-    def clock(self):
-        return round(time.monotonic() - self._t0, 4)
-
-    def fact(self, key, value):
-        self.facts[key] = value
-
-    async def mark(self, name):
-        """Note this moment on the fixture clock (e.g. "linger": every client is closed, the process lives on).
-
-        Sent with a plain blocking socket, not the client under test, and awaited to the end, so the mark
-        is on the server before the scenario goes on.
-        """
-        base = self._regress.get("markUrl")
-        if not base:
-            raise RuntimeError("this case's fixture offers no mark URL")
-        url = urllib.parse.urlsplit("%s/%s" % (base, name))
-        started = self.clock()
-        with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
-            sock.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (url.path, url.netloc)).encode())
-            reply = b""
-            while True:
-                chunk = sock.recv(4096)
-                if not chunk:
-                    break
-                reply += chunk
-        if not reply.startswith(b"HTTP/1.1 204"):
-            raise RuntimeError("mark %r refused: %r" % (name, reply[:60]))
-        self.record("mark-" + name, started, ok=True, status=204, mark=name)
-
-    def record(self, name, started, **fields):
-        step = {"name": name, "startedAt": started, "elapsed": round(self.clock() - started, 4)}
-        step.update(fields)
-        self.steps.append(step)
-        return step
-
-    def record_error(self, name, started, exc, **fields):
-        return self.record(name, started, ok=False, error=describe_error(self.httpx, exc), **fields)
-
-    def closing(self, client):
-        """``async with ctx.closing(client)``: open the client, and record (not raise) an error from closing it.
-
-        Some broken releases fail on close after the behaviour under test (httpcore 0.14: "The connection
-        pool was closed while N HTTP requests/responses were still in-flight"); that is evidence too.
-        """
-        return _Closing(self, client)
-
-    async def attempt(self, name, make_request, **fields):
-        """Run one request; record its status or the exception it raised. Cancellation is recorded, then re-raised."""
-        started = self.clock()
-        try:
-            response = await make_request()
-        except Exception as exc:  # the behaviour under test: record it, never hide it
-            return self.record_error(name, started, exc, **fields)
-        except BaseException:
-            self.record(name, started, ok=False, cancelled=True, **fields)
-            raise
-        return self.record(name, started, ok=True, status=response.status_code, **fields)
-
-
-class _Closing:
-    def __init__(self, ctx, client):
-        self.ctx, self.client = ctx, client
-
-    async def __aenter__(self):
-        return await self.client.__aenter__()
-
-    async def __aexit__(self, *exc_info):
-        started = self.ctx.clock()
-        try:
-            await self.client.__aexit__(*exc_info)
-        except Exception as exc:
-            self.ctx.record_error("close", started, exc)
-        return False
-
-
-def _emit(payload):
-    sys.stdout.write(RESULT_MARKER + json.dumps(payload, default=str) + "\n")
-    sys.stdout.flush()
-
-
-def read_input():
-    """The case's JSON input: stdin, or the file REGRESS_INPUT names (the container runtime cannot feed stdin to an exec)."""
-    input_file = os.environ.get("REGRESS_INPUT")
-    if input_file:
-        with open(input_file, encoding="utf-8") as handle:
-            return json.load(handle)
-    return json.loads(sys.stdin.read() or "{}")
 
 
 def main(scenario):
-    data = read_input()
-    module_name = data.get("clientModule") or os.environ.get("REGRESS_CLIENT_MODULE", "httpx")
-    try:
-        module = importlib.import_module(module_name)
-    except BaseException as exc:  # e.g. httpx <= 0.23.0 on Python 3.13: No module named 'cgi'
-        # A client that cannot be imported is broken, never "not applicable": the gate must not pass it.
-        _emit({
-            "status": "crashed",
-            "phase": "import",
-            "reason": "import %s failed: %s: %s" % (module_name, type(exc).__name__, exc),
-            "error": describe_error(None, exc),
-            "steps": [],
-            "facts": {"traceback": traceback.format_exc()[-2000:]},
-        })
-        return
-    ctx = Context(data, module)
-    try:
-        asyncio.run(scenario(ctx))
-    except NotApplicable as exc:
-        _emit({"status": "not-applicable", "reason": str(exc), "steps": ctx.steps, "facts": ctx.facts})
-    except BaseException as exc:
-        ctx.facts["traceback"] = traceback.format_exc()[-2000:]
-        _emit({
-            "status": "crashed",
-            "reason": "%s: %s" % (type(exc).__name__, exc),
-            "error": describe_error(module, exc),
-            "steps": ctx.steps,
-            "facts": ctx.facts,
-        })
-    else:
-        _emit({"status": "ok", "steps": ctx.steps, "facts": ctx.facts})
+    """Run the scenario coroutine under the contract (regress_core.run) and print its one result line."""
+    regress_core.run(scenario, classify, describe_error, context=Context, default_module="httpx")

@@ -15,6 +15,7 @@ import re
 import ssl
 import sys
 
+# The distributions reported when REGRESS_REPORTED (the client family's list, space-separated) is not set: httpx's.
 NAMES = ["httpx", "httpcore", "h11", "anyio", "httpx2", "httpcore2", "h2", "sniffio", "certifi", "idna"]
 _FOLDER = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*?)-(?P<version>[^-/]+?)(?:-py\d[^/]*)?\.(?:dist-info|egg-info)$")
 
@@ -39,8 +40,16 @@ def _declared_version(path):
     return None
 
 
-def installed_versions(names=NAMES):
-    """{name: version or None} for each name, from the first sys.path entry that holds its metadata."""
+def reported_names():
+    """The distributions to report: REGRESS_REPORTED's names when it is set, else NAMES."""
+    given = os.environ.get("REGRESS_REPORTED", "").split()
+    return given or list(NAMES)
+
+
+def installed_versions(names=None):
+    """{name: version or None} for each name (default: reported_names()), from the first sys.path entry that
+    holds its metadata."""
+    names = reported_names() if names is None else names
     wanted = {_normal(n): n for n in names}
     found = {}
     for entry in sys.path:
@@ -64,7 +73,7 @@ def installed_versions(names=NAMES):
 
 def probe(module_name=None):
     packages = installed_versions()
-    module = module_name or ("httpx" if packages["httpx"] else "httpx2" if packages["httpx2"] else None)
+    module = module_name or os.environ.get("REGRESS_CLIENT_MODULE") or ("httpx" if packages.get("httpx") else "httpx2" if packages.get("httpx2") else None)
     import_error = None
     if module:
         try:

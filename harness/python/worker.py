@@ -1,7 +1,9 @@
 """A warm client process for one environment: imports the client under test once, then forks a child per case.
 
 Starting Python and importing httpx costs about 0.14 s of CPU per client run; a matrix of many cases per
-environment paid it for every case. This worker pays it once. Each case still runs in its own process, made
+environment paid it for every case. This worker pays it once, for any client family: what it imports
+beyond the client is the family contract's business (REGRESS_CLIENT_CONTRACT names the module; its
+optional PRELOAD list and prewarm(module) hook, see preload()). Each case still runs in its own process, made
 by os.fork() from a worker that holds no sockets, no threads and no event loop (only imports), so a case is
 as isolated as before: a fresh event loop, no shared pool, its own process group (the harness kills that
 group at the time limit), its own stdin (the case's JSON input), stdout and stderr. The child execs
@@ -35,32 +37,31 @@ import tempfile
 import case_scope
 from regress_probe import probe
 
-# What a case imports on its first request (httpx >= 0.28 imports httpcore lazily; anyio loads its asyncio
-# backend on first use): imported once here instead of in every case. Only packages that are installed.
-PRELOAD = [
-    "anyio", "anyio._backends._asyncio", "anyio.streams.tls", "anyio.streams.memory", "sniffio", "certifi", "h11", "h2.connection",
-    "httpcore", "httpcore._async", "httpcore._backends.anyio", "httpcore._backends.auto",
-    "httpcore2", "httpcore2._async", "httpcore2._backends.anyio", "httpcore2._backends.auto",
-]
+def contract_name():
+    """The family's contract module (REGRESS_CLIENT_CONTRACT: regress_compat, regress_requests, ...), on PYTHONPATH."""
+    return os.environ.get("REGRESS_CLIENT_CONTRACT") or "regress_compat"
 
 
 def preload(module_name):
-    """What every case imports anyway, imported once here. Imports only: nothing that opens a socket or a thread."""
-    import asyncio  # noqa: F401
-    import regress_compat
-
-    for name in PRELOAD + [module_name + "._transports.default"]:
+    """What every case imports anyway, imported once here: the family's contract, what it lists in its optional
+    PRELOAD, and its optional prewarm(module) hook. Imports (and memory) only: nothing that opens a socket or a
+    thread. Any failure here is the case's to meet again, as it would without the worker."""
+    try:
+        contract = importlib.import_module(contract_name())
+    except BaseException:
+        return
+    for name in list(getattr(contract, "PRELOAD", None) or []):
         try:
             if importlib.util.find_spec(name.split(".")[0]) is not None:
                 importlib.import_module(name)
         except BaseException:
-            pass  # the case imports it itself (and meets the same failure)
-    # The release's default TLS context (regress_compat.Api.async_client gives it to clients that set no TLS
-    # arguments): built once here, inherited by every case. An SSLContext is memory, not a socket or a thread.
-    try:
-        regress_compat.default_client_context(importlib.import_module(module_name))
-    except BaseException:
-        pass
+            pass
+    prewarm = getattr(contract, "prewarm", None)
+    if prewarm is not None:
+        try:
+            prewarm(importlib.import_module(module_name))
+        except BaseException:
+            pass
 
 
 # What is kept of a case's stdout and stderr: the end (the result line is the last), as the harness keeps

@@ -1,0 +1,120 @@
+// Client families are data: the records load, the specs name their family, a scenario covers the families
+// it has programs for, and nothing in the harness core names a client.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { contractDir, defaultFamily, families, family, familyOfNames, interpreterReason, unsupportedReason } from '../harness/families.ts';
+import { tableMarkers, TABLE_START } from '../harness/cli/tables-command.ts';
+import { planJobs } from '../harness/runner.ts';
+import type { ClientTarget } from '../harness/runtime/target.ts';
+import { coveredFamilies, overallStatus, statusFor } from '../harness/scenario-families.ts';
+import { loadScenarios } from '../harness/scenarios.ts';
+import { parseClientSpec } from '../harness/spec.ts';
+import type { Scenario } from '../harness/types.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+
+describe('family records', () => {
+  test('each record loads, its contract module exists, and exactly one is the default', () => {
+    const ids = families().map((f) => f.id);
+    expect(ids).toEqual(expect.arrayContaining(['httpx', 'httpx2', 'requests', 'urllib3']));
+    for (const f of families()) expect(readdirSync(contractDir(f))).toContain(`${f.contract.module}.py`);
+    expect(defaultFamily().id).toBe('httpx');
+  });
+
+  test('a fork runs its parent program and contract', () => {
+    expect(family('httpx2').contract).toEqual({ module: 'regress_compat', program: 'httpx' });
+    expect(contractDir(family('httpx2'))).toBe(contractDir(family('httpx')));
+  });
+
+  test('the contract range and the interpreter a release needs', () => {
+    expect(unsupportedReason(family('requests'), '2.19.1')).toMatch(/outside the client contract \(>=2\.20\.0\)/);
+    expect(unsupportedReason(family('requests'), '2.34.2')).toBeNull();
+    expect(interpreterReason(family('requests'), '2.33.0', '3.9.18')).toMatch(/needs Python >=3\.10/);
+    expect(interpreterReason(family('requests'), '2.33.0', '3.11.7')).toBeNull();
+    expect(interpreterReason(family('requests'), '2.32.5', '3.9.18')).toBeNull();
+    expect(interpreterReason(family('urllib3'), '2.7.0', '3.9.18')).toMatch(/urllib3 2\.7 declares/);
+  });
+
+  test('an unknown family is named with the known ones', () => {
+    expect(() => family('aiohttp2')).toThrow(/unknown client family 'aiohttp2' \(known: httpx, httpx2, requests, urllib3/);
+  });
+});
+
+describe('specs name their family', () => {
+  test.for([
+    ['requests==2.31.0', 'requests', 'requests'],
+    ['requests==2.32.3 urllib3==2.2.1', 'requests', 'requests'],
+    ['urllib3==2.0.5', 'urllib3', 'urllib3'],
+    ['httpx==0.28.1 httpcore==1.0.9', 'httpx', 'httpx'],
+    ['httpx2', 'httpx2', 'httpx2'],
+  ] as const)('%s tests %s', ([text, id, module]) => {
+    const spec = parseClientSpec(text);
+    expect(spec.family).toBe(id);
+    expect(spec.module).toBe(module);
+  });
+
+  test('a companion named beside its client is not a client of its own', () => {
+    expect(familyOfNames(['requests', 'urllib3', 'idna'], 'x').id).toBe('requests');
+    expect(familyOfNames(['urllib3', 'certifi'], 'x').id).toBe('urllib3');
+  });
+});
+
+describe('scenarios cover families', () => {
+  const target = (spec: string): ClientTarget => ({ label: spec, family: parseClientSpec(spec).family, prepare: async () => { throw new Error('not prepared'); } });
+
+  test('the catalogue keeps its httpx programs in clients/httpx.py, run by httpx and httpx2', async () => {
+    const catalogue = await loadScenarios();
+    for (const s of catalogue) {
+      expect(Object.keys(s.programs)).toContain('httpx');
+      expect(s.programs.httpx).toBe(join(s.dir, 'clients', 'httpx.py'));
+      expect(coveredFamilies(s).map((f) => f.id)).toEqual(expect.arrayContaining(['httpx', 'httpx2']));
+    }
+  });
+
+  test('a client gets jobs only from the scenarios its family covers', async () => {
+    const catalogue = await loadScenarios();
+    const httpxOnly = catalogue.filter((s) => !coveredFamilies(s).some((f) => f.id === 'requests'));
+    expect(httpxOnly.length).toBeGreaterThan(0);
+    expect(planJobs(httpxOnly, [target('requests==2.34.2')])).toEqual([]);
+    expect(planJobs(httpxOnly, [target('httpx==0.28.1')]).length).toBe(httpxOnly.reduce((n, s) => n + s.cases.length, 0));
+    // A target whose family is known only once prepared (an image's client) is planned everywhere.
+    const image: ClientTarget = { label: 'image x', prepare: async () => { throw new Error('not prepared'); } };
+    expect(planJobs(httpxOnly, [image]).length).toBe(httpxOnly.reduce((n, s) => n + s.cases.length, 0));
+  });
+
+  test('status per family: a record, a plain string, or historic by default', () => {
+    const make = (status: Scenario['meta']['status']): Scenario =>
+      ({ meta: { id: 'x', status }, programs: { httpx: '/x/clients/httpx.py', requests: '/x/clients/requests.py' } }) as unknown as Scenario;
+    const mixed = make({ httpx: 'open-upstream' });
+    expect(statusFor(mixed, 'httpx')).toBe('open-upstream');
+    expect(statusFor(mixed, 'httpx2')).toBe('historic');
+    expect(statusFor(mixed, 'requests')).toBe('historic');
+    expect(overallStatus(mixed)).toBe('open-upstream');
+    expect(statusFor(make('open-upstream'), 'requests')).toBe('open-upstream');
+    expect(overallStatus(make(undefined))).toBe('historic');
+  });
+
+  test("the default family's program keeps the table markers from before families; others get their own", () => {
+    expect(tableMarkers('httpx')[0]).toBe(TABLE_START);
+    expect(tableMarkers('requests')).toEqual(['<!-- regress:versions:requests:start -->', '<!-- regress:versions:requests:end -->']);
+  });
+});
+
+describe('the harness core never names a client', () => {
+  // The core reads families from their records. Client names may appear in comments (why a rule exists)
+  // and in the modules that are a client's own data (families/, scenarios/, the httpx-speaking smoke,
+  // soak and leak-build helpers), not in code that decides anything.
+  const CORE = ['harness/runner.ts', 'harness/session.ts', 'harness/spec.ts', 'harness/lock-files.ts', 'harness/cli/tables-command.ts', 'harness/cli/bisect-command.ts', 'harness/diff.ts', 'harness/report', 'harness/container/container-runtime.ts', 'harness/sentinels/lines.ts', 'harness/sentinels/run-sentinels.ts', 'harness/scenarios.ts', 'harness/families.ts', 'harness/scenario-families.ts'];
+  const files = CORE.flatMap((p) => (statSync(join(ROOT, p)).isDirectory() ? readdirSync(join(ROOT, p)).map((f) => join(p, f)) : [p]));
+
+  test.for(files)('%s', (file) => {
+    const code = readFileSync(join(ROOT, file), 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .split('\n')
+      .map((line) => line.replace(/\/\/.*$/, ''))
+      .join('\n');
+    // A client's name as a string literal is a decision about that client.
+    expect(code).not.toMatch(/['"`](httpx2?|httpcore2?|requests|urllib3)['"`]/);
+  });
+});
