@@ -24,3 +24,7 @@ export type {
 export type { ConnectionRecord, RequestRecord, ServerObservations } from '../fixtures/connection-tracker.ts';
 export type { HttpFixture, HttpFixtureOptions, TlsServerOptions } from '../fixtures/http-server.ts';
 export type { H2Fixture, H2FixtureOptions, H2Observations, StreamRecord } from '../fixtures/h2-server.ts';
+export * from './fixture-kit.ts';
+export type { CompressionObservations, CompressionServer, CompressionServerOptions, SentResponse } from '../fixtures/compression-server.ts';
+export type { ForwardProxy, ForwardProxyOptions, ProxyAuth, ProxyConnection, ProxyExchange, ProxyObservations, TunnelRecord } from '../fixtures/forward-proxy.ts';
+export type { ReceivedBody, ReceivedRequest, RedirectObservations, RedirectServer, RedirectServerOptions } from '../fixtures/redirect-pair.ts';

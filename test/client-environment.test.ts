@@ -15,8 +15,10 @@ import { defaultCacheDir } from '../harness/runtime/python-env.ts';
 import type { CaseResult } from '../harness/types.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-// Plain HTTP and TLS cases, a pool and a keep-alive case: what a proxy, a CA bundle or netrc would change.
-const SCENARIOS = ['custom-ssl-context', 'mtls-verify-false', 'slow-server-pool-timeout', 'pool-limits', 'keepalive-expiry'];
+// The whole catalogue, for one release of each family: httpx, requests at 2.32.3 (whose #6730 regression
+// disappears when REQUESTS_CA_BUNDLE reaches it: the case must still reproduce) and urllib3 at 2.0.5 (whose
+// redirect leaks a proxy would hide).
+const CLIENTS = ['httpx==0.28.1', 'requests==2.32.3', 'urllib3==2.0.5'];
 let scratch = '';
 let hostile: Record<string, string> = {};
 
@@ -55,16 +57,23 @@ afterAll(async () => {
 });
 
 async function verdicts(env: Record<string, string>): Promise<Record<string, string>> {
-  const args = ['bin/regress.js', 'run', '--client', 'httpx==0.28.1', ...SCENARIOS.flatMap((s) => ['--scenario', s]), '--no-repeat', '--json', '--no-report', '--concurrency', '8'];
+  const args = ['bin/regress.js', 'run', ...CLIENTS.flatMap((c) => ['--client', c]), '--no-repeat', '--json', '--no-report', '--concurrency', '8'];
   const run = await execa(process.execPath, args, { cwd: ROOT, reject: false, env, extendEnv: false });
   expect(run.stdout, run.stderr).not.toBe('');
   const results = (JSON.parse(run.stdout) as { results: CaseResult[] }).results;
   expect(results.length, run.stderr).toBeGreaterThan(10);
-  return Object.fromEntries(results.map((r) => [`${r.scenario}/${r.case}`, `${r.verdict}: ${r.verdict === 'fixed' ? '' : r.evidence.reason}`]));
+  // Every family ran: a family missing from the run would pass this test having checked nothing of it.
+  expect(new Set(results.map((r) => r.client))).toEqual(new Set(CLIENTS));
+  // Reasons hold per-run figures (ports, timings); the verdict is what must not move.
+  return Object.fromEntries(results.map((r) => [`${r.scenario}/${r.case} × ${r.client}`, r.verdict === 'error' ? `error: ${r.evidence.reason}` : r.verdict]));
 }
 
 describe("the shell's trust, proxy and credential settings never reach the client", () => {
   test('the environment a client gets is an allowlist: none of the hostile variables, and a HOME of its own', () => {
+    for (const family of ['httpx', 'requests', 'urllib3']) {
+      const env = sanitisedEnvironment(family);
+      for (const name of Object.keys(hostile).filter((n) => n !== 'HOME' && n !== 'REGRESS_CACHE_DIR')) expect(env, `${family}: ${name}`).not.toHaveProperty(name);
+    }
     const env = sanitisedEnvironment('httpx');
     for (const name of Object.keys(hostile).filter((n) => n !== 'HOME' && n !== 'REGRESS_CACHE_DIR')) expect(env, name).not.toHaveProperty(name);
     expect(env.HOME).toBe(clientHome());

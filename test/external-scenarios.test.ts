@@ -44,19 +44,41 @@ describe('regress new', () => {
   test('scaffolds a scenario folder and names the three places to edit', async () => {
     expect(made.exitCode, made.stderr).toBe(0);
     expect((await readdir(join(project, 'scenarios', 'my-case'))).sort()).toEqual(
-      ['README.md', 'client.py', 'expectations.json', 'judge.ts', 'package.json', 'scenario.ts'],
+      ['README.md', 'clients', 'expectations.json', 'judge.ts', 'package.json', 'scenario.ts'],
     );
-    for (const file of ['scenario.ts', 'client.py', 'judge.ts']) expect(made.stdout).toContain(join('scenarios', 'my-case', file));
-    expect(made.stdout).toContain('npx regress run --scenarios scenarios --scenario my-case');
+    // Without --family, the default family's program (httpx's, which httpx2 runs too).
+    expect(await readdir(join(project, 'scenarios', 'my-case', 'clients'))).toEqual(['httpx.py']);
+    for (const file of ['scenario.ts', join('clients', 'httpx.py'), 'judge.ts']) expect(made.stdout).toContain(join('scenarios', 'my-case', file));
+    expect(made.stdout).toContain('npx regress run --scenarios scenarios --scenario my-case --client httpx');
     // A project imports the kit from the package; the folder id is the scenario id.
     const scenario = await readFile(join(project, 'scenarios', 'my-case', 'scenario.ts'), 'utf8');
     expect(scenario).toContain("from 'regress/kit'");
     expect(scenario).toContain("id: 'my-case'");
     const listed = await regress(project, 'list', '--json', '--scenarios', 'scenarios');
     expect(listed.exitCode, listed.stderr).toBe(0);
-    const mine = (JSON.parse(listed.stdout) as { scenarios: { id: string; origin?: string }[] }).scenarios.find((s) => s.id === 'my-case');
+    const mine = (JSON.parse(listed.stdout) as { scenarios: { id: string; origin?: string; families: Record<string, string> }[] }).scenarios.find((s) => s.id === 'my-case');
     expect(mine?.origin).toBe(join(project, 'scenarios'));
+    expect(mine?.families).toEqual({ httpx: 'historic', httpx2: 'historic' });
   });
+
+  test('--family writes that family\'s program, which runs green against its latest release', async () => {
+    for (const family of ['requests', 'urllib3']) {
+      const made = await regress(project, 'new', `reuse-${family}`, '--family', family);
+      expect(made.exitCode, made.stderr).toBe(0);
+      expect(await readdir(join(project, 'scenarios', `reuse-${family}`, 'clients'))).toEqual([`${family}.py`]);
+      expect(made.stdout).toContain(`--client ${family}`);
+      const run = await regress(project, 'run', '--scenarios', 'scenarios', '--scenario', `reuse-${family}`, '--client', family, '--no-repeat', '--json', '--no-report');
+      expect(run.exitCode, run.stderr).toBe(0);
+      const results = (JSON.parse(run.stdout) as { results: { verdict: string; evidence: { reason: string } }[] }).results;
+      expect(results.map((r) => r.verdict)).toEqual(['fixed']);
+      expect(results[0]!.evidence.reason).toMatch(/3 sequential requests arrived on 1 connection/);
+      // A family the scenario does not cover is bad input, never a green run that checked nothing.
+      const other = await regress(project, 'run', '--scenarios', 'scenarios', '--scenario', `reuse-${family}`, '--client', 'httpx', '--no-report');
+      expect(other.exitCode).toBe(2);
+      expect(other.stderr).toMatch(/no selected scenario covers the httpx family/);
+    }
+    expectOneLine(await regress(project, 'new', 'x-case', '--family', 'nope'), /unknown client family 'nope' \(known: httpx, httpx2, requests, urllib3/);
+  }, 300_000);
 
   test.for([
     ['My-Case', /'My-Case' is not a scenario id: use kebab-case/],

@@ -1,12 +1,14 @@
 """Soak driver: run one scenario's call path many times inside ONE client process, sampling what it holds.
 
-`regress soak` runs this program in place of a scenario's client.py. It reads the same JSON input (stdin or
-``$REGRESS_INPUT``) plus ``soak: {clientProgram, iterations, durationS, samplesFile}``, imports the client
-under test, and loads client.py with ``regress_compat.main`` swapped for a registry that only keeps the
-scenario coroutine (client.py is unchanged: its last line, ``rc.main(scenario)``, registers instead of
-running). The coroutine then runs N times in ONE event loop, as a long-lived service would run it: a socket
-a release forgets stays referenced by that loop, where a fresh loop per iteration would let the garbage
-collector close it and hide the leak.
+`regress soak` runs this program in place of a scenario's client program. It reads the same JSON input (stdin
+or ``$REGRESS_INPUT``) plus ``soak: {programs, iterations, durationS, samplesFile}``, imports the client under
+test and its family's contract (``$REGRESS_CLIENT_CONTRACT``: regress_compat, regress_requests, ...), and loads
+the family's program (``programs[$REGRESS_CLIENT_PROGRAM]``, i.e. clients/<program>.py) with the contract's
+``main`` swapped for a registry that only keeps the scenario function (the program is unchanged: its last
+line, ``rc.main(scenario)``, registers instead of running). A coroutine scenario then runs N times in ONE event
+loop, as a long-lived service would run it: a socket a release forgets stays referenced by that loop, where a
+fresh loop per iteration would let the garbage collector close it and hide the leak. A synchronous scenario
+(requests, urllib3) runs N times in this one process, the same way.
 
 After every iteration the driver appends one JSON line to ``samplesFile`` (flushed, so the harness can show
 progress and keep what finished); see take_sample for why it collects garbage between two readings:
@@ -31,6 +33,7 @@ Reading the state never changes the client: gc.collect, gc.get_objects, attribut
 import asyncio
 import gc
 import importlib
+import inspect
 import json
 import os
 import runpy
@@ -38,24 +41,38 @@ import sys
 import time
 import traceback
 
-import regress_compat as rc
+import regress_core
 
-# Packages whose objects are counted: the client under test and what it runs on.
-COUNTED_PACKAGES = ("httpx", "httpx2", "httpcore", "httpcore2", "h11", "h2", "hpack", "anyio", "asyncio", "ssl", "socket")
+# The family's contract (its main, Context and describe_error); regress_compat (httpx) when none is named.
+rc = importlib.import_module(os.environ.get("REGRESS_CLIENT_CONTRACT") or "regress_compat")
+
+# Packages whose objects are counted: the client under test and what it runs on (a contract may add its
+# own with SOAK_PACKAGES).
+COUNTED_PACKAGES = ("httpx", "httpx2", "httpcore", "httpcore2", "h11", "h2", "hpack", "anyio", "asyncio", "ssl", "socket") + tuple(
+    getattr(rc, "SOAK_PACKAGES", ("requests", "urllib3", "http"))
+)
 
 
-class IterationContext(rc.Context):
+def iteration_context(data, module, iteration):
     """The scenario's ordinary context, whose marks are named per iteration on the fixture clock."""
 
-    def __init__(self, data, module, iteration):
-        super().__init__(data, module)
-        self.iteration = iteration
-
-    async def mark(self, name):
-        await super().mark("i%d.%s" % (self.iteration, name))
+    def renamed(ctx, name):
         # The step keeps the scenario's own name, so judges read it as they would in a single run.
-        self.steps[-1]["name"] = "mark-" + name
-        self.steps[-1]["mark"] = name
+        ctx.steps[-1]["name"] = "mark-" + name
+        ctx.steps[-1]["mark"] = name
+
+    if inspect.iscoroutinefunction(rc.Context.mark):
+        class IterationContext(rc.Context):
+            async def mark(self, name):
+                await super().mark("i%d.%s" % (iteration, name))
+                renamed(self, name)
+    else:
+        class IterationContext(rc.Context):
+            def mark(self, name):
+                super().mark("i%d.%s" % (iteration, name))
+                renamed(self, name)
+
+    return IterationContext(data, module)
 
 
 def load_scenario(path):
@@ -70,7 +87,7 @@ def load_scenario(path):
     finally:
         rc.main = original
     if len(registered) != 1:
-        raise RuntimeError("%s called regress_compat.main %d times; expected once" % (path, len(registered)))
+        raise RuntimeError("%s called %s.main %d times; expected once" % (path, rc.__name__, len(registered)))
     return registered[0]
 
 
@@ -203,6 +220,7 @@ async def soak(data, module, scenario, settings, out):
     duration = settings.get("durationS")
     started = time.monotonic()
     marker = rc.Context(data, module)
+    is_coroutine = inspect.iscoroutinefunction(scenario)
 
     def write(record):
         out.write(json.dumps(record, default=str) + "\n")
@@ -216,14 +234,17 @@ async def soak(data, module, scenario, settings, out):
             stopped = "duration"
             break
         n = done + 1
-        await marker.mark("soak.%d.start" % n)
+        marker.mark_sync("soak.%d.start" % n)
         marker.steps.clear()  # the driver's own marks are not evidence, and must not grow with the soak
-        ctx = IterationContext(data, module, n)
+        ctx = iteration_context(data, module, n)
         record = {"iteration": n}
         try:
-            await scenario(ctx)
+            if is_coroutine:
+                await scenario(ctx)
+            else:
+                scenario(ctx)  # a synchronous client: the iteration blocks this one loop, as it would its caller
             record["status"] = "ok"
-        except rc.NotApplicable as exc:
+        except regress_core.NotApplicable as exc:
             record.update(status="not-applicable", reason=str(exc))
         except Exception as exc:
             ctx.facts["traceback"] = traceback.format_exc()[-2000:]
@@ -231,7 +252,7 @@ async def soak(data, module, scenario, settings, out):
         record["steps"] = ctx.steps
         record["facts"] = ctx.facts
         record["sample"] = take_sample(n, started)
-        await marker.mark("soak.%d.end" % n)
+        marker.mark_sync("soak.%d.end" % n)
         marker.steps.clear()
         write(record)
         done = n
@@ -242,13 +263,13 @@ async def soak(data, module, scenario, settings, out):
 
 
 def main():
-    data = rc.read_input()
+    data = regress_core.read_input()
     settings = data.get("soak") or {}
-    module_name = data.get("clientModule") or os.environ.get("REGRESS_CLIENT_MODULE", "httpx")
+    module_name = data.get("clientModule") or os.environ.get("REGRESS_CLIENT_MODULE")
     try:
         module = importlib.import_module(module_name)
     except BaseException as exc:
-        rc._emit({
+        regress_core._emit({
             "status": "crashed",
             "phase": "import",
             "reason": "import %s failed: %s: %s" % (module_name, type(exc).__name__, exc),
@@ -265,14 +286,14 @@ def main():
         with open(settings["samplesFile"], "a", encoding="utf-8") as out:
             done, stopped = asyncio.run(soak(data, module, scenario, settings, out))
     except BaseException as exc:
-        rc._emit({
+        regress_core._emit({
             "status": "crashed",
             "reason": "soak driver: %s: %s" % (type(exc).__name__, exc),
             "steps": [],
             "facts": {"traceback": traceback.format_exc()[-2000:]},
         })
         return
-    rc._emit({"status": "ok", "steps": [], "facts": {"iterations": done, "stopped": stopped}})
+    regress_core._emit({"status": "ok", "steps": [], "facts": {"iterations": done, "stopped": stopped}})
 
 
 if __name__ == "__main__":
