@@ -59,6 +59,7 @@ export async function clientTargets(given: ClientSpec[], explicitClients: boolea
     targets[0]?.warmUp?.();
     return { targets, dispose: async () => undefined };
   }
+  if (options.imageFamily) checkFamily(options.imageFamily);
   // Loaded only for the container runtime (its engine client and image recipes are not the venv run's).
   const { ContainerPool, imageTarget, pythonTarget } = await import('../container/container-runtime.ts');
   const pool = new ContainerPool();
@@ -68,7 +69,6 @@ export async function clientTargets(given: ClientSpec[], explicitClients: boolea
     if (options.python?.length) {
       throw new BadInput('--python and --image exclude each other: an image is tested with its own Python (name its interpreter with --image-python)');
     }
-    if (options.imageFamily) checkFamily(options.imageFamily);
     return { targets: options.image.map((image) => imageTarget(pool, image, options.imagePython, options.imageFamily)), dispose };
   }
   if (options.imageFamily) throw new BadInput('--image-family needs --image (a --client spec names its family itself)');
