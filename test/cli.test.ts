@@ -45,7 +45,7 @@ describe('regress CLI', () => {
     [['bisect', '--scenario', 'keepalive-expiry', '--case', 'idle-gap', '--from', 'abc'], /^regress: 'abc' is not a PEP 440 version/],
     [['bisect', '--scenario', 'slow-server-pool-timeout'], /^regress: scenario slow-server-pool-timeout has several cases: pass --case/],
     [['verify', '--scenario', 'pool-limits', '--broken', 'httpx==0.10.1'], /required option '--fixed <spec>'/],
-    [['run', '--client', 'httpx==0.28.1 httpx2', '--scenario', 'pool-limits'], /^regress: client spec 'httpx==0.28.1 httpx2' names both httpx and httpx2/],
+    [['run', '--client', 'httpx==0.28.1 httpx2', '--scenario', 'pool-limits'], /^regress: client spec 'httpx==0.28.1 httpx2' names httpx and httpx2: a label tests one client/],
     [['run', '--runtime', 'container', '--image', 'regress/python:3.13', '--python', '3.13'], /^regress: --python and --image exclude each other/],
     // The resolver's own explanation stays in the line: a typo'd name and a version conflict read differently.
     [['run', '--client', 'httpx==0.28.1 httpcorr==1.0', '--scenario', 'pool-limits'], /^regress: cannot install 'httpx==0\.28\.1 httpcorr==1\.0': .*httpcorr (was not found|.*No matching distribution)/],

@@ -88,5 +88,8 @@ describe("the shell's trust, proxy and credential settings never reach the clien
     const clean = await verdicts(machine);
     const fromHostile = await verdicts({ ...machine, ...hostile });
     expect(fromHostile).toEqual(clean);
+    // requests 2.32.3's #6730 regression (an adapter's own SSLContext loses the default CA bundle) is exactly
+    // what an inherited REQUESTS_CA_BUNDLE hides: it must still be reproduced from the hostile shell.
+    expect(fromHostile['requests-adapter-ssl-context/adapter-context-default-ca × requests==2.32.3']).toBe('reproduced');
   });
 });

@@ -11,6 +11,7 @@ import { MANAGED_LABEL } from '../harness/container/engine.ts';
 import { containerReadiness } from './support/container-readiness.ts';
 import { EnvironmentCache, findPython, venvTarget } from '../harness/runtime/python-env.ts';
 import { planJobs, runJobs } from '../harness/runner.ts';
+import { coveredFamilies } from '../harness/scenario-families.ts';
 import { loadScenarios, selectScenarios } from '../harness/scenarios.ts';
 import { parseClientSpec } from '../harness/spec.ts';
 import type { CaseResult } from '../harness/types.ts';
@@ -35,7 +36,8 @@ describe('canary: a distro-based app image', () => {
   let scenarios: Awaited<ReturnType<typeof loadScenarios>> = [];
   beforeAll(async () => {
     if (notReady) return;
-    scenarios = await loadScenarios();
+    // The image ships Debian's httpx: the scenarios the httpx family covers (not the urllib3-only ones).
+    scenarios = (await loadScenarios()).filter((s) => coveredFamilies(s).some((f) => f.id === 'httpx'));
     const pool = new ContainerPool();
     try {
       const cache = new EnvironmentCache(await findPython());

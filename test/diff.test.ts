@@ -2,7 +2,7 @@
 // httpx releases either side of the cancellation fix (httpcore 0.17 → 1.0), in both directions, from lock
 // files read from disk and from a git ref.
 import { execa } from 'execa';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -164,6 +164,35 @@ describe('regress diff', () => {
     expect(diff.changes.find((x) => x.case === 'cancel')?.kind).toBe('brought-back');
     expect(diff.exitCode).toBe(1);
   }, 10 * 60_000);
+
+  // A requests project's lock pins requests and urllib3: both families are gated, each with its own closure.
+  // requests 2.31.0 + urllib3 2.0.5 → 2.32.0 + 2.0.6 fixes CVE-2024-35195 (requests) and CVE-2023-43804
+  // (urllib3); the reverse bump brings both back and fails the gate, naming them.
+  test.for([
+    ['forward', 'fixed-by-bump', 0],
+    ['reverse', 'brought-back', 1],
+  ] as const)('requests + urllib3 lock bump, %s: the CVE cells %s, exit %i', { timeout: 10 * 60_000 }, async ([direction, kind, code]) => {
+    const dir = await mkdtemp(join(tmpdir(), 'regress-diff-locks-'));
+    try {
+      const common = 'certifi==2024.2.2\ncharset-normalizer==3.3.2\nidna==3.6\n';
+      await writeFile(join(dir, 'old.txt'), `requests==2.31.0\nurllib3==2.0.5\n${common}`);
+      await writeFile(join(dir, 'new.txt'), `requests==2.32.0\nurllib3==2.0.6\n${common}`);
+      const [base, head] = direction === 'forward' ? ['old.txt', 'new.txt'] : ['new.txt', 'old.txt'];
+      const { stdout, stderr, exitCode } = await regress(
+        'diff', '--base', join(dir, base), '--head', join(dir, head),
+        '--scenario', 'requests-verify-sticky', '--scenario', 'urllib3-redirect-leaks', '--case', 'verify-after-unverified', '--case', 'cookie',
+        '--json', '--no-report',
+      );
+      expect(exitCode, stderr).toBe(code);
+      const diff = JSON.parse(stdout) as DiffJson;
+      expect(diff.changes.map((c) => `${c.scenario}/${c.case}: ${c.kind}`).sort()).toEqual([
+        `requests-verify-sticky/verify-after-unverified: ${kind}`,
+        `urllib3-redirect-leaks/cookie: ${kind}`,
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   // httpx 0.28.1 (httpcore 1.0.9) strands 8 of the 15 follow-up requests, httpx2 2.5.0 (httpcore2 before
   // pydantic/httpx2#983) all 15: reproduced on both sides, and only the measure tells them apart.

@@ -64,7 +64,9 @@ describe('scenarios cover families', () => {
   const target = (spec: string): ClientTarget => ({ label: spec, family: parseClientSpec(spec).family, prepare: async () => { throw new Error('not prepared'); } });
 
   test('the catalogue keeps its httpx programs in clients/httpx.py, run by httpx and httpx2', async () => {
-    const catalogue = await loadScenarios();
+    // A scenario of another family alone (urllib3-redirect-leaks) has no httpx program.
+    const catalogue = (await loadScenarios()).filter((s) => s.programs.httpx !== undefined);
+    expect(catalogue.length).toBeGreaterThan(0);
     for (const s of catalogue) {
       expect(Object.keys(s.programs)).toContain('httpx');
       expect(s.programs.httpx).toBe(join(s.dir, 'clients', 'httpx.py'));
@@ -74,7 +76,7 @@ describe('scenarios cover families', () => {
 
   test('a client gets jobs only from the scenarios its family covers', async () => {
     const catalogue = await loadScenarios();
-    const httpxOnly = catalogue.filter((s) => !coveredFamilies(s).some((f) => f.id === 'requests'));
+    const httpxOnly = catalogue.filter((s) => coveredFamilies(s).every((f) => f.id === 'httpx' || f.id === 'httpx2'));
     expect(httpxOnly.length).toBeGreaterThan(0);
     expect(planJobs(httpxOnly, [target('requests==2.34.2')])).toEqual([]);
     expect(planJobs(httpxOnly, [target('httpx==0.28.1')]).length).toBe(httpxOnly.reduce((n, s) => n + s.cases.length, 0));

@@ -111,7 +111,12 @@ def run_program(program):
     directory = os.path.dirname(os.path.abspath(program))
     os.chdir(directory)
     sys.argv = [program]
-    sys.path[0] = directory
+    # The program's folder goes LAST on sys.path, not first as `python program.py` would put it: a family's
+    # program is named after its client (clients/requests.py, clients/httpx.py), and first on the path it
+    # would shadow the client itself, so `import requests` would import the program a second time. A helper
+    # module beside the program still imports. (sys.path[0] is this scope's own folder, also on PYTHONPATH.)
+    sys.path.pop(0)
+    sys.path.append(directory)
     code = 0
     try:
         import runpy
@@ -153,7 +158,7 @@ def main():
     die_with_parent(parent)
     become_subreaper()
     program = sys.argv[1]
-    # The scope's own directory is sys.path[0] now; the program's replaces it in run_program.
+    # The scope's own directory is sys.path[0] now; run_program puts the program's last instead.
     code = run_program(program)
     kill_descendants()
     os._exit(code)

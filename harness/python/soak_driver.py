@@ -81,7 +81,8 @@ def load_scenario(path):
     original = rc.main
     rc.main = registered.append
     directory = os.path.dirname(os.path.abspath(path))
-    sys.path.insert(0, directory)
+    # Last, not first: clients/<family>.py is named after its client and would shadow it (case_scope.py).
+    sys.path.append(directory)
     try:
         runpy.run_path(path, run_name="regress_soak_client")
     finally:

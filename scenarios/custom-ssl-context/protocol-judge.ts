@@ -1,6 +1,7 @@
 import type { ConnectionRecord } from '../../fixtures/connection-tracker.ts';
 import { fixed, outcomeOf, reproduced, requestsTo, serverSaw, unrecognised } from '../../harness/scenario-kit.ts';
 import type { ClientStep, JudgeInput, Judgement } from '../../harness/types.ts';
+import { CERTIFICATE_KINDS } from './judge.ts';
 
 // The protocol floor: a context the client makes itself must not agree on less than TLS 1.2, and a context
 // given with minimum_version = TLSv1_3 must not agree on TLS 1.2. The server offers only what the client
@@ -43,7 +44,7 @@ export function judgeProtocolRefused({ client, server, input }: JudgeInput): Jud
   // A client that offered the server's protocol gets as far as its certificate and refuses that instead:
   // the server saw the handshake fail for another reason than the version, the client a certificate error.
   const pastVersion = connections.filter((c) => c.tls?.outcome === 'failed' && !SERVER_VERSION_REFUSAL.test(c.tls.error ?? ''));
-  const certificateRefusal = steps.find((s) => s.error?.kind === 'certificate');
+  const certificateRefusal = steps.find((s) => CERTIFICATE_KINDS.has(s.error?.kind ?? ''));
   if (certificateRefusal || pastVersion.length) {
     const which = certificateRefusal ?? steps.find((s) => !CLIENT_VERSION_REFUSAL.test(errorText(s)));
     return reproduced(

@@ -40,6 +40,13 @@ const keepaliveOffByOne: Record<string, Edit> = {
   },
 };
 
+/** urllib3's pools (requests' too) keep one idle connection more than maxsize / pool_maxsize. */
+const URLLIB3_KEEPS_ONE_MORE: Edit = {
+  file: 'urllib3/connectionpool.py',
+  find: '        self.pool: queue.LifoQueue[typing.Any] | None = self._new_pool_queue(maxsize)\n',
+  replace: '        self.pool: queue.LifoQueue[typing.Any] | None = self._new_pool_queue(maxsize + 1)  # sentinel keepalive-off-by-one\n',
+};
+
 export default defineSentinels([
   {
     id: 'keepalive-hardcoded',
@@ -66,6 +73,24 @@ export default defineSentinels([
     variants: [
       { line: 'httpx', package: 'httpcore', edits: [keepaliveOffByOne.httpcore!] },
       { line: 'httpx2', package: 'httpcore2', edits: [keepaliveOffByOne.httpcore2!] },
+      { line: 'requests', package: 'urllib3', edits: [URLLIB3_KEEPS_ONE_MORE] },
+      { line: 'urllib3', package: 'urllib3', edits: [URLLIB3_KEEPS_ONE_MORE] },
     ],
+  },
+  {
+    id: 'idle-connection-discarded',
+    summary: 'urllib3 (on its own and under requests) closes a pooled connection when it is taken again, however short the idle time: no keep-alive across the gap',
+    expect: ['idle-gap'],
+    variants: (['requests', 'urllib3'] as const).map((line) => ({
+      line,
+      package: 'urllib3',
+      edits: [
+        {
+          file: 'urllib3/connectionpool.py',
+          find: '        if conn and is_connection_dropped(conn):\n',
+          replace: '        if conn and (is_connection_dropped(conn) or True):  # sentinel idle-connection-discarded\n',
+        },
+      ],
+    })),
   },
 ]);

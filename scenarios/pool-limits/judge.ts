@@ -17,7 +17,10 @@ import type { JudgeInput, Judgement } from '../../harness/types.ts';
  * signature); a PoolTimeout before the pool timeout; a waiter that was never refused but served long past
  * its pool timeout (the timeout ignored), as the server's clock shows.
  */
-export function judgeLimits({ client, server, input }: JudgeInput): Judgement {
+export function judgeLimits(judged: JudgeInput): Judgement {
+  // A client that has no pool timeout to set (requests) says so: its waiters must wait, not be refused.
+  if (judged.client.facts.pool_timeout_unsupported) return judgeBlockingLimits(judged);
+  const { client, server, input } = judged;
   const app = server.app;
   const max = Number(input.maxConnections);
   const tasks = Number(input.tasks);
@@ -64,4 +67,38 @@ export function judgeLimits({ client, server, input }: JudgeInput): Judgement {
     );
   }
   return unrecognised(`${steps.map((s) => `${s.name}: ${outcomeOf(s)}`).join('; ')}; ${saw}`);
+}
+
+/**
+ * The same limit for a client without a pool timeout (requests: HTTPAdapter(pool_maxsize=N, pool_block=True)
+ * never passes urllib3's pool_timeout): the server never sees more than max_connections at once, and every
+ * request is served, the ones past the limit only once a busy connection has freed up (the server's clock:
+ * one server delay after the first arrivals). More connections at once is `reproduced` (pool_block not
+ * applied); a waiter that failed, or was served before any connection could free up, is not this contract.
+ */
+export function judgeBlockingLimits({ client, server, input }: JudgeInput): Judgement {
+  const app = server.app;
+  const max = Number(input.maxConnections);
+  const tasks = Number(input.tasks);
+  const delay = Number(input.delayMs) / 1000;
+  const saw = serverSaw(app);
+  const steps = stepsStartingWith(client, 'request-');
+  if (steps.length !== tasks) return unrecognised(`expected ${tasks} request results, got ${steps.length}; ${saw}`);
+  const peak = app?.peakConcurrentConnections ?? 0;
+  if (peak > max) return reproduced(`${peak} connections open at once for pool_maxsize=${max} with pool_block=True; ${saw}`);
+  const failed = steps.filter((s) => !ok200(s));
+  if (failed.length) return unrecognised(`${failed.map((s) => `${s.name}: ${outcomeOf(s)}`).join('; ')} (no pool timeout was set); ${saw}`);
+  const arrivals = requestsTo(app, '/slow/').map((r) => r.at).sort((a, b) => a - b);
+  if (arrivals.length !== tasks) return unrecognised(`the server received ${arrivals.length} of ${tasks} requests; ${saw}`);
+  // The first wave is max requests; the rest can only start on a connection a first-wave request freed,
+  // one server delay later (half of it is the margin for a loaded machine: earlier is impossible at this peak).
+  const first = arrivals[0]!;
+  const waited = arrivals.slice(max).map((at) => (at - first) / 1000);
+  const early = waited.find((w) => w < delay * 0.5);
+  if (early !== undefined) return unrecognised(`a request past the limit reached the server ${early.toFixed(2)} s after the first, before a connection could free up; ${saw}`);
+  return fixed(
+    `${client.facts.configured_with ?? `pool_maxsize=${max}`}: at most ${peak} connection(s) at once; all ${tasks} served, ` +
+      `the ${tasks - max} past the limit waited for a connection and reached the server ${waited.map((w) => w.toFixed(2)).join(', ')} s after the first ` +
+      `(server delay ${delay} s; requests has no pool timeout); ${saw}`,
+  );
 }

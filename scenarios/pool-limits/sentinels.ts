@@ -21,6 +21,13 @@ const poolTimeoutIgnored = (core: string): Edit => ({
   replace: '        timeout = None  # sentinel pool-timeout-ignored: the pool timeout is not applied\n',
 });
 
+/** urllib3's pool (requests' too) ignores block=True: a request that finds no idle connection opens one more. */
+const URLLIB3_BLOCK_IGNORED: Edit = {
+  file: 'urllib3/connectionpool.py',
+  find: '        self.block = block\n',
+  replace: '        self.block = False  # sentinel no-max-connections: block=True ignored, maxsize no limit\n',
+};
+
 export default defineSentinels([
   {
     id: 'no-max-connections',
@@ -29,6 +36,9 @@ export default defineSentinels([
     variants: [
       { line: 'httpx', package: 'httpx', edits: [noMaxConnections('httpx', 'httpcore')] },
       { line: 'httpx2', package: 'httpx2', edits: [noMaxConnections('httpx2', 'httpcore2')] },
+      // The other scenario has no requests or urllib3 program: only this one's case.
+      { line: 'requests', package: 'urllib3', edits: [URLLIB3_BLOCK_IGNORED], expect: ['limits'] },
+      { line: 'urllib3', package: 'urllib3', edits: [URLLIB3_BLOCK_IGNORED], expect: ['limits'] },
     ],
   },
   {
@@ -38,6 +48,18 @@ export default defineSentinels([
     variants: [
       { line: 'httpx', package: 'httpcore', edits: [poolTimeoutIgnored('httpcore')] },
       { line: 'httpx2', package: 'httpcore2', edits: [poolTimeoutIgnored('httpcore2')] },
+      // urlopen(pool_timeout=) not applied (requests never sets one: no variant for it).
+      {
+        line: 'urllib3',
+        package: 'urllib3',
+        edits: [
+          {
+            file: 'urllib3/connectionpool.py',
+            find: '            conn = self.pool.get(block=self.block, timeout=timeout)\n',
+            replace: '            conn = self.pool.get(block=self.block, timeout=None)  # sentinel pool-timeout-ignored\n',
+          },
+        ],
+      },
     ],
   },
 ]);

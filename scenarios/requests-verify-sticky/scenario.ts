@@ -17,7 +17,7 @@ export default defineScenario({
     },
     seedClaim: {
       firstFixed: '2.32.0',
-      source: 'CVE-2024-35195, https://github.com/psf/requests/security/advisories/GHSA-9wx4-h78v-vm56 (affected < 2.32.0), fixed by https://github.com/psf/requests/pull/6655',
+      source: 'https://github.com/psf/requests/pull/6655 (the fix, 2.32.0) of CVE-2024-35195, https://github.com/psf/requests/security/advisories/GHSA-9wx4-h78v-vm56 (affected < 2.32.0)',
     },
     measured: {
       lastBroken: '2.31.0',

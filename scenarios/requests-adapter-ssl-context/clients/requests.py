@@ -21,6 +21,7 @@ swaps in its own default context for verify=True refuses the server (its bundle 
 uses the user's context is accepted, and the server sees TLS 1.2.
 """
 import importlib
+import importlib.metadata
 import os
 import shutil
 import ssl
@@ -37,9 +38,9 @@ def _drop(prefix):
 
 def requests_trusting_run_ca(ctx, folder):
     """requests imported afresh with a certifi whose bundle is the installed one plus the run's CA."""
-    import certifi
-
-    installed = os.path.dirname(os.path.abspath(certifi.__file__))
+    # The installed package, found through its distribution: the certifi module in sys.modules may be the
+    # copy an earlier call made (a repetition runs this again in one process) and its folder is gone.
+    installed = str(importlib.metadata.distribution("certifi").locate_file("certifi"))
     copy = os.path.join(folder, "certifi")
     shutil.copytree(installed, copy, ignore=shutil.ignore_patterns("__pycache__"))
     bundle = os.path.join(copy, "cacert.pem")
