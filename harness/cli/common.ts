@@ -47,7 +47,8 @@ export function withRuntime(command: Command): Command {
   return command
     .addOption(new Option('--runtime <kind>', 'where clients run').choices(['venv', 'container']).default('venv'))
     .addOption(new Option('--image <name>', 'container runtime: test the client installed in this image (repeatable)').argParser(collect))
-    .option('--image-python <path>', 'container runtime: the image\'s interpreter', 'python3');
+    .option('--image-python <path>', 'container runtime: the image\'s interpreter', 'python3')
+    .option('--image-family <id>', "container runtime: the client family to test in the image (default: the one installed; requests beside urllib3 is requests)");
 }
 
 /** A project's scenario folders beside the catalogue (every command that loads scenarios takes it). */

@@ -206,7 +206,8 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
     .description('the images `images build` makes')
     .action(async () => {
       const { IMAGE_RECIPES } = await lazy.images();
-      for (const r of IMAGE_RECIPES) process.stdout.write(`${r.tag.padEnd(36)} Debian ${r.suite.padEnd(9)} ${r.purpose}\n`);
+      const width = Math.max(...IMAGE_RECIPES.map((r) => r.tag.length)) + 2;
+      for (const r of IMAGE_RECIPES) process.stdout.write(`${r.tag.padEnd(width)} Debian ${r.suite.padEnd(9)} ${r.purpose}\n`);
     });
   images
     .command('build')

@@ -1,6 +1,7 @@
 // Turn the command line's runtime options into client targets: specs in local environments (venv), an
 // image's own client (--runtime container --image), or specs installed per Python version in a base
 // image (--runtime container --python).
+import { family, FamilyError } from '../families.ts';
 import { phase } from '../runtime/phase-log.ts';
 import { EnvironmentCache, findPython, venvTarget } from '../runtime/python-env.ts';
 import type { ClientTarget } from '../runtime/target.ts';
@@ -12,6 +13,7 @@ export interface RuntimeOptions {
   python?: string[];
   image?: string[];
   imagePython?: string;
+  imageFamily?: string;
 }
 
 export interface Targets {
@@ -47,6 +49,7 @@ export async function clientTargets(given: ClientSpec[], explicitClients: boolea
   const specs = distinctLabels(given);
   if (options.runtime !== 'container') {
     if (options.image?.length) throw new BadInput('--image needs --runtime container');
+    if (options.imageFamily) throw new BadInput('--image-family needs --runtime container --image');
     const cache = await openCache(options);
     const targets = specs.map((s) => venvTarget(cache, s));
     // The first client's worker starts now (a Python importing its client, ~0.25 s of CPU) while the
@@ -56,6 +59,7 @@ export async function clientTargets(given: ClientSpec[], explicitClients: boolea
     targets[0]?.warmUp?.();
     return { targets, dispose: async () => undefined };
   }
+  if (options.imageFamily) checkFamily(options.imageFamily);
   // Loaded only for the container runtime (its engine client and image recipes are not the venv run's).
   const { ContainerPool, imageTarget, pythonTarget } = await import('../container/container-runtime.ts');
   const pool = new ContainerPool();
@@ -65,8 +69,9 @@ export async function clientTargets(given: ClientSpec[], explicitClients: boolea
     if (options.python?.length) {
       throw new BadInput('--python and --image exclude each other: an image is tested with its own Python (name its interpreter with --image-python)');
     }
-    return { targets: options.image.map((image) => imageTarget(pool, image, options.imagePython)), dispose };
+    return { targets: options.image.map((image) => imageTarget(pool, image, options.imagePython, options.imageFamily)), dispose };
   }
+  if (options.imageFamily) throw new BadInput('--image-family needs --image (a --client spec names its family itself)');
   if (!options.python?.length) {
     throw new BadInput('--runtime container needs --image IMAGE (its own client) or --python VERSION (install --client specs for that Python)');
   }
@@ -74,4 +79,14 @@ export async function clientTargets(given: ClientSpec[], explicitClients: boolea
     targets: options.python.flatMap((version) => specs.map((spec) => pythonTarget(pool, version, spec))),
     dispose,
   };
+}
+
+/** An unknown --image-family is one line of bad input before any container starts. */
+function checkFamily(id: string): void {
+  try {
+    family(id);
+  } catch (error) {
+    if (error instanceof FamilyError) throw new BadInput(`--image-family: ${error.message}`);
+    throw error;
+  }
 }

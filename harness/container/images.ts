@@ -3,6 +3,10 @@
 //   regress/python:3.9    bullseye   regress/python:3.11   bookworm   regress/python:3.13   trixie
 //   regress/app-python3-httpx:bookworm   Debian's python3-httpx (httpx 0.23.3, httpcore 0.16.3), installed
 //                                        the way a distro-based service installs it: the canary stand-in
+//   regress/app-python3-requests:bookworm  Debian's python3-requests + python3-urllib3 (requests 2.28.1,
+//   regress/app-python3-requests:trixie    urllib3 1.26.12 / requests 2.32.3, urllib3 2.3.0): version numbers
+//                                        scanners flag although Debian backports security fixes; the CVE
+//                                        scenarios judge the packaged build by behaviour (README "Distro packages")
 // Users with a registry get python:<version>-slim as the base when no local image exists.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,6 +32,20 @@ export const IMAGE_RECIPES: ImageRecipe[] = [
     suite: 'bookworm',
     extraPackages: ['python3-httpx'],
     purpose: "an app image: Debian's python3-httpx, for canary tests",
+  },
+  // The distro question: does Debian's packaged requests/urllib3 behave fixed for a CVE its upstream
+  // version number is flagged for? Run as the requests family, or as urllib3 with --image-family urllib3.
+  {
+    tag: 'regress/app-python3-requests:bookworm',
+    suite: 'bookworm',
+    extraPackages: ['python3-requests', 'python3-urllib3'],
+    purpose: "Debian's python3-requests and python3-urllib3 (security fixes backported), for the CVE scenarios",
+  },
+  {
+    tag: 'regress/app-python3-requests:trixie',
+    suite: 'trixie',
+    extraPackages: ['python3-requests', 'python3-urllib3'],
+    purpose: "Debian's python3-requests and python3-urllib3 (security fixes backported), for the CVE scenarios",
   },
 ];
 
