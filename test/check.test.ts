@@ -98,7 +98,7 @@ describe('bad expectations are one line and exit 2, before anything runs', () =>
     ['unknown-case', { expectations: '{"checks": [{"case": "nope", "client": "httpx", "verdict": "fixed"}]}' }, /checks\[0\]: 'nope' is not a case of bad-unknown-case \(cases: reuse\)/],
     ['bad-verdict', { expectations: '{"checks": [{"case": "reuse", "client": "httpx", "verdict": "passed"}]}' }, /checks\[0\]: verdict 'passed' is not one of fixed, reproduced, not-applicable(?!,)/],
     ['expected-error', { expectations: '{"checks": [{"case": "reuse", "client": "httpx", "verdict": "error"}]}' }, /checks\[0\]: verdict 'error' is not one of fixed, reproduced, not-applicable(?!,)/],
-    ['bad-spec', { expectations: '{"checks": [{"case": "reuse", "client": "requests==2.0", "verdict": "fixed"}]}' }, /checks\[0\]: /],
+    ['bad-spec', { expectations: '{"checks": [{"case": "reuse", "client": "httpcore==1.0.9", "verdict": "fixed"}]}' }, /checks\[0\]: /],
   ] as const)('%s', async ([name, edit, message]) => {
     const folder = await variant(`bad-${name}`, () => edit);
     const result = await regress(project, 'check', '--scenarios', folder, '--no-report');

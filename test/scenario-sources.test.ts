@@ -20,7 +20,8 @@ describe('scenario citations', () => {
     expect(scenarios.length).toBeGreaterThan(10);
     for (const s of scenarios) {
       const { source } = s.seedClaim;
-      expect(source, s.id).toMatch(/^https:\/\/github\.com\/[\w.-]+\/[\w.-]+\/(issues|pull)\/\d+/);
+      // An issue, a pull request or a security advisory (a CVE fixed in a private fork has no public PR).
+      expect(source, s.id).toMatch(/^https:\/\/github\.com\/[\w.-]+\/[\w.-]+\/((issues|pull)\/\d+|security\/advisories\/GHSA-[\w-]+)/);
       expect(source, s.id).not.toMatch(/(^|[\s(])(\/|\.\.?\/)|shared|write-up|issue \d+, item/);
       expect(s.upstream.issue, s.id).toMatch(/^https:\/\/github\.com\//);
     }

@@ -38,7 +38,8 @@ export default defineScenario({
     },
     seedClaim: {
       firstFixed: 'cookie 2.0.6 / 1.26.17; body-after-303 2.0.7 / 1.26.18; proxy-authorization 2.2.2 / 1.26.19; retry-redirect-0 2.5.0',
-      source: 'the four advisories GHSA-v845-jxx5-vc9f, GHSA-g4mx-q9vg-27p4, GHSA-34jh-p97f-mpxf, GHSA-pq67-6m6q-mj2v',
+      source:
+        'https://github.com/urllib3/urllib3/security/advisories/GHSA-v845-jxx5-vc9f, https://github.com/urllib3/urllib3/security/advisories/GHSA-g4mx-q9vg-27p4, https://github.com/urllib3/urllib3/security/advisories/GHSA-34jh-p97f-mpxf, https://github.com/urllib3/urllib3/security/advisories/GHSA-pq67-6m6q-mj2v',
     },
     measured: {
       lastBroken: 'cookie 2.0.5 / 1.26.16; body-after-303 2.0.6 / 1.26.17; proxy-authorization 2.2.1 / 1.26.18; retry-redirect-0 2.4.0 and every 1.26 release (1.26.20 included)',

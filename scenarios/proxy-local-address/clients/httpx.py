@@ -18,10 +18,13 @@ def scenario_transport(ctx, data):
     transport_class = getattr(httpx, "AsyncHTTPTransport", None)
     params = rc._params(transport_class.__init__) if transport_class is not None else set()
     if not {"local_address", "proxy", "verify"} <= params:
-        raise rc.NotApplicable(
+        reason = (
             "%s has no AsyncHTTPTransport(local_address=, proxy=, verify=): a transport bound to a local address "
             "cannot be built through this release's API (AsyncHTTPTransport arrived in httpx 0.17)" % httpx.__name__
         )
+        # The evidence keeps what the release's API answered, then the case is not-applicable.
+        ctx.record("configure", ctx.clock(), ok=False, unsupported=reason)
+        raise rc.NotApplicable(reason)
     kwargs = {"local_address": data["localAddress"], "verify": ssl.create_default_context(cafile=data["caFile"])}
     if data["case"] == "via-proxy":
         proxy_params = rc._params(httpx.Proxy.__init__)

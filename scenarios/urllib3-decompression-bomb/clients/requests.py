@@ -94,7 +94,10 @@ def read_bomb(ctx, session, name, url):
 def bomb_reads(ctx):
     data = ctx.input
     if any(name not in BOMB_READS for name in data["bombReads"]):
-        raise rr.NotApplicable("requests has no drain_conn() of its own: Response.close() closes the raw response unread")
+        reason = "requests has no drain_conn() of its own: Response.close() closes the raw response unread"
+        # The evidence keeps what the API lacks, then the case is not-applicable.
+        ctx.record("configure", ctx.clock(), ok=False, unsupported=reason)
+        raise rr.NotApplicable(reason)
     session = ctx.api.session(adapter=ctx.api.adapter(max_retries=0))
     with ctx.closing(session):
         for name in data["bombReads"]:
