@@ -42,6 +42,8 @@ function sideTarget(side: 'base' | 'head', target: ClientTarget): ClientTarget {
   return {
     label,
     key: `${side}: ${target.key ?? target.label}`,
+    // Its family decides which scenarios it runs and which extras they add.
+    ...(target.family ? { family: target.family } : {}),
     // A scenario's required extras (http2) apply to both sides alike.
     ...(target.withExtras ? { withExtras: (extras: string[]) => sideTarget(side, target.withExtras!(extras)) } : {}),
     prepare: async (onProgress) => ({ ...(await target.prepare(onProgress)), label }),
