@@ -278,6 +278,8 @@ export function imageTarget(pool: ContainerPool, image: string, python = 'python
   const label = `image ${image}`;
   return {
     label,
+    // Named (--image-family): its scenarios alone are planned; otherwise found when the image is probed.
+    ...(familyId ? { family: familyId } : {}),
     prepare: async (onProgress) => {
       const started = performance.now();
       onProgress?.(`starting a container from ${image}`);
