@@ -22,6 +22,7 @@ uses the user's context is accepted, and the server sees TLS 1.2.
 """
 import importlib
 import importlib.metadata
+import importlib.util
 import os
 import shutil
 import ssl
@@ -44,6 +45,23 @@ def requests_trusting_run_ca(ctx, folder):
     copy = os.path.join(folder, "certifi")
     shutil.copytree(installed, copy, ignore=shutil.ignore_patterns("__pycache__"))
     bundle = os.path.join(copy, "cacert.pem")
+    # A distribution's certifi may keep no bundle of its own (Debian's python3-certifi: where() names the
+    # system's ca-certificates.crt). The copy then gets that bundle as its cacert.pem and a where() naming it,
+    # so requests' default is still "what certifi says, plus the run's CA".
+    installed_bundle = os.path.join(installed, "cacert.pem")
+    if not os.path.exists(installed_bundle):
+        # Asked of the installed core.py itself: sys.modules may hold an earlier repetition's copy.
+        spec = importlib.util.spec_from_file_location("regress_installed_certifi_core", os.path.join(installed, "core.py"))
+        core = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(core)
+        installed_bundle = core.where()
+        shutil.copyfile(installed_bundle, bundle)
+        with open(os.path.join(copy, "core.py"), "w", encoding="ascii") as handle:
+            handle.write(
+                "import os\n\n\ndef where():\n    return os.path.join(os.path.dirname(__file__), 'cacert.pem')\n\n\n"
+                "def contents():\n    with open(where(), encoding='ascii') as f:\n        return f.read()\n"
+            )
+        ctx.fact("certifi_bundle_outside_package", installed_bundle)
     with open(ctx.input["caFile"], encoding="ascii") as handle:
         run_ca = handle.read().strip()
     with open(bundle, "a", encoding="ascii") as handle:
@@ -64,7 +82,7 @@ def requests_trusting_run_ca(ctx, folder):
     ctx.fact("default_bundle_is_copy", bool(default) and os.path.abspath(default) == os.path.abspath(bundle))
     with open(default, encoding="ascii") as handle:
         ctx.fact("default_bundle_trusts_run_ca", run_ca in handle.read())
-    ctx.fact("installed_bundle_trusts_run_ca", _holds(os.path.join(installed, "cacert.pem"), run_ca))
+    ctx.fact("installed_bundle_trusts_run_ca", _holds(installed_bundle, run_ca))
     return requests
 
 
