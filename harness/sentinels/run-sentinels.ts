@@ -147,6 +147,18 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
     return venvTarget(options.cache, parseClientSpec(requirements.join(' ')));
   };
 
+  // The real newest releases of a line, as the reference its rebuilds are compared with.
+  const reference = (line: ClientLine, expected: ExpectedCase[]): PlannedBuild => ({
+    role: 'reference',
+    declaredIn: '',
+    sentinel: 'reference',
+    line,
+    build: lineDefinition(line).packages.map((p) => `${p} ${releases[p]}`).join(' + '),
+    target: spec(line, {}),
+    expected,
+    versions: pick(releases, lineDefinition(line).packages),
+  });
+
   const builds = Promise.all([
     ...variants.map(({ scenario, sentinel, variant, expected }) =>
       limit(async () => {
@@ -201,16 +213,7 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
         // what the real release gives (the rebuild changes no verdict), not `fixed`.
         const open = cases.filter((c) => statusFor(c.scenario, line) === 'open-upstream');
         if (open.length) {
-          planned.push({
-            role: 'reference',
-            declaredIn: '',
-            sentinel: 'reference',
-            line,
-            build: lineDefinition(line).packages.map((p) => `${p} ${releases[p]}`).join(' + '),
-            target: spec(line, {}),
-            expected: open,
-            versions: pick(releases, lineDefinition(line).packages),
-          });
+          planned.push(reference(line, open));
         }
       }),
     ),
@@ -252,16 +255,7 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
     .filter((p) => p.role === 'unpatched')
     .map((p) => ({ line: p.line, cases: p.expected.filter(({ scenario, case: name }) => resultOf(p, scenario, name)?.verdict === 'not-applicable') }))
     .filter(({ cases }) => cases.length);
-  const notApplicableReferences: PlannedBuild[] = inexpressible.map(({ line, cases }) => ({
-    role: 'reference',
-    declaredIn: '',
-    sentinel: 'reference',
-    line,
-    build: lineDefinition(line).packages.map((p) => `${p} ${releases[p]}`).join(' + '),
-    target: spec(line, {}),
-    expected: cases,
-    versions: pick(releases, lineDefinition(line).packages),
-  }));
+  const notApplicableReferences: PlannedBuild[] = inexpressible.map(({ line, cases }) => reference(line, cases));
   if (notApplicableReferences.length && !outcome.interrupted) {
     const again = await runSession(
       notApplicableReferences.flatMap((p) => p.expected.map(({ scenario, case: name }) => ({
