@@ -142,12 +142,24 @@ export async function prepareClients(
   return prepared;
 }
 
+/**
+ * How many memory-heavy cases (CaseDefinition.peakMemoryMiB) may run at once: as many of the largest as fit in
+ * a quarter of the machine's memory, at least one. Eight decompression bombs inflating 1 GiB each at once on a
+ * 2-core machine pushed every other case past its time limit and flipped a timing-sensitive verdict.
+ */
+export function memoryHeavySlots(jobs: Job[], memoryBytes = totalmem()): number {
+  const largest = Math.max(0, ...jobs.map((j) => j.case.peakMemoryMiB ?? 0));
+  if (largest === 0) return 1;
+  return Math.max(1, Math.floor(memoryBytes / 4 / (largest * 1024 * 1024)));
+}
+
 export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseResult[]> {
   const prepared = options.prepared ?? startPreparing(uniqueClients(jobs), options);
   let certs: Promise<CertificateSet> | undefined;
   // Made (and its X.509 libraries loaded) on the first case that needs certificates, not at start-up.
   const certificates = (): Promise<CertificateSet> => (certs ??= import('../certs/certificate-set.ts').then((m) => m.createCertificateSet()));
   const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
+  const heavy = pLimit(memoryHeavySlots(jobs));
   const results: CaseResult[] = [];
   // The fixtures' server library loads while the first clients start (fixtures load it on first use).
   import('../fixtures/http-server.ts').then((m) => m.loadServerLibrary()).catch(() => undefined);
@@ -164,7 +176,8 @@ export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseRes
           if (head > 0) await new Promise((resolve) => setTimeout(resolve, head));
           if (options.signal?.aborted) return;
           if (index === 0) phase('first case starts', `${jobs.length} case(s), ${options.concurrency ?? DEFAULT_CONCURRENCY} at once`);
-          const result = client instanceof Error ? installFailure(job, client) : await runCase(job, client, certificates, options.signal);
+          const run = (): Promise<CaseResult | null> => runCase(job, client as PreparedClient, certificates, options.signal);
+          const result = client instanceof Error ? installFailure(job, client) : job.case.peakMemoryMiB ? await heavy(run) : await run();
           if (!result) return;
           results.push(result);
           options.onEvent?.({ type: 'case-done', result, done: results.length, total: jobs.length });

@@ -187,6 +187,12 @@ export interface CaseDefinition {
    * the benchmark compares run times with.
    */
   unavoidableWaitMs: number;
+  /**
+   * Memory (MiB) a client may take in this case when the release is broken (a decompression bomb inflated
+   * whole): the runner runs such cases only as many at once as fit in a quarter of the machine's memory, so a
+   * matrix of broken releases cannot starve the machine and flip other cases' timings. Absent: a few MiB.
+   */
+  peakMemoryMiB?: number;
   setup(ctx: SetupContext): Promise<CaseFixture>;
   judge(input: JudgeInput): Judgement;
 }

@@ -151,7 +151,9 @@ export function catalogueTable(scenarios: Scenario[], results: CaseResult[], new
   };
   const issue = (url: string): string => {
     const m = /github\.com\/([^/]+)\/([^/]+)\/(?:issues|pull)\/(\d+)/.exec(url);
-    return m ? `[${m[2]} #${m[3]}](${url})` : url;
+    if (m) return `[${m[2]} #${m[3]}](${url})`;
+    const advisory = /github\.com\/([^/]+)\/([^/]+)\/security\/advisories\/(GHSA-[\w-]+)/.exec(url);
+    return advisory ? `[${advisory[2]} ${advisory[3]}](${url})` : url;
   };
   const header = `| scenario | status | upstream | cases | broken → fixed (measured) | ${newest.map((c) => c.replace('==', ' ')).join(' | ')} |`;
   const rows = scenarios.map((s) => {

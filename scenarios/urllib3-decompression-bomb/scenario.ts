@@ -80,6 +80,8 @@ export default defineScenario({
       summary: `gzip bomb (${BOMB_INFLATED_MIB} MiB of zeros, ~530 KB, Content-Length): stream(64 KiB) up to 1 MiB, then one read(1 MiB); peak memory must grow < ${BOUND_MIB} MiB`,
       // A broken release inflates the bomb (1 GiB touched) in 3 - 10 s on a loaded 2-core machine.
       timeLimitMs: 60_000,
+      // A broken release touches about 1 GiB: the runner runs few of these at once (harness/runner.ts).
+      peakMemoryMiB: 1536,
       unavoidableWaitMs: 0,
       setup: () => bomb('length', [STREAM_64K, READ_1M]),
       judge: judgeBombReads([STREAM_64K, READ_1M]),
@@ -90,6 +92,8 @@ export default defineScenario({
       name: 'streamed-bomb-chunked',
       summary: `the same bomb with Transfer-Encoding: chunked: stream(16 KiB) up to 1 MiB, then one read(1 MiB); peak memory must grow < ${BOUND_MIB} MiB`,
       timeLimitMs: 60_000,
+      // A broken release touches about 1 GiB: the runner runs few of these at once (harness/runner.ts).
+      peakMemoryMiB: 1536,
       unavoidableWaitMs: 0,
       setup: () => bomb('chunked', [STREAM_16K, READ_1M]),
       judge: judgeBombReads([STREAM_16K, READ_1M]),
@@ -99,6 +103,8 @@ export default defineScenario({
       name: 'drain-after-partial-read',
       summary: `the same bomb (Content-Length): read(64 KiB), then drain_conn(); peak memory must grow < ${BOUND_MIB} MiB`,
       timeLimitMs: 60_000,
+      // A broken release touches about 1 GiB: the runner runs few of these at once (harness/runner.ts).
+      peakMemoryMiB: 1536,
       unavoidableWaitMs: 0,
       setup: () => bomb('length', [READ_64K_DRAIN]),
       judge: judgeBombReads([READ_64K_DRAIN]),
