@@ -193,6 +193,11 @@ export interface CaseDefinition {
    * matrix of broken releases cannot starve the machine and flip other cases' timings. Absent: a few MiB.
    */
   peakMemoryMiB?: number;
+  /**
+   * A control: what every release must do, broken or fixed (a guard that refuses valid data is a
+   * reproduction there). `verify` requires it fixed on both sides instead of reproduced on the broken one.
+   */
+  control?: boolean;
   setup(ctx: SetupContext): Promise<CaseFixture>;
   judge(input: JudgeInput): Judgement;
 }

@@ -182,16 +182,20 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
     const cases = [...new Set(outcome.results.map((r) => r.case))].sort();
     const [brokenLabel, fixedLabel] = targets.map((t) => t.label) as [string, string];
     const pick = (c: string, label: string) => outcome.results.find((r) => r.case === c && r.client === label);
-    const holds = cases.length > 0 && cases.every((c) => pick(c, brokenLabel)?.verdict === 'reproduced' && pick(c, fixedLabel)?.verdict === 'fixed');
+    // A control case (CaseDefinition.control) must be fixed on both sides; every other case reproduced on the broken one.
+    const isControl = (c: string): boolean => Boolean(scenarios[0]!.cases.find((x) => x.name === c)?.control);
+    const expectedBroken = (c: string): 'fixed' | 'reproduced' => (isControl(c) ? 'fixed' : 'reproduced');
+    const pairHolds = (c: string): boolean => pick(c, brokenLabel)?.verdict === expectedBroken(c) && pick(c, fixedLabel)?.verdict === 'fixed';
+    const holds = cases.some((c) => !isControl(c)) && cases.every(pairHolds);
     if (options.json) {
       process.stdout.write(`${JSON.stringify({ holds, results: sortResults(outcome.results) }, null, 2)}\n`);
     } else {
       for (const c of cases) {
         const b = pick(c, brokenLabel);
         const f = pick(c, fixedLabel);
-        const ok = b?.verdict === 'reproduced' && f?.verdict === 'fixed';
-        process.stdout.write(`\n${options.scenario}/${c}: ${ok ? 'holds' : 'DOES NOT HOLD'}\n`);
-        process.stdout.write(`${sideBySide([`BROKEN ${broken.label} (expect reproduced)`, ...evidenceLines(b)], [`FIXED ${fixed.label} (expect fixed)`, ...evidenceLines(f)])}\n`);
+        const ok = pairHolds(c);
+        process.stdout.write(`\n${options.scenario}/${c}${isControl(c) ? ' (control)' : ''}: ${ok ? 'holds' : 'DOES NOT HOLD'}\n`);
+        process.stdout.write(`${sideBySide([`BROKEN ${broken.label} (expect ${expectedBroken(c)})`, ...evidenceLines(b)], [`FIXED ${fixed.label} (expect fixed)`, ...evidenceLines(f)])}\n`);
       }
       process.stdout.write(`\nverify ${options.scenario}: ${holds ? 'the pair holds' : 'the pair does not hold'}\n`);
     }

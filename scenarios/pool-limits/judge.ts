@@ -80,7 +80,7 @@ export function judgeBlockingLimits({ client, server, input }: JudgeInput): Judg
   const app = server.app;
   const max = Number(input.maxConnections);
   const tasks = Number(input.tasks);
-  const delay = Number(input.delayMs) / 1000;
+  const delay = Number(input.blockingDelayMs ?? input.delayMs) / 1000;
   const saw = serverSaw(app);
   const steps = stepsStartingWith(client, 'request-');
   if (steps.length !== tasks) return unrecognised(`expected ${tasks} request results, got ${steps.length}; ${saw}`);

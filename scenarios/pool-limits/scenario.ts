@@ -35,6 +35,10 @@ export default defineScenario({
           // (httpx 0.18 - 0.20) serialises waiters, so the second raises after 2 s, not 1 s: a 4 s delay
           // keeps a 2 s margin for it on a loaded machine.
           delayMs: 4000,
+          // A client without a pool timeout (requests) serves its waiters one delay after the first wave:
+          // two delays in all. 2 s each keeps that within the case's 4 s and still leaves every waiter
+          // queued behind a busy connection for seconds (the judge wants them no earlier than 1 s).
+          blockingDelayMs: 2000,
           poolTimeout: 1.0,
           readTimeout: 10.0,
         })),
