@@ -8,7 +8,7 @@ import { phase } from './runtime/phase-log.ts';
 import type { CertificateSet } from '../certs/certificate-set.ts';
 import { type ServerObservations, unreliableReason } from '../fixtures/connection-tracker.ts';
 import { family, unsupportedReason } from './families.ts';
-import { programFor } from './scenario-families.ts';
+import { notCoveredReason, programFor } from './scenario-families.ts';
 import type { ClientTarget, PreparedClient } from './runtime/target.ts';
 import type {
   CaseDefinition,
@@ -207,8 +207,7 @@ export async function runCase(
   const clientFamily = family(client.family);
   const program = programFor(job.scenario, clientFamily);
   if (!program) {
-    const reason = `scenario ${job.scenario.meta.id} does not cover the ${clientFamily.id} family (it has no clients/${clientFamily.contract.program}.py)`;
-    return { ...base, verdict: 'not-applicable', evidence: bare(reason), durationMs: since(started) };
+    return { ...base, verdict: 'not-applicable', evidence: bare(notCoveredReason(job.scenario.meta.id, clientFamily)), durationMs: since(started) };
   }
   const version = client.installed.packages[clientFamily.distribution];
   if (!version) {

@@ -32,3 +32,12 @@ export function familiesLabel(scenario: Pick<Scenario, 'meta' | 'programs'>): st
     .map((f) => (statusFor(scenario, f.id) === 'open-upstream' ? `${f.id} (open upstream)` : f.id))
     .join(', ');
 }
+
+/** The reason a case is not-applicable for a family the scenario has no program for (runner, soak, run's check). */
+export function notCoveredReason(scenarioId: string, f: ClientFamily): string {
+  return `scenario ${scenarioId} does not cover the ${f.id} family (it has no clients/${f.contract.program}.py)`;
+}
+
+export function isNotCoveredReason(reason: string): boolean {
+  return /^scenario \S+ does not cover the \S+ family \(it has no clients\//.test(reason);
+}

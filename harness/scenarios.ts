@@ -5,6 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { defaultFamily } from './families.ts';
 import { resolveKitToThisRegress } from './kit-resolution.ts';
 import { BoundedLoads } from './scenario-load-bound.ts';
 import type { Expectation, Scenario, ScenarioDefinition } from './types.ts';
@@ -123,7 +124,7 @@ async function loadScenario(dir: string, origin?: string, bounded?: BoundedLoads
 
 /**
  * The folder's client programs by contract program name: `clients/<name>.py`. A folder from before client
- * families holds one `client.py`, an httpx program (projects keep working unchanged).
+ * families holds one `client.py`, a program of the default family (httpx's: projects keep working unchanged).
  */
 export function clientPrograms(dir: string): Record<string, string> {
   const folder = join(dir, 'clients');
@@ -134,7 +135,7 @@ export function clientPrograms(dir: string): Record<string, string> {
       if (match) programs[match[1]!] = join(folder, file);
     }
   }
-  if (Object.keys(programs).length === 0 && existsSync(join(dir, 'client.py'))) programs.httpx = join(dir, 'client.py');
+  if (Object.keys(programs).length === 0 && existsSync(join(dir, 'client.py'))) programs[defaultFamily().contract.program] = join(dir, 'client.py');
   return programs;
 }
 

@@ -47,6 +47,13 @@ describe('regress CLI', () => {
     [['verify', '--scenario', 'pool-limits', '--broken', 'httpx==0.10.1'], /required option '--fixed <spec>'/],
     [['run', '--client', 'httpx==0.28.1 httpx2', '--scenario', 'pool-limits'], /^regress: client spec 'httpx==0.28.1 httpx2' names httpx and httpx2: a label tests one client/],
     [['run', '--runtime', 'container', '--image', 'regress/python:3.13', '--python', '3.13'], /^regress: --python and --image exclude each other/],
+    // A family the selection does not cover checks nothing: bad input in every command, never a green run.
+    [['run', '--client', 'requests==2.34.2', '--scenario', 'mtls-verify-false'], /^regress: no selected scenario covers the requests family of 'requests==2\.34\.2' \(scenarios that do: /],
+    [['verify', '--scenario', 'proxy-local-address', '--broken', 'httpx==0.29.0', '--fixed', 'urllib3==2.8.0'], /^regress: --broken tests httpx and --fixed tests urllib3: verify compares two releases of one client family/],
+    [['sentinels', '--scenario', 'mtls-verify-false', '--line', 'requests'], /^regress: no selected scenario covers the requests family: its sentinels would check nothing/],
+    [['soak', '--scenario', 'mtls-verify-false', '--client', 'requests==2.34.2', '--iterations', '8'], /^regress: scenario mtls-verify-false does not cover the requests family \(no clients\/requests\.py\): nothing to soak/],
+    [['bisect', '--scenario', 'mtls-verify-false', '--package', 'urllib3'], /^regress: scenario mtls-verify-false does not cover the urllib3 family/],
+    [['new', 'x-y', '--family', 'nope'], /^regress: unknown client family 'nope'/],
     // The resolver's own explanation stays in the line: a typo'd name and a version conflict read differently.
     [['run', '--client', 'httpx==0.28.1 httpcorr==1.0', '--scenario', 'pool-limits'], /^regress: cannot install 'httpx==0\.28\.1 httpcorr==1\.0': .*httpcorr (was not found|.*No matching distribution)/],
     [['run', '--client', 'httpx==0.28.1 httpcore==0.17.0', '--scenario', 'pool-limits'], /^regress: cannot install 'httpx==0\.28\.1 httpcore==0\.17\.0': .*httpx==0\.28\.1 depends on httpcore/],

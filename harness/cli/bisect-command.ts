@@ -42,7 +42,9 @@ export async function bisectCommand(options: BisectOptions): Promise<number> {
 
   const releases = await listReleases(pkg);
   // Without --from, a client's bisection starts where its family's client contract does (families/<id>/family.json).
-  const contract = !options.from ? familyOfDistribution(pkg) : undefined;
+  // Only for the client under test itself: a companion (urllib3 beside --with requests) is bisected over
+  // every release the resolver accepts, not over the range of its own family's contract.
+  const contract = !options.from && probeFamily.distribution === pkg ? familyOfDistribution(pkg) : undefined;
   for (const bound of [options.from, options.to]) {
     if (bound !== undefined && !valid(bound)) throw new BadInput(`'${bound}' is not a PEP 440 version`);
   }

@@ -1,5 +1,6 @@
 // Client inputs beyond specs typed on the command line: lock files (--requirements FILE, or git:REF:PATH
 // for a file at a git ref), read through the environment cache's own uv for its interpreter.
+import { family } from '../families.ts';
 import { existsSync, statSync } from 'node:fs';
 import { clientsFromLock, LockFileError, readLockSource } from '../lock-files.ts';
 import type { EnvironmentCache } from '../runtime/python-env.ts';
@@ -36,7 +37,10 @@ export async function lockedSpecs(files: string[], options: RuntimeOptions): Pro
 /** One client from an argument that takes a spec or a lock (verify's --broken and --fixed). */
 export async function singleClient(input: string, options: RuntimeOptions): Promise<ClientSpec> {
   if (!isLockInput(input)) return parseClientSpec(input);
-  const specs = await lockedSpecs([input], options);
+  const all = await lockedSpecs([input], options);
+  // A requests lock pins urllib3 too: urllib3 is then requests' companion, not a second client here.
+  const companions = new Set(all.flatMap((s) => family(s.family).companions));
+  const specs = all.filter((s) => !companions.has(family(s.family).distribution));
   if (specs.length !== 1) throw new LockFileError(`${input} pins ${specs.map((s) => s.module).join(' and ')}: name one client here (a spec)`);
   return specs[0]!;
 }

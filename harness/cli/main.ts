@@ -17,7 +17,7 @@ import { ScenarioSourceError, selectScenarios, UnknownScenarioError } from '../s
 import { BadInput, runSession } from '../session.ts';
 import { parseClientSpec, SpecError } from '../spec.ts';
 import { defaultFamily, families, family, FamilyError, familyIds } from '../families.ts';
-import { coveredFamilies, familiesLabel, overallStatus, programFor, statusFor } from '../scenario-families.ts';
+import { coveredFamilies, familiesLabel, isNotCoveredReason, overallStatus, programFor, statusFor } from '../scenario-families.ts';
 import type { CaseResult, ScenarioStatus } from '../types.ts';
 import { lockedSpecs, singleClient } from './client-inputs.ts';
 import {
@@ -147,6 +147,18 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
       process.exitCode = EXIT.reproduced;
       return;
     }
+    // An image's client, whose family was found only when it ran, that no selected scenario covers: every
+    // one of its results is "does not cover". It checked nothing, and must not pass (exit 2 unless something
+    // reproduced, which exit 1 says first).
+    const unchecked = targets.filter((t) => {
+      const mine = outcome.results.filter((r) => r.client === t.label);
+      return !t.family && mine.length > 0 && mine.every((r) => r.verdict === 'not-applicable' && isNotCoveredReason(r.evidence.reason));
+    });
+    for (const t of unchecked) {
+      const found = outcome.results.find((r) => r.client === t.label)?.installed?.module ?? 'its';
+      process.stderr.write(`regress: no selected scenario covers the ${found} client of '${t.label}': nothing was checked (name its family with --image-family, or other --scenario)\n`);
+    }
+    const orUnchecked = (code: number): number => (code === EXIT.ok && unchecked.length ? EXIT.error : code);
     const split = known && knownFile ? splitKnown(outcome.results, known) : null;
     // With --known, --json carries the marks as results.json does (which reproductions are known, which new).
     const marked = split && knownFile ? { known: knownMarks(split, knownFile) } : {};
@@ -154,12 +166,12 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
     else process.stdout.write(`\n${verdictTable(outcome.results)}\n\n${summaryLine(outcome.results, performance.now() - started)}\n`);
     if (outcome.reportDir) process.stderr.write(`report: ${outcome.reportDir}/report.html\n`);
     if (!split || !knownFile) {
-      process.exitCode = exitCodeAfter(outcome);
+      process.exitCode = orUnchecked(exitCodeAfter(outcome));
       return;
     }
     const out = options.json ? process.stderr : process.stdout;
     for (const line of knownLines(split, knownFile)) out.write(`${line}\n`);
-    process.exitCode = exitCodeAfter({ results: outcome.results.filter((r) => r.verdict !== 'reproduced' || split.fresh.includes(r)), interrupted: outcome.interrupted });
+    process.exitCode = orUnchecked(exitCodeAfter({ results: outcome.results.filter((r) => r.verdict !== 'reproduced' || split.fresh.includes(r)), interrupted: outcome.interrupted }));
   });
 
   withRuntime(withCommon(
@@ -173,6 +185,8 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
   )).action(async (options: CommonOptions & RuntimeOptions & { scenario: string; case?: string[]; broken: string; fixed: string }) => {
     const broken = await singleClient(options.broken, options);
     const fixed = await singleClient(options.fixed, options);
+    // A pair is two releases of one client: a broken httpx and a fixed urllib3 prove nothing about either.
+    if (broken.family !== fixed.family) throw new BadInput(`--broken tests ${broken.family} and --fixed tests ${fixed.family}: verify compares two releases of one client family`);
     const scenarios = selectScenarios(await scenariosFor(options), [options.scenario]);
     checkCases(scenarios, options.case ?? []);
     if (options.image?.length) throw new BadInput('verify compares two client specs; --image does not apply');

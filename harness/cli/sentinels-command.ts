@@ -3,6 +3,8 @@
 // httpcore, httpx2 or httpcore2 wheel) must come out `reproduced`, and the unpatched rebuild `fixed`.
 // Exit: 0 all held; 1 a sentinel not caught or an unpatched rebuild not fixed; 2 stale sentinels, errors,
 // bad input; 130 interrupted.
+import { family } from '../families.ts';
+import { programFor } from '../scenario-families.ts';
 import { selectScenarios } from '../scenarios.ts';
 import { scenariosFor } from './scenario-folders.ts';
 import { BadInput } from '../session.ts';
@@ -29,6 +31,12 @@ export async function sentinelsCommand(options: SentinelsOptions): Promise<numbe
   const all = await scenariosFor(options);
   const selected = selectScenarios(all, options.scenario ?? []);
   const lines = parseLines(options.line);
+  // A line no selected scenario covers would check nothing and pass.
+  for (const line of lines ?? []) {
+    if (!selected.some((s) => programFor(s, family(line)))) {
+      throw new BadInput(`no selected scenario covers the ${line} family: its sentinels would check nothing`);
+    }
+  }
   const releases = parseReleases(options.release);
   if (options.list) {
     for (const { scenario, sentinel } of await loadSentinels(selected)) process.stdout.write(`${scenario.meta.id}  ${sentinel.explain()}\n`);

@@ -2,7 +2,8 @@
 // sockets, pooled connections or objects grow with the iterations (harness/soak/).
 // Exit: 0 flat (fixed) or not-applicable; 1 leak, or any iteration the case's own judge found reproduced
 // (nothing may hide a reproduction); 2 error or bad input; 130 interrupted with no leak found.
-import { defaultFamily } from '../families.ts';
+import { defaultFamily, family } from '../families.ts';
+import { programFor } from '../scenario-families.ts';
 import { Command, Option } from 'commander';
 import { targetFor } from '../runner.ts';
 import { venvTarget } from '../runtime/python-env.ts';
@@ -19,7 +20,7 @@ import { MIN_ITERATIONS } from '../soak/trend.ts';
 import { parseClientSpec } from '../spec.ts';
 import { collect, EXIT, openCache, positiveInt, scenarioFoldersOption } from './common.ts';
 import { scenariosFor } from './scenario-folders.ts';
-import { lockedSpecs, isLockInput } from './client-inputs.ts';
+import { isLockInput, singleClient } from './client-inputs.ts';
 import { parseDuration } from './duration.ts';
 
 export interface SoakOptions {
@@ -104,11 +105,14 @@ export async function soakCommand(options: SoakOptions): Promise<number> {
       throw error;
     }
   } else if (options.client && isLockInput(options.client)) {
-    const specs = await lockedSpecs([options.client], { runtime: 'venv', ...(options.python ? { python: options.python } : {}) });
-    if (specs.length !== 1) throw new BadInput(`${options.client} pins ${specs.length} clients: soak one at a time (a spec)`);
-    spec = specs[0]!;
+    // The lock's client, its companions beside it (a requests lock's urllib3 is requests' companion).
+    spec = await singleClient(options.client, { runtime: 'venv', ...(options.python ? { python: options.python } : {}) });
   } else {
     spec = parseClientSpec(options.client ?? defaultFamily().distribution);
+  }
+  // A family the scenario does not cover would soak nothing and pass.
+  if (!programFor(scenario!, family(spec.family))) {
+    throw new BadInput(`scenario ${scenario!.meta.id} does not cover the ${spec.family} family (no clients/${family(spec.family).contract.program}.py): nothing to soak`);
   }
   const target = targetFor(scenario!, venvTarget(cache, spec));
   process.stderr.write(`[soak] preparing ${target.label}…\n`);

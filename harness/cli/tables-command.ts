@@ -76,16 +76,24 @@ export async function tablesCommand(options: TablesOptions): Promise<number> {
   if (outcome.interrupted) return EXIT.interrupted;
   // Per scenario, one table per client program it covers (httpx and httpx2 share clients/httpx.py).
   const tables: Record<string, Record<string, string>> = {};
+  const partial: string[] = [];
   for (const s of scenarios) {
     tables[s.meta.id] = {};
     const programs = [...new Set(coveredFamilies(s).filter((f) => chosen.includes(f)).map((f) => f.contract.program))];
     for (const program of programs) {
       const members = chosen.filter((f) => f.contract.program === program);
+      // A table is every family that runs the program (httpx and httpx2 share one): written only whole.
+      const missing = families().filter((f) => f.contract.program === program && coveredFamilies(s).includes(f) && !chosen.includes(f));
+      if (missing.length && options.write) {
+        partial.push(`${s.meta.id}: its ${program} table also holds ${missing.map((f) => f.id).join(', ')}; add --family ${missing.map((f) => f.id).join(' --family ')} to write it`);
+        continue;
+      }
       const labels = specs.filter((x) => members.some((f) => f.id === x.family)).map((x) => x.label);
       tables[s.meta.id]![program] = versionTable(s, outcome.results.filter((r) => r.scenario === s.meta.id), labels, members);
     }
   }
   const log = (line: string): boolean => process.stderr.write(`[tables] ${line}\n`);
+  for (const line of partial) log(`not written: ${line}`);
   const printed = options.write ? await writeOwnTables(scenarios, tables, log, CATALOGUE_WRITABLE) : scenarios;
   if (!options.json) {
     for (const s of printed) for (const [program, table] of Object.entries(tables[s.meta.id]!)) process.stdout.write(`\n### ${s.meta.id} (${program})\n\n${table}\n`);

@@ -19,7 +19,7 @@ import { ensureRunRoot, RUN_ROOT } from '../../certs/certificate-set.ts';
 import { cgroupOwner, type SocketOwner } from '../../fixtures/socket-owner.ts';
 import { ownerTag, registerCleanup } from '../runtime/cleanup.ts';
 import { isStopping, Stopped } from '../runtime/process-group.ts';
-import { COMPAT_DIR, processOutcome, sanitisedEnvironment } from '../runtime/client-process.ts';
+import { CASE_SCOPE, COMPAT_DIR, processOutcome, sanitisedEnvironment } from '../runtime/client-process.ts';
 import { ClientWorker, WORKER_PROGRAM, type WorkerChannel, workersEnabled } from '../runtime/client-worker.ts';
 import { phase } from '../runtime/phase-log.ts';
 import { pythonTooOld } from '../package-index.ts';
@@ -212,7 +212,9 @@ function prepared(
       try {
         const env = { ...sanitisedEnvironment(familyId, { HOME: '/root', TMPDIR: '/tmp' }), REGRESS_INPUT: inputFile };
         run.onStart?.(await containerOwner());
-        const result = await execWithLimit(container, [python, run.program], env, run.timeLimitMs);
+        // Through case_scope.py, as on the host: it puts the program's folder last on sys.path (clients/requests.py
+        // first would shadow requests itself) and keeps what the case starts inside its scope.
+        const result = await execWithLimit(container, [python, CASE_SCOPE, run.program], env, run.timeLimitMs);
         return processOutcome(result, run.now());
       } finally {
         await rm(dir, { recursive: true, force: true });

@@ -65,7 +65,7 @@ export interface ClientProgramRun extends ClientRun {
 }
 
 /** Runs a client program as `python PROGRAM` would, in a scope nothing it starts can leave (case_scope.py). */
-const CASE_SCOPE = join(COMPAT_DIR, 'case_scope.py');
+export const CASE_SCOPE = join(COMPAT_DIR, 'case_scope.py');
 
 export async function runClientProgram(run: ClientProgramRun): Promise<ClientProcessOutcome> {
   const result = await runInProcessGroup(run.python, [CASE_SCOPE, run.program], {

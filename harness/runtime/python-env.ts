@@ -133,7 +133,9 @@ export function installedFromProbe(stdout: string, familyId?: string): Omit<Inst
 export async function probeInstalled(python: string, familyId: string): Promise<InstalledClient> {
   // The same sanitised environment the client gets, so `installed` is what the client can import.
   const { module } = family(familyId);
-  const { stdout } = await (await loadExeca())(python, ['-c', PROBE, module], { env: sanitisedEnvironment(familyId), extendEnv: false });
+  // From the contract's folder, not the caller's: `python -c` puts the working directory first on sys.path, and
+  // run from a checkout of the client it would probe the checkout instead of the environment.
+  const { stdout } = await (await loadExeca())(python, ['-c', PROBE, module], { env: sanitisedEnvironment(familyId), extendEnv: false, cwd: COMPAT_DIR });
   return { ...installedFromProbe(stdout, familyId), module };
 }
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCertificateSet, type CertificateSet } from '../../certs/certificate-set.ts';
 import { family, unsupportedReason } from '../families.ts';
-import { programFor } from '../scenario-families.ts';
+import { notCoveredReason, programFor } from '../scenario-families.ts';
 import type { PreparedClient } from '../runtime/target.ts';
 import type { CaseDefinition, ClientProcessOutcome, Scenario } from '../types.ts';
 import { type IterationRecord, parseSamples } from './samples.ts';
@@ -42,7 +42,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   if (client.installed.importError) return bare('error', `the client under test fails to import: ${client.installed.importError}`);
   const clientFamily = family(client.family);
   if (!programFor(scenario, clientFamily)) {
-    return bare('not-applicable', `scenario ${scenario.meta.id} does not cover the ${clientFamily.id} family (it has no clients/${clientFamily.contract.program}.py)`);
+    return bare('not-applicable', notCoveredReason(scenario.meta.id, clientFamily));
   }
   const version = client.installed.packages[clientFamily.distribution];
   if (!version) return bare('error', `${clientFamily.distribution} is not installed in this environment`);

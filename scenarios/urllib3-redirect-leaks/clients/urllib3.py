@@ -99,7 +99,7 @@ def scenario(ctx):
     elif case == "retry-redirect-0":
         retry_redirect_0(ctx, data)
     else:
-        raise ru.NotApplicable("unknown case %r" % case)
+        raise RuntimeError("unknown case %r: this program has no code for it" % case)  # an error, never not-applicable
 
 
 ru.main(scenario)
