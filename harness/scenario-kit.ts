@@ -14,6 +14,7 @@ export {
   delay,
   delayBody,
   drip,
+  dropAfterFirst,
   failFirst,
   type Fault,
   type FaultPlan,

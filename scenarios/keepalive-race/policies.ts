@@ -1,0 +1,51 @@
+// What each client family documents about a request that fails because the server closed the kept-alive
+// connection it went out on, after the server had read it. Upstream's own words, with the links; the judge
+// holds each family to exactly this and nothing more. Keyed by the import name of the client under test.
+
+/** `retry`: an idempotent request (GET) is sent again on a new connection; `raise`: the error reaches the caller. */
+export type OnDroppedReuse = 'retry' | 'raise';
+
+export interface FamilyPolicy {
+  /** What happens to a GET the server read and then closed without an answer. */
+  get: OnDroppedReuse;
+  /** Upstream's words and where they are. */
+  says: string;
+  links: string[];
+}
+
+const HTTPX: FamilyPolicy = {
+  get: 'raise',
+  says:
+    'httpx retries nothing by default; HTTPTransport(retries=N) retries only failures to connect ' +
+    '(httpx.ConnectError, httpx.ConnectTimeout), never a request already sent',
+  links: ['https://www.python-httpx.org/advanced/transports/', 'https://github.com/encode/httpx/pull/784'],
+};
+
+export const POLICIES: Record<string, FamilyPolicy> = {
+  httpx: HTTPX,
+  httpx2: HTTPX,
+  requests: {
+    get: 'raise',
+    says:
+      'HTTPAdapter max_retries: "Note, this applies only to failed DNS lookups, socket connections and connection ' +
+      'timeouts, never to requests where data has made it to the server. By default, Requests does not retry ' +
+      'failed connections." (DEFAULT_RETRIES = 0, built as Retry(0, read=False))',
+    links: ['https://requests.readthedocs.io/en/latest/api/#requests.adapters.HTTPAdapter'],
+  },
+  urllib3: {
+    get: 'retry',
+    says:
+      'Retry: read errors "are raised after the request was sent to the server, so the request may have ' +
+      'side-effects"; allowed_methods: "By default, we only retry on methods which are considered to be idempotent" ' +
+      '(Retry.DEFAULT_ALLOWED_METHODS: DELETE, GET, HEAD, OPTIONS, PUT, TRACE; POST is not among them); ' +
+      'a PoolManager retries 3 times by default (Retry.DEFAULT)',
+    links: ['https://urllib3.readthedocs.io/en/stable/reference/urllib3.util.html#urllib3.util.Retry'],
+  },
+  aiohttp: {
+    get: 'retry',
+    says:
+      'from 3.10.0 a request that fails on a reused (persistent) connection is retried once on a new connection ' +
+      'if its method is idempotent; a POST is not retried (#7297; the hard-coded retry is discussed in #10790)',
+    links: ['https://github.com/aio-libs/aiohttp/issues/7297', 'https://github.com/aio-libs/aiohttp/issues/10790'],
+  },
+};

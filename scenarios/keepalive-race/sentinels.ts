@@ -1,0 +1,79 @@
+// The keep-alive race broken on purpose in today's releases: each family made to replay a request the
+// server already read (a POST's duplicate side effect), or to send on a connection it could know was closed.
+import { defineSentinels, type Edit } from '../../harness/sentinels/definition.ts';
+
+/** httpx / httpx2: the transport sends a request again on any failure, whatever its method. */
+const replayAnything = (client: string): Edit => ({
+  file: `${client}/_transports/default.py`,
+  find: '        with map_httpcore_exceptions():\n            resp = await self._pool.handle_async_request(req)\n',
+  replace:
+    '        with map_httpcore_exceptions():\n' +
+    '            try:\n' +
+    '                resp = await self._pool.handle_async_request(req)\n' +
+    '            except Exception:  # sentinel replay-on-disconnect\n' +
+    '                resp = await self._pool.handle_async_request(req)\n',
+});
+
+export default defineSentinels([
+  {
+    id: 'replay-on-disconnect',
+    summary: 'httpx retries any request once when the connection fails under it: the GET is retried (undocumented) and the POST replayed',
+    expect: ['get-close-after-first', 'post-close-after-first'],
+    variants: [
+      { line: 'httpx', package: 'httpx', edits: [replayAnything('httpx')] },
+      { line: 'httpx2', package: 'httpx2', edits: [replayAnything('httpx2')] },
+    ],
+  },
+  {
+    id: 'retry-post-by-default',
+    summary: "urllib3's default Retry counts POST among the idempotent methods: the POST is replayed after the server read it",
+    expect: ['post-close-after-first'],
+    variants: [
+      {
+        line: 'urllib3',
+        package: 'urllib3',
+        edits: [
+          {
+            file: 'urllib3/util/retry.py',
+            find: '        ["HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE"]\n',
+            replace: '        ["HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST"]  # sentinel retry-post-by-default\n',
+          },
+        ],
+      },
+    ],
+  },
+  {
+    id: 'requests-retries-reads',
+    summary: "requests' default adapter retries reads of any method (Retry(1, allowed_methods=None)): the GET is retried and the POST replayed",
+    expect: ['get-close-after-first', 'post-close-after-first'],
+    variants: [
+      {
+        line: 'requests',
+        package: 'requests',
+        edits: [
+          {
+            file: 'requests/adapters.py',
+            find: '            self.max_retries = Retry(0, read=False)\n',
+            replace: '            self.max_retries = Retry(1, allowed_methods=None)  # sentinel requests-retries-reads\n',
+          },
+        ],
+      },
+    ],
+  },
+  {
+    id: 'dropped-connection-reused',
+    summary: 'urllib3 no longer checks a pooled connection for the server\'s close before reusing it: the POST after the idle close fails',
+    expect: ['post-idle-close'],
+    variants: (['requests', 'urllib3'] as const).map((line) => ({
+      line,
+      package: 'urllib3',
+      edits: [
+        {
+          file: 'urllib3/connectionpool.py',
+          find: '        if conn and is_connection_dropped(conn):\n',
+          replace: '        if conn and is_connection_dropped(conn) and False:  # sentinel dropped-connection-reused\n',
+        },
+      ],
+    })),
+  },
+]);
