@@ -26,7 +26,7 @@ export default defineScenario({
     measured: {
       lastBroken: '3.14.3',
       firstFixed: '3.14.4',
-      note: 'wider than claimed: 3.10.0 (the first release that retries) and 3.12.14 send the empty retry too; 3.11.x and 3.12.0 raise ValueError (I/O operation on closed file) instead of retrying; 3.9.x does not retry',
+      note: "wider than claimed: 3.12.14 reproduces in every run, 3.10.0 - 3.11.18 in some (the file's close races the retry; otherwise ValueError: I/O operation on closed file); 3.12.0 raises that ValueError; 3.9.x does not retry",
     },
     failureSignature:
       'the server receives the PUT twice: the whole body on the kept-alive connection (closed unanswered), then 0 bytes on the retry; the client reads 200',
