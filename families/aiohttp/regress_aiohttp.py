@@ -54,6 +54,9 @@ PRELOAD = [
     "aiosignal", "propcache", "attr", "async_timeout", "brotli", "aiodns",
 ]
 
+# What `regress soak` counts the live objects of (soak_driver.py): the client and what it runs on.
+SOAK_PACKAGES = ("aiohttp", "aiohappyeyeballs", "yarl", "multidict", "async_timeout")
+
 # Where a timed-out wait was cancelled, by the connector's frames (aiohttp/connector.py): creating a connection
 # (a connect timeout), or waiting for a free connection slot (the pool: `await fut` in connect() before 3.11's
 # _wait_for_available_connection).
