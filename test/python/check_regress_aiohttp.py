@@ -199,6 +199,15 @@ async def check(certs):
             if step.get("bodyBytes") != 2:
                 failures.append("bare response %d: bodyBytes %r" % (n, step.get("bodyBytes")))
 
+    # A large body read in chunks and counted (fetch_counted): bodyBytes is the count.
+    port = serve(ok)
+    session = api.session(timeout=api.timeout(total=10))
+    async with ctx.closing(session):
+        step = await ctx.attempt("counted", lambda: api.fetch_counted(session, "GET", "http://127.0.0.1:%d/" % port, chunk_size=1))
+        report("counted body", step, "ok:200")
+        if step.get("bodyBytes") != 2:
+            failures.append("counted body: bodyBytes %r" % step.get("bodyBytes"))
+
     # The pool: limit=1, a slow request holds the connection, a second one waits for it past its timeout.
     for label, timeout in (("pool (connect=)", {"total": 10, "connect": 0.5}), ("pool (total=)", {"total": 0.5})):
         port = serve(slow)
