@@ -31,6 +31,7 @@ where the cancelled wait was, in the exception chain's tracebacks (the connector
 its connection creation).
 """
 
+import asyncio
 import errno
 import re
 import sys
@@ -53,6 +54,9 @@ PRELOAD = [
     "aiohttp.http_parser", "aiohttp.streams", "aiohttp.compression_utils", "aiohappyeyeballs", "yarl", "multidict", "frozenlist",
     "aiosignal", "propcache", "attr", "async_timeout", "brotli", "aiodns",
 ]
+
+# What `regress soak` counts the live objects of (soak_driver.py): the client and what it runs on.
+SOAK_PACKAGES = ("aiohttp", "aiohappyeyeballs", "yarl", "multidict", "async_timeout")
 
 # Where a timed-out wait was cancelled, by the connector's frames (aiohttp/connector.py): creating a connection
 # (a connect timeout), or waiting for a free connection slot (the pool: `await fut` in connect() before 3.11's
@@ -127,7 +131,8 @@ def classify(exc):
         return _wait_kind(chain) or "connect-timeout"
     if socket_timeout is not None or server_timeout is not None:
         return "read-timeout"  # "Timeout on reading data from socket": sock_read
-    if any(regress_core._is_timeout(e) for e in chain):
+    # asyncio.TimeoutError is the builtin TimeoutError from Python 3.11; a class of its own before.
+    if any(regress_core._is_timeout(e) or isinstance(e, asyncio.TimeoutError) for e in chain):
         # A bare asyncio.TimeoutError: ClientTimeout(total=) (or a scenario's own wait_for); a total timeout
         # that expired in the connector's wait for a slot is still a pool wait.
         return _wait_kind(chain) or "timeout"
@@ -158,7 +163,8 @@ def classify(exc):
 def _namespaces():
     # aiohttp re-exports every client exception at its top level: aiohttp.ServerDisconnectedError, not
     # aiohttp.client_exceptions.ServerDisconnectedError.
-    return [sys.modules.get("aiohttp"), sys.modules.get("aiohttp.http_exceptions")]
+    # asyncio.TimeoutError (a total timeout) on every Python: builtins.TimeoutError from 3.11, its own class before.
+    return [sys.modules.get("aiohttp"), sys.modules.get("aiohttp.http_exceptions"), sys.modules.get("asyncio")]
 
 
 describe_error = regress_core.describe_with(classify, _namespaces)
