@@ -14,7 +14,30 @@ const replayAnything = (client: string): Edit => ({
     '                resp = await self._pool.handle_async_request(req)\n',
 });
 
+/** httpcore / httpcore2: an idle connection whose socket is readable (the server's FIN) is reused all the same. */
+const IDLE_CLOSE_IGNORED: Record<string, Edit> = {
+  httpcore: {
+    file: 'httpcore/_async/http11.py',
+    find: '        return keepalive_expired or server_disconnected\n',
+    replace: '        return keepalive_expired  # sentinel idle-close-ignored\n',
+  },
+  httpcore2: {
+    file: 'httpcore2/_async/http11.py',
+    find: '            if self._state == HTTPConnectionState.IDLE and self._network_stream.get_extra_info("is_readable"):\n',
+    replace: '            if False:  # sentinel idle-close-ignored\n',
+  },
+};
+
 export default defineSentinels([
+  {
+    id: 'idle-close-ignored',
+    summary: "httpcore no longer checks an idle connection for the server's close: the next request goes out on the closed connection",
+    expect: ['get-idle-close', 'post-idle-close'],
+    variants: [
+      { line: 'httpx', package: 'httpcore', edits: [IDLE_CLOSE_IGNORED.httpcore!] },
+      { line: 'httpx2', package: 'httpcore2', edits: [IDLE_CLOSE_IGNORED.httpcore2!] },
+    ],
+  },
   {
     id: 'replay-on-disconnect',
     summary: 'httpx retries any request once when the connection fails under it: the GET is retried (undocumented) and the POST replayed',
@@ -62,8 +85,8 @@ export default defineSentinels([
   },
   {
     id: 'dropped-connection-reused',
-    summary: 'urllib3 no longer checks a pooled connection for the server\'s close before reusing it: the POST after the idle close fails',
-    expect: ['post-idle-close'],
+    summary: "urllib3 no longer checks a pooled connection for the server's close before reusing it: both requests after the idle close go out on the closed connection",
+    expect: ['get-idle-close', 'post-idle-close'],
     variants: (['requests', 'urllib3'] as const).map((line) => ({
       line,
       package: 'urllib3',
