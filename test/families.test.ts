@@ -17,7 +17,7 @@ const ROOT = join(import.meta.dirname, '..');
 describe('family records', () => {
   test('each record loads, its contract module exists, and exactly one is the default', () => {
     const ids = families().map((f) => f.id);
-    expect(ids).toEqual(expect.arrayContaining(['httpx', 'httpx2', 'requests', 'urllib3']));
+    expect(ids).toEqual(expect.arrayContaining(['aiohttp', 'httpx', 'httpx2', 'requests', 'urllib3']));
     for (const f of families()) expect(readdirSync(contractDir(f))).toContain(`${f.contract.module}.py`);
     expect(defaultFamily().id).toBe('httpx');
   });
@@ -34,10 +34,15 @@ describe('family records', () => {
     expect(interpreterReason(family('requests'), '2.33.0', '3.11.7')).toBeNull();
     expect(interpreterReason(family('requests'), '2.32.5', '3.9.18')).toBeNull();
     expect(interpreterReason(family('urllib3'), '2.7.0', '3.9.18')).toMatch(/urllib3 2\.7 declares/);
+    expect(unsupportedReason(family('aiohttp'), '3.7.4')).toMatch(/outside the client contract \(>=3\.8\.0\)/);
+    expect(unsupportedReason(family('aiohttp'), '3.14.5')).toBeNull();
+    expect(interpreterReason(family('aiohttp'), '3.14.0', '3.9.18')).toMatch(/aiohttp 3\.14 declares Requires-Python >=3\.10/);
+    expect(interpreterReason(family('aiohttp'), '3.8.1', '3.11.7')).toMatch(/needs Python <3\.11/);
+    expect(interpreterReason(family('aiohttp'), '3.8.2', '3.11.7')).toBeNull();
   });
 
   test('an unknown family is named with the known ones', () => {
-    expect(() => family('aiohttp2')).toThrow(/unknown client family 'aiohttp2' \(known: httpx, httpx2, requests, urllib3/);
+    expect(() => family('aiohttp2')).toThrow(/unknown client family 'aiohttp2' \(known: aiohttp, httpx, httpx2, requests, urllib3/);
   });
 });
 
@@ -48,6 +53,8 @@ describe('specs name their family', () => {
     ['urllib3==2.0.5', 'urllib3', 'urllib3'],
     ['httpx==0.28.1 httpcore==1.0.9', 'httpx', 'httpx'],
     ['httpx2', 'httpx2', 'httpx2'],
+    ['aiohttp==3.14.5', 'aiohttp', 'aiohttp'],
+    ['aiohttp==3.13.5 yarl==1.22.0', 'aiohttp', 'aiohttp'],
   ] as const)('%s tests %s', ([text, id, module]) => {
     const spec = parseClientSpec(text);
     expect(spec.family).toBe(id);
@@ -57,6 +64,7 @@ describe('specs name their family', () => {
   test('a companion named beside its client is not a client of its own', () => {
     expect(familyOfNames(['requests', 'urllib3', 'idna'], 'x').id).toBe('requests');
     expect(familyOfNames(['urllib3', 'certifi'], 'x').id).toBe('urllib3');
+    expect(familyOfNames(['aiohttp', 'yarl', 'multidict'], 'x').id).toBe('aiohttp');
   });
 });
 
@@ -117,6 +125,6 @@ describe('the harness core never names a client', () => {
       .map((line) => line.replace(/\/\/.*$/, ''))
       .join('\n');
     // A client's name as a string literal is a decision about that client.
-    expect(code).not.toMatch(/['"`](httpx2?|httpcore2?|requests|urllib3)['"`]/);
+    expect(code).not.toMatch(/['"`](httpx2?|httpcore2?|requests|urllib3|aiohttp)['"`]/);
   });
 });
