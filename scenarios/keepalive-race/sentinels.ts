@@ -28,7 +28,26 @@ const IDLE_CLOSE_IGNORED: Record<string, Edit> = {
   },
 };
 
+/** aiohttp: which requests ClientSession._request sends again after a reused connection fails under them. */
+const aiohttpRetry = (id: string, replace: string): Edit => ({
+  file: 'aiohttp/client.py',
+  find: '                    self._retry_connection and method in IDEMPOTENT_METHODS\n',
+  replace: `                    ${replace}  # sentinel ${id}\n`,
+});
+
 export default defineSentinels([
+  {
+    id: 'aiohttp-no-retry',
+    summary: 'aiohttp retries nothing after a reused connection fails: the GET raises ServerDisconnectedError, as 3.9.5 did (#7297)',
+    expect: ['get-close-after-first'],
+    variants: [{ line: 'aiohttp', package: 'aiohttp', edits: [aiohttpRetry('aiohttp-no-retry', 'False')] }],
+  },
+  {
+    id: 'aiohttp-retry-any-method',
+    summary: 'aiohttp retries every method after a reused connection fails: the POST is replayed',
+    expect: ['post-close-after-first'],
+    variants: [{ line: 'aiohttp', package: 'aiohttp', edits: [aiohttpRetry('aiohttp-retry-any-method', 'self._retry_connection')] }],
+  },
   {
     id: 'idle-close-ignored',
     summary: "httpcore no longer checks an idle connection for the server's close: the next request goes out on the closed connection",
