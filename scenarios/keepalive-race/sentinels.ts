@@ -39,13 +39,13 @@ export default defineSentinels([
   {
     id: 'aiohttp-no-retry',
     summary: 'aiohttp retries nothing after a reused connection fails: the GET raises ServerDisconnectedError, as 3.9.5 did (#7297)',
-    expect: ['get-close-after-first'],
+    expect: ['get-close-after-first', 'get-reset-after-first'],
     variants: [{ line: 'aiohttp', package: 'aiohttp', edits: [aiohttpRetry('aiohttp-no-retry', 'False')] }],
   },
   {
     id: 'aiohttp-retry-any-method',
     summary: 'aiohttp retries every method after a reused connection fails: the POST is replayed',
-    expect: ['post-close-after-first'],
+    expect: ['post-close-after-first', 'post-reset-after-first'],
     variants: [{ line: 'aiohttp', package: 'aiohttp', edits: [aiohttpRetry('aiohttp-retry-any-method', 'self._retry_connection')] }],
   },
   {
@@ -60,7 +60,7 @@ export default defineSentinels([
   {
     id: 'replay-on-disconnect',
     summary: 'httpx retries any request once when the connection fails under it: the GET is retried (undocumented) and the POST replayed',
-    expect: ['get-close-after-first', 'post-close-after-first'],
+    expect: ['get-close-after-first', 'post-close-after-first', 'get-reset-after-first', 'post-reset-after-first'],
     variants: [
       { line: 'httpx', package: 'httpx', edits: [replayAnything('httpx')] },
       { line: 'httpx2', package: 'httpx2', edits: [replayAnything('httpx2')] },
@@ -69,7 +69,7 @@ export default defineSentinels([
   {
     id: 'retry-post-by-default',
     summary: "urllib3's default Retry counts POST among the idempotent methods: the POST is replayed after the server read it",
-    expect: ['post-close-after-first'],
+    expect: ['post-close-after-first', 'post-reset-after-first'],
     variants: [
       {
         line: 'urllib3',
@@ -87,7 +87,7 @@ export default defineSentinels([
   {
     id: 'requests-retries-reads',
     summary: "requests' default adapter retries reads of any method (Retry(1, allowed_methods=None)): the GET is retried and the POST replayed",
-    expect: ['get-close-after-first', 'post-close-after-first'],
+    expect: ['get-close-after-first', 'post-close-after-first', 'get-reset-after-first', 'post-reset-after-first'],
     variants: [
       {
         line: 'requests',

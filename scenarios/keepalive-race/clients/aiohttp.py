@@ -6,7 +6,14 @@ import asyncio
 
 import regress_aiohttp as ra
 
-CASES = ("get-close-after-first", "post-close-after-first", "get-idle-close", "post-idle-close")
+CASES = (
+    "get-close-after-first",
+    "post-close-after-first",
+    "get-reset-after-first",
+    "post-reset-after-first",
+    "get-idle-close",
+    "post-idle-close",
+)
 
 
 async def scenario(ctx):
