@@ -5,7 +5,7 @@ import { POLICIES } from './policies.ts';
 /**
  * Judged from the server. The first request (GET …/1) must be answered on connection A. Then the second
  * request (…/2, a GET or a POST of `postBytes` bytes):
- *  - close-after-first: it must arrive on A (the client reused its connection: the race happened), the server
+ *  - close-after-first (FIN) and reset-after-first (RST): it must arrive on A (the client reused its connection: the race happened), the server
  *    reads it and closes A. A POST received a second time is a replay, a duplicate side effect: `reproduced`
  *    in every family. A GET must do what the family documents (policies.ts): retried once on a new
  *    connection and answered, or the error raised; the other one is `reproduced`.
@@ -57,7 +57,7 @@ export function judgeRace({ client, server, input, installed }: JudgeInput): Jud
     return unrecognised(`${story}; ${saw}`);
   }
 
-  // close-after-first
+  // close-after-first / reset-after-first
   if (arrivals.length === 0 || arrivals[0]!.connection !== a) {
     return unrecognised(`the second request did not go out on the kept-alive connection ${a}, so the race was not met: ${story}; ${saw}`);
   }

@@ -44,8 +44,14 @@ export const POLICIES: Record<string, FamilyPolicy> = {
   aiohttp: {
     get: 'retry',
     says:
-      'from 3.10.0 a request that fails on a reused (persistent) connection is retried once on a new connection ' +
-      'if its method is idempotent; a POST is not retried (#7297; the hard-coded retry is discussed in #10790)',
-    links: ['https://github.com/aio-libs/aiohttp/issues/7297', 'https://github.com/aio-libs/aiohttp/issues/10790'],
+      'from 3.10.0 a request that fails on a reused (persistent) connection with ServerDisconnectedError or ' +
+      'ClientOSError is retried once on a new connection if its method is idempotent (IDEMPOTENT_METHODS: GET, ' +
+      'HEAD, OPTIONS, TRACE, PUT, DELETE; the code cites RFC 9112 section 9.3.1.1, "Retrying Requests"); a POST ' +
+      'is not retried (#7297; the retry and its opt-out are discussed in #10790). 3.9.5 and older raise ServerDisconnectedError',
+    links: [
+      'https://github.com/aio-libs/aiohttp/issues/7297',
+      'https://github.com/aio-libs/aiohttp/issues/10790',
+      'https://www.rfc-editor.org/rfc/rfc9112.html#name-retrying-requests',
+    ],
   },
 };

@@ -3,7 +3,8 @@
 // each one documents is in policies.ts, and a POST the server receives twice (a duplicate side effect) is a
 // reproduction in every family. Two servers, neither a timing race:
 //   close-after-first: the first request on a connection is answered with keep-alive; the second on the same
-//     connection is read whole (body included), then the connection is closed with no answer (FIN).
+//     connection is read whole (body included), then the connection is closed with no answer (FIN; the
+//     reset-after-first cases end it with a TCP RST instead).
 //   idle-close: the server closes a connection 300 ms after its last response; the client waits 1 s.
 import { defineScenario, delay, dropAfterFirst, idleClose, serveHttp } from '../../harness/scenario-kit.ts';
 import { judgeRace } from './judge.ts';
@@ -14,8 +15,8 @@ const IDLE_CLOSE_MS = 300;
 /** Over three times the server's idle close: a loaded machine only lengthens the gap, never shortens it. */
 const IDLE_GAP_S = 1.0;
 
-const closeAfterFirst = (method: 'GET' | 'POST', name: string) => () =>
-  serveHttp({ app: { keepAliveTimeoutMs: 60_000, faults: { routes: { '/race': dropAfterFirst('fin') } } } }, ({ app }) => ({
+const closeAfterFirst = (method: 'GET' | 'POST', name: string, how: 'fin' | 'rst' = 'fin') => () =>
+  serveHttp({ app: { keepAliveTimeoutMs: 60_000, faults: { routes: { '/race': dropAfterFirst(how) } } } }, ({ app }) => ({
     url: app!.url,
     path: `/race/${name}`,
     method,
@@ -71,6 +72,22 @@ export default defineScenario({
       timeLimitMs: 30_000,
       unavoidableWaitMs: 0,
       setup: closeAfterFirst('POST', 'post-close-after-first'),
+      judge: judgeRace,
+    },
+    {
+      name: 'get-reset-after-first',
+      summary: 'GET answered, then a second GET on the same connection read and answered with a TCP RST',
+      timeLimitMs: 30_000,
+      unavoidableWaitMs: 0,
+      setup: closeAfterFirst('GET', 'get-reset-after-first', 'rst'),
+      judge: judgeRace,
+    },
+    {
+      name: 'post-reset-after-first',
+      summary: 'GET answered, then a POST on the same connection read whole and answered with a TCP RST',
+      timeLimitMs: 30_000,
+      unavoidableWaitMs: 0,
+      setup: closeAfterFirst('POST', 'post-reset-after-first', 'rst'),
       judge: judgeRace,
     },
     {

@@ -14,11 +14,53 @@ const replayAnything = (client: string): Edit => ({
     '                resp = await self._pool.handle_async_request(req)\n',
 });
 
+/** httpcore / httpcore2: an idle connection whose socket is readable (the server's FIN) is reused all the same. */
+const IDLE_CLOSE_IGNORED: Record<string, Edit> = {
+  httpcore: {
+    file: 'httpcore/_async/http11.py',
+    find: '        return keepalive_expired or server_disconnected\n',
+    replace: '        return keepalive_expired  # sentinel idle-close-ignored\n',
+  },
+  httpcore2: {
+    file: 'httpcore2/_async/http11.py',
+    find: '            if self._state == HTTPConnectionState.IDLE and self._network_stream.get_extra_info("is_readable"):\n',
+    replace: '            if False:  # sentinel idle-close-ignored\n',
+  },
+};
+
+/** aiohttp: which requests ClientSession._request sends again after a reused connection fails under them. */
+const aiohttpRetry = (id: string, replace: string): Edit => ({
+  file: 'aiohttp/client.py',
+  find: '                    self._retry_connection and method in IDEMPOTENT_METHODS\n',
+  replace: `                    ${replace}  # sentinel ${id}\n`,
+});
+
 export default defineSentinels([
+  {
+    id: 'aiohttp-no-retry',
+    summary: 'aiohttp retries nothing after a reused connection fails: the GET raises ServerDisconnectedError, as 3.9.5 did (#7297)',
+    expect: ['get-close-after-first', 'get-reset-after-first'],
+    variants: [{ line: 'aiohttp', package: 'aiohttp', edits: [aiohttpRetry('aiohttp-no-retry', 'False')] }],
+  },
+  {
+    id: 'aiohttp-retry-any-method',
+    summary: 'aiohttp retries every method after a reused connection fails: the POST is replayed',
+    expect: ['post-close-after-first', 'post-reset-after-first'],
+    variants: [{ line: 'aiohttp', package: 'aiohttp', edits: [aiohttpRetry('aiohttp-retry-any-method', 'self._retry_connection')] }],
+  },
+  {
+    id: 'idle-close-ignored',
+    summary: "httpcore no longer checks an idle connection for the server's close: the next request goes out on the closed connection",
+    expect: ['get-idle-close', 'post-idle-close'],
+    variants: [
+      { line: 'httpx', package: 'httpcore', edits: [IDLE_CLOSE_IGNORED.httpcore!] },
+      { line: 'httpx2', package: 'httpcore2', edits: [IDLE_CLOSE_IGNORED.httpcore2!] },
+    ],
+  },
   {
     id: 'replay-on-disconnect',
     summary: 'httpx retries any request once when the connection fails under it: the GET is retried (undocumented) and the POST replayed',
-    expect: ['get-close-after-first', 'post-close-after-first'],
+    expect: ['get-close-after-first', 'post-close-after-first', 'get-reset-after-first', 'post-reset-after-first'],
     variants: [
       { line: 'httpx', package: 'httpx', edits: [replayAnything('httpx')] },
       { line: 'httpx2', package: 'httpx2', edits: [replayAnything('httpx2')] },
@@ -27,7 +69,7 @@ export default defineSentinels([
   {
     id: 'retry-post-by-default',
     summary: "urllib3's default Retry counts POST among the idempotent methods: the POST is replayed after the server read it",
-    expect: ['post-close-after-first'],
+    expect: ['post-close-after-first', 'post-reset-after-first'],
     variants: [
       {
         line: 'urllib3',
@@ -45,7 +87,7 @@ export default defineSentinels([
   {
     id: 'requests-retries-reads',
     summary: "requests' default adapter retries reads of any method (Retry(1, allowed_methods=None)): the GET is retried and the POST replayed",
-    expect: ['get-close-after-first', 'post-close-after-first'],
+    expect: ['get-close-after-first', 'post-close-after-first', 'get-reset-after-first', 'post-reset-after-first'],
     variants: [
       {
         line: 'requests',
@@ -62,8 +104,8 @@ export default defineSentinels([
   },
   {
     id: 'dropped-connection-reused',
-    summary: 'urllib3 no longer checks a pooled connection for the server\'s close before reusing it: the POST after the idle close fails',
-    expect: ['post-idle-close'],
+    summary: "urllib3 no longer checks a pooled connection for the server's close before reusing it: both requests after the idle close go out on the closed connection",
+    expect: ['get-idle-close', 'post-idle-close'],
     variants: (['requests', 'urllib3'] as const).map((line) => ({
       line,
       package: 'urllib3',

@@ -6,7 +6,14 @@ import inspect
 
 import regress_compat as rc
 
-CASES = ("get-close-after-first", "post-close-after-first", "get-idle-close", "post-idle-close")
+CASES = (
+    "get-close-after-first",
+    "post-close-after-first",
+    "get-reset-after-first",
+    "post-reset-after-first",
+    "get-idle-close",
+    "post-idle-close",
+)
 
 
 def body_keyword(client):

@@ -5,7 +5,14 @@ import time
 
 import regress_requests as rr
 
-CASES = ("get-close-after-first", "post-close-after-first", "get-idle-close", "post-idle-close")
+CASES = (
+    "get-close-after-first",
+    "post-close-after-first",
+    "get-reset-after-first",
+    "post-reset-after-first",
+    "get-idle-close",
+    "post-idle-close",
+)
 
 
 def scenario(ctx):
