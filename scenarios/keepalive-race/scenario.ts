@@ -55,7 +55,9 @@ export default defineScenario({
       note: 'each family at its newest release holds its documented behaviour; no family replays the POST (see README)',
     },
     failureSignature: 'a POST the server received twice, or a documented retry of an idempotent request missing',
-    status: 'historic',
+    // Every family's cases hold its documented behaviour; urllib3's newest release still leaks on the retry
+    // (the leak repetition of get-close-after-first: urllib3/urllib3#3082, open), so a gate names it.
+    status: { urllib3: 'open-upstream' },
   },
   cases: [
     {
