@@ -19,8 +19,9 @@ progress and keep what finished); see take_sample for why it collects garbage be
 * ``rssKb``: resident memory (/proc/self/status);
 * ``objects``: live gc-tracked objects by type, for the client's packages (httpx, httpcore, h11, h2, anyio,
   the asyncio and ssl objects they hold);
-* ``pool``: the pools' own state where the release exposes it (``_connections`` of each live connection
-  pool, read only, guarded: absent in a release that keeps it elsewhere);
+* ``pool``: the pools' own state where the release exposes it, read only, guarded (absent in a release that
+  keeps it elsewhere): ``_connections`` of each live httpcore pool; ``_conns`` (idle, pooled) and
+  ``_acquired`` (in use) of each live aiohttp connector; or what the contract's ``pool_state(obj)`` returns;
 * ``steps`` / ``facts`` / ``status`` of the iteration, so the harness can judge each iteration as a run.
 
 Marks: each iteration's own ``ctx.mark(name)`` goes to the server as ``i<N>.<name>`` (the mark server keeps
@@ -167,17 +168,42 @@ def sample_objects():
             continue
         name = "%s.%s" % (module, cls.__qualname__)
         counts[name] = counts.get(name, 0) + 1
-        if cls.__name__ in ("AsyncConnectionPool", "ConnectionPool") and module.split(".", 1)[0] in ("httpcore", "httpcore2", "httpx", "httpx2"):
-            state = {"type": name}
-            connections = getattr(obj, "_connections", None)
-            size = _size(connections) if connections is not None else None
-            if size is not None:
-                state["connections"] = size
-            requests = getattr(obj, "_requests", None)
-            if isinstance(requests, (list, set, tuple)):
-                state["requests"] = len(requests)
+        state = pool_state(obj)
+        if state is not None:
+            state["type"] = name
             pools.append(state)
     return counts, pools
+
+
+def _builtin_pool_state(obj):
+    """The pool state of the pools this driver knows, or None for any other object."""
+    cls = type(obj)
+    package = cls.__module__.split(".", 1)[0]
+    if cls.__name__ in ("AsyncConnectionPool", "ConnectionPool") and package in ("httpcore", "httpcore2", "httpx", "httpx2"):
+        state = {}
+        connections = getattr(obj, "_connections", None)
+        size = _size(connections) if connections is not None else None
+        if size is not None:
+            state["connections"] = size
+        requests = getattr(obj, "_requests", None)
+        if isinstance(requests, (list, set, tuple)):
+            state["requests"] = len(requests)
+        return state
+    if package == "aiohttp" and any(c.__name__ == "BaseConnector" for c in cls.__mro__):
+        # A connector holds its idle connections by key in _conns and the ones in use in _acquired: both are
+        # connections it owns (a connection in neither is one it forgot).
+        # Containers differ by release (lists, deques, sets): anything sized is counted, anything else skipped.
+        state = {}
+        try:
+            state["connections"] = sum(len(c) for c in obj._conns.values()) + len(obj._acquired)
+        except (AttributeError, TypeError):
+            pass
+        return state
+    return None
+
+
+# A contract may read its own family's pools (pool_state(obj): a dict with "connections"/"requests", or None).
+pool_state = getattr(rc, "pool_state", _builtin_pool_state)
 
 
 def take_sample(iteration, started):

@@ -3,7 +3,7 @@
 // edits of a real wheel) rebuilt by the sentinel machinery (harness/sentinels/wheel-builder.ts), installed
 // beside the line's other packages pinned at the releases named here.
 import { pathToFileURL } from 'node:url';
-import { localLabel } from '../sentinels/definition.ts';
+import { type Edit, localLabel } from '../sentinels/definition.ts';
 import { CLIENT_LINES, type ClientLine, lineDefinition } from '../sentinels/lines.ts';
 import { loadSentinels } from '../sentinels/load.ts';
 import { describeStale, type SentinelWheels } from '../sentinels/wheel-builder.ts';
@@ -29,6 +29,51 @@ export const CLOSE_LEAK: LeakBuild = {
   releases: { httpx: '0.28.1', httpcore: '1.0.9' },
   why: "AsyncClient.__aexit__ does not close its transport",
 };
+
+/**
+ * A leak build that is no scenario's sentinel: exact-text edits of one release of a line's package, made
+ * here because no single pass can catch it (a sentinel must be caught by its scenario's cases, this one
+ * passes them all), so only a soak or the gate's repetition can.
+ */
+export interface PatchedLeakBuild {
+  id: string;
+  line: ClientLine;
+  package: string;
+  release: string;
+  edits: Edit[];
+  why: string;
+}
+
+/**
+ * aiohttp 3.14.5 whose connector neither pools nor closes a connection released for reuse: `_release`
+ * forgets the protocol, whose socket stays registered with the event loop (so the garbage collector never
+ * closes it) and open at the server. Every request still gets its answer on a fresh connection, so every
+ * case holds once; a soak must grow by one socket per kept-alive connection. connector.py is pure Python in
+ * every wheel (the C extensions are the HTTP parser and writer only), so the edited code is the code that runs.
+ */
+export const AIOHTTP_POOL_LEAK: PatchedLeakBuild = {
+  id: 'pool-leak',
+  line: 'aiohttp',
+  package: 'aiohttp',
+  release: '3.14.5',
+  edits: [
+    {
+      file: 'aiohttp/connector.py',
+      find: '        self._conns[key].append((protocol, monotonic()))\n',
+      replace: '        return  # leak build pool-leak: the released connection is neither pooled nor closed\n',
+    },
+  ],
+  why: 'TCPConnector._release neither pools nor closes a kept-alive connection',
+};
+
+/** The client spec of a patched leak build (`aiohttp @ file:///…/aiohttp-3.14.5+sentinel.poolleak-….whl`). */
+export async function patchedLeakSpec(build: PatchedLeakBuild, wheels: SentinelWheels, signal?: AbortSignal): Promise<{ spec: string; version: string }> {
+  const built = await wheels.rebuild(build.package, build.release, localLabel(build.id), build.edits, signal);
+  if (built.kind === 'stale') throw new LeakBuildError(`leak build '${build.id}' is stale for ${build.package} ${build.release}: ${describeStale(built.problems)}`);
+  const others = lineDefinition(build.line).packages.filter((p) => p !== build.package);
+  if (others.length) throw new LeakBuildError(`leak build '${build.id}': the ${build.line} line has other packages (${others.join(', ')}) to pin`);
+  return { spec: `${build.package} @ ${pathToFileURL(built.wheel).href}`, version: `${build.package} ${built.version}` };
+}
 
 export class LeakBuildError extends Error {}
 
