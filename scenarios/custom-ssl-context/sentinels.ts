@@ -64,6 +64,15 @@ const REQUESTS_OWN_CONTEXT: Edit = {
     '    elif isinstance(verify, str):\n',
 };
 
+/** aiohttp's connector hands the handshake its own default context instead of the ssl= one it was given. */
+const AIOHTTP_OWN_CONTEXT: Edit = {
+  file: 'aiohttp/connector.py',
+  find: '        sslcontext = self._ssl\n        if isinstance(sslcontext, ssl.SSLContext):\n            return sslcontext\n',
+  replace:
+    '        sslcontext = self._ssl\n        if isinstance(sslcontext, ssl.SSLContext):\n' +
+    '            return _SSL_CONTEXT_VERIFIED  # sentinel context-ignored: the default context over the one given\n',
+};
+
 export default defineSentinels([
   {
     id: 'context-ignored',
@@ -72,6 +81,7 @@ export default defineSentinels([
     variants: [
       ...variants((client) => onContext(client, DEFAULT_CONTEXT[client]!)),
       { line: 'requests', package: 'requests', edits: [REQUESTS_OWN_CONTEXT] },
+      { line: 'aiohttp', package: 'aiohttp', edits: [AIOHTTP_OWN_CONTEXT] },
       {
         line: 'urllib3',
         package: 'urllib3',

@@ -47,6 +47,13 @@ const URLLIB3_KEEPS_ONE_MORE: Edit = {
   replace: '        self.pool: queue.LifoQueue[typing.Any] | None = self._new_pool_queue(maxsize + 1)  # sentinel keepalive-off-by-one\n',
 };
 
+/** aiohttp's TCPConnector(keepalive_timeout=) replaced by a fixed value (None: no expiry, no cleanup timer). */
+const aiohttpKeepalive = (value: string, note: string): Edit => ({
+  file: 'aiohttp/connector.py',
+  find: '        self._keepalive_timeout = keepalive_timeout\n',
+  replace: `        self._keepalive_timeout = ${value}  # sentinel ${note}\n`,
+});
+
 export default defineSentinels([
   {
     id: 'keepalive-hardcoded',
@@ -55,6 +62,7 @@ export default defineSentinels([
     variants: [
       { line: 'httpx', package: 'httpx', edits: [hardcoded('httpx', 'httpcore')] },
       { line: 'httpx2', package: 'httpx2', edits: [hardcoded('httpx2', 'httpcore2')] },
+      { line: 'aiohttp', package: 'aiohttp', edits: [aiohttpKeepalive('5.0', 'keepalive-hardcoded: keepalive_timeout= ignored, 5 s')] },
     ],
   },
   {
@@ -64,6 +72,7 @@ export default defineSentinels([
     variants: [
       { line: 'httpx', package: 'httpcore', edits: [expiryNeverApplied('httpcore')] },
       { line: 'httpx2', package: 'httpcore2', edits: [expiryNeverApplied('httpcore2')] },
+      { line: 'aiohttp', package: 'aiohttp', edits: [aiohttpKeepalive('None', 'expiry-never-applied: idle connections kept for ever')] },
     ],
   },
   {

@@ -28,6 +28,13 @@ const URLLIB3_BLOCK_IGNORED: Edit = {
   replace: '        self.block = False  # sentinel no-max-connections: block=True ignored, maxsize no limit\n',
 };
 
+/** aiohttp's TCPConnector ignores limit= (0 is aiohttp's "no limit"): every request opens a connection at once. */
+const AIOHTTP_LIMIT_IGNORED: Edit = {
+  file: 'aiohttp/connector.py',
+  find: '        self._limit = limit\n',
+  replace: '        self._limit = 0  # sentinel no-max-connections: limit= ignored\n',
+};
+
 export default defineSentinels([
   {
     id: 'no-max-connections',
@@ -39,6 +46,7 @@ export default defineSentinels([
       // The other scenario has no requests or urllib3 program: only this one's case.
       { line: 'requests', package: 'urllib3', edits: [URLLIB3_BLOCK_IGNORED], expect: ['limits'] },
       { line: 'urllib3', package: 'urllib3', edits: [URLLIB3_BLOCK_IGNORED], expect: ['limits'] },
+      { line: 'aiohttp', package: 'aiohttp', edits: [AIOHTTP_LIMIT_IGNORED], expect: ['limits'] },
     ],
   },
   {
