@@ -17,8 +17,8 @@ import type { CaseResult } from '../harness/types.ts';
 const ROOT = join(import.meta.dirname, '..');
 // The whole catalogue, for one release of each family: httpx, requests at 2.32.3 (whose #6730 regression
 // disappears when REQUESTS_CA_BUNDLE reaches it: the case must still reproduce) and urllib3 at 2.0.5 (whose
-// redirect leaks a proxy would hide).
-const CLIENTS = ['httpx==0.28.1', 'requests==2.32.3', 'urllib3==2.0.5'];
+// redirect leaks a proxy would hide), and aiohttp at 3.9.5 (no retry after an idle close, aio-libs/aiohttp#7297).
+const CLIENTS = ['httpx==0.28.1', 'requests==2.32.3', 'urllib3==2.0.5', 'aiohttp==3.9.5'];
 let scratch = '';
 let hostile: Record<string, string> = {};
 

@@ -127,7 +127,7 @@ describe('regress run --requirements', () => {
 
   test.for([
     ['unpinned.txt', 'httpx>=0.24\nhttpcore==0.17.3\n', /^regress: \S+unpinned\.txt line 1: 'httpx>=0\.24' is not pinned/],
-    ['no-client.txt', 'six==1.16.0\n', /^regress: \S+no-client\.txt pins no known client \(httpx, httpx2, requests, urllib3\)/],
+    ['no-client.txt', 'six==1.16.0\n', /^regress: \S+no-client\.txt pins no known client \(aiohttp, httpx, httpx2, requests, urllib3\)/],
     ['partial.txt', 'httpx==0.24.1\nhttpcore==0.17.3\n', /^regress: \S+partial\.txt does not pin .*(anyio|certifi).*, which httpx 0\.24\.1 needs/],
   ] as const)('%s is bad input: one line, exit 2', { timeout: 120_000 }, async ([name, text, message]) => {
     const file = join(scratch, name);

@@ -35,7 +35,7 @@ describe('client specs', () => {
   test.for([
     ['httpx===', /not a valid PEP 440/],
     ['httpx==0.28.1 httpx==0.27.0', /twice/],
-    ['httpcore==1.0.9', /names no client under test \(expected one of httpx, httpx2, requests, urllib3\)/],
+    ['httpcore==1.0.9', /names no client under test \(expected one of aiohttp, httpx, httpx2, requests, urllib3\)/],
     // httpx2 does not depend on httpx: naming both would test httpx2 under a label naming httpx.
     ['httpx==0.28.1 httpx2', /names httpx and httpx2: a label tests one client/],
     // Two families in one label: each needs its own --client (a lock file may pin both, and gates both).
