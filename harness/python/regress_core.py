@@ -330,6 +330,43 @@ class Context:
     def record_error(self, name, started, exc, **fields):
         return self.record(name, started, ok=False, error=self._describe(self.module, exc), **fields)
 
+    def gzip_reference(self, name, url):
+        """Record step ``name``: the length and sha256 of a gzip body at url, decoded by the standard library
+        alone (http.client for the bytes, zlib with wbits 31, at most 4 MiB of output per call), never by the
+        client under test: the yardstick a decompression judge compares the client's decoded bytes with."""
+        import hashlib
+        import http.client
+        import zlib
+
+        started = self.clock()
+        parts = urllib.parse.urlsplit(url)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        try:
+            connection.request("GET", "%s?%s" % (parts.path, parts.query), headers=with_token({"Accept-Encoding": "gzip"}, self.token))
+            response = connection.getresponse()
+            inflate = zlib.decompressobj(31)
+            digest = hashlib.sha256()
+            length = 0
+            while True:
+                raw = response.read(64 * 1024)
+                if not raw:
+                    break
+                out = inflate.decompress(raw, 4 * 1024 * 1024)
+                while True:
+                    digest.update(out)
+                    length += len(out)
+                    if not inflate.unconsumed_tail:
+                        break
+                    out = inflate.decompress(inflate.unconsumed_tail, 4 * 1024 * 1024)
+            tail = inflate.flush()
+            digest.update(tail)
+            length += len(tail)
+            self.record(name, started, ok=True, status=response.status, decoded_bytes=length, sha256=digest.hexdigest(), complete=inflate.eof)
+        except Exception as exc:
+            self.record_error(name, started, exc)
+        finally:
+            connection.close()
+
     def closing(self, client):
         """``with`` / ``async with ctx.closing(client)``: enter the client, and record (not raise) an error
         from closing it. Some broken releases fail on close after the behaviour under test; that is evidence too.

@@ -11,9 +11,6 @@ sha256 of what came out. The reference is the same body read with the standard l
 zlib), never with aiohttp.
 """
 import hashlib
-import http.client
-import urllib.parse
-import zlib
 
 import regress_core
 import regress_aiohttp as ra
@@ -59,43 +56,9 @@ async def bomb(ctx):
         ctx.record("bomb", started, ok=True, status=status, decoded_bytes=decoded, chunks=reads, largest_chunk=largest, all_zeros=zeros, hwm_kib=high_water_kib())
 
 
-def reference_digest(ctx, url):
-    """Length and sha256 of the payload from the standard library alone (http.client + zlib, wbits 31),
-    the output bounded per call: the judge's yardstick for what aiohttp decodes."""
-    name = "reference"
-    started = ctx.clock()
-    parts = urllib.parse.urlsplit(with_step(url, name))
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    try:
-        connection.request("GET", "%s?%s" % (parts.path, parts.query), headers=ctx.api.headers({"Accept-Encoding": "gzip"}))
-        response = connection.getresponse()
-        inflate = zlib.decompressobj(31)
-        digest = hashlib.sha256()
-        length = 0
-        while True:
-            raw = response.read(64 * KiB)
-            if not raw:
-                break
-            out = inflate.decompress(raw, 4 * MiB)
-            while True:
-                digest.update(out)
-                length += len(out)
-                if not inflate.unconsumed_tail:
-                    break
-                out = inflate.decompress(inflate.unconsumed_tail, 4 * MiB)
-        tail = inflate.flush()
-        digest.update(tail)
-        length += len(tail)
-        ctx.record(name, started, ok=True, status=response.status, decoded_bytes=length, sha256=digest.hexdigest(), complete=inflate.eof)
-    except Exception as exc:
-        ctx.record_error(name, started, exc)
-    finally:
-        connection.close()
-
-
 async def valid_payload(ctx):
     data = ctx.input
-    reference_digest(ctx, data["validUrls"]["length"])
+    ctx.gzip_reference("reference", with_step(data["validUrls"]["length"], "reference"))
     session = ctx.api.session(timeout=ctx.api.timeout(total=30))
     async with ctx.closing(session):
         for framing in ("length", "chunked"):

@@ -12,11 +12,8 @@ requests has no ``drain_conn()`` of its own (``Response.close()`` closes the raw
 drain-after-partial-read case is not applicable to it.
 """
 import hashlib
-import http.client
 import json
 import time
-import urllib.parse
-import zlib
 
 import regress_core
 import regress_requests as rr
@@ -137,42 +134,11 @@ def encoding_chain(ctx):
             )
 
 
-def reference_digest(ctx, url):
-    """The payload's length and sha256 from the standard library alone (http.client, zlib), as clients/urllib3.py."""
-    name = "reference"
-    started = ctx.clock()
-    parts = urllib.parse.urlsplit(with_step(url, name))
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    try:
-        connection.request("GET", "%s?%s" % (parts.path, parts.query), headers=ctx.api.headers({"Accept-Encoding": "gzip"}))
-        response = connection.getresponse()
-        inflate = zlib.decompressobj(31)
-        digest = hashlib.sha256()
-        length = 0
-        while True:
-            raw = response.read(64 * KiB)
-            if not raw:
-                break
-            out = inflate.decompress(raw, 4 * MiB)
-            while True:
-                digest.update(out)
-                length += len(out)
-                if not inflate.unconsumed_tail:
-                    break
-                out = inflate.decompress(inflate.unconsumed_tail, 4 * MiB)
-        tail = inflate.flush()
-        digest.update(tail)
-        length += len(tail)
-        ctx.record(name, started, ok=True, status=response.status, decoded_bytes=length, sha256=digest.hexdigest(), complete=inflate.eof)
-    except Exception as exc:
-        ctx.record_error(name, started, exc)
-    finally:
-        connection.close()
 
 
 def valid_payload(ctx):
     data = ctx.input
-    reference_digest(ctx, data["validUrls"]["length"])
+    ctx.gzip_reference("reference", with_step(data["validUrls"]["length"], "reference"))
     session = ctx.api.session(adapter=ctx.api.adapter(max_retries=0))
     with ctx.closing(session):
         for framing in ("length", "chunked"):

@@ -19,11 +19,8 @@ Content-Length framing and with chunked framing; the length and sha256 of what c
 the same body read with the standard library alone (http.client, zlib), never with urllib3.
 """
 import hashlib
-import http.client
 import json
 import time
-import urllib.parse
-import zlib
 
 import regress_core
 import regress_urllib3 as ru
@@ -153,43 +150,11 @@ def encoding_chain(ctx):
             )
 
 
-def reference_digest(ctx, url):
-    """The payload's length and sha256 from the standard library alone: http.client for the bytes, zlib for
-    the gzip (wbits 31), the output bounded per call. The judge's yardstick for what urllib3 decodes."""
-    name = "reference"
-    started = ctx.clock()
-    parts = urllib.parse.urlsplit(with_step(url, name))
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    try:
-        connection.request("GET", "%s?%s" % (parts.path, parts.query), headers=ctx.api.headers({"Accept-Encoding": "gzip"}))
-        response = connection.getresponse()
-        inflate = zlib.decompressobj(31)
-        digest = hashlib.sha256()
-        length = 0
-        while True:
-            raw = response.read(64 * KiB)
-            if not raw:
-                break
-            out = inflate.decompress(raw, 4 * MiB)
-            while True:
-                digest.update(out)
-                length += len(out)
-                if not inflate.unconsumed_tail:
-                    break
-                out = inflate.decompress(inflate.unconsumed_tail, 4 * MiB)
-        tail = inflate.flush()
-        digest.update(tail)
-        length += len(tail)
-        ctx.record(name, started, ok=True, status=response.status, decoded_bytes=length, sha256=digest.hexdigest(), complete=inflate.eof)
-    except Exception as exc:
-        ctx.record_error(name, started, exc)
-    finally:
-        connection.close()
 
 
 def valid_payload(ctx):
     data = ctx.input
-    reference_digest(ctx, data["validUrls"]["length"])
+    ctx.gzip_reference("reference", with_step(data["validUrls"]["length"], "reference"))
     manager = ctx.api.pool_manager(retries=ctx.api.retry(total=0))
     timeout = ctx.api.timeout(connect=10, read=30)
     with ctx.closing(manager):
