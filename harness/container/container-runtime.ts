@@ -286,7 +286,8 @@ export function imageTarget(pool: ContainerPool, image: string, python = 'python
       const started = performance.now();
       onProgress?.(`starting a container from ${image}`);
       const container = await pool.container(image);
-      const found = await probe(container, python, image);
+      // With the family named, one probe tells both what is installed and whether its client imports.
+      const found = await probe(container, python, image, familyId);
       const installedNames = Object.keys(found.packages).filter((n) => found.packages[n]);
       let chosen;
       try {
@@ -296,8 +297,9 @@ export function imageTarget(pool: ContainerPool, image: string, python = 'python
         throw new ContainerError(`image ${image}: ${error.message.replace(/^client spec '[^']*' /, '')} for ${python} (name one with --image-family)`);
       }
       if (!found.packages[chosen.distribution]) throw new ContainerError(`image ${image} has no ${chosen.distribution} installed for ${python}`);
-      // Probed again for the family: its import is checked and its always-reported packages recorded.
-      const checked = await probe(container, python, image, chosen.id);
+      // Found from what is installed: probed again for that family, so its import is checked and its
+      // always-reported packages recorded.
+      const checked = familyId ? found : await probe(container, python, image, chosen.id);
       return prepared(label, container, python, chosen.id, { ...checked, module: chosen.module }, false, Math.round(performance.now() - started));
     },
   };
