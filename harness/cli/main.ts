@@ -285,7 +285,7 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
       .command('sentinels')
       .description('run each scenario\'s sentinels (its failure patched back into the newest wheels): every one must be reproduced, the unpatched rebuild fixed')
       .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
-      .addOption(new Option('--line <family>', `client family whose newest wheels are patched (repeatable; default: every family the scenario's sentinels name; known: ${familyIds().join(', ')})`).argParser(collect))
+      .addOption(new Option('--line <family>', `client family whose newest wheels are patched (repeatable; default: every family a selected scenario covers; known: ${familyIds().join(', ')})`).argParser(collect))
       .addOption(new Option('--release <name==version>', 'patch this release instead of the newest (repeatable)').argParser(collect))
       .option('--list', 'explain the sentinels without running them'),
   ).action(async (options) => {
