@@ -98,6 +98,25 @@ export function planJobs(scenarios: Scenario[], clients: ClientTarget[], caseNam
 }
 
 /**
+ * The jobs in waves of at most `cap` clients (clients in order of their first job), each wave in the plan's
+ * own order (longest wait first): with more environments than warm workers may stay resident
+ * (client-worker.ts maxWorkers), a run interleaving every client's cases would end and restart workers all
+ * along; in waves, a worker is started for its wave and ended once the next one needs the room. Unchanged
+ * when every client fits.
+ */
+export function workerWaves(jobs: Job[], cap: number): Job[] {
+  const order = new Map<string, number>();
+  for (const job of jobs) {
+    const key = job.client.key ?? job.client.label;
+    if (!order.has(key)) order.set(key, order.size);
+  }
+  if (order.size <= cap) return jobs;
+  const wave = (job: Job): number => Math.floor(order.get(job.client.key ?? job.client.label)! / cap);
+  // Array.prototype.sort is stable: inside a wave, the plan's order stays.
+  return [...jobs].sort((a, b) => wave(a) - wave(b));
+}
+
+/**
  * Start preparing every client (install environments, start workers and containers), a few at a time in the
  * order given; each entry resolves to the prepared client or its failure (kept per client, never thrown), so
  * a case can start as soon as its own client is ready.

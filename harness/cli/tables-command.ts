@@ -21,7 +21,9 @@ import { BadInput, runSession } from '../session.ts';
 import { parseClientSpec } from '../spec.ts';
 import { venvTarget } from '../runtime/python-env.ts';
 import type { CaseResult, Scenario, Verdict } from '../types.ts';
-import { type CommonOptions, EXIT, openCache, sessionOptions } from './common.ts';
+import { cellUnits, shardJobs } from '../shard-plan.ts';
+import type { ShardSpec, TablesPlan } from '../shard.ts';
+import { checkShardReport, type CommonOptions, EXIT, openCache, sessionOptions } from './common.ts';
 
 export const TABLE_START = '<!-- regress:versions:start -->';
 export const TABLE_END = '<!-- regress:versions:end -->';
@@ -48,6 +50,7 @@ interface TablesOptions extends CommonOptions {
   family?: string[];
   from?: string;
   write?: boolean;
+  shard?: ShardSpec;
 }
 
 /** The releases a family's table rows are: newest of each minor series from `from`, inside the contract and this Python. */
@@ -59,6 +62,9 @@ async function releasesFor(f: ClientFamily, from: string, python: string): Promi
 }
 
 export async function tablesCommand(options: TablesOptions): Promise<number> {
+  checkShardReport(options);
+  // A shard's tables would hold its own rows only: the README is written once, from every shard's results.
+  if (options.shard && options.write) throw new BadInput('--write goes to `regress merge`, which writes the tables from every shard; a shard only runs its part');
   const scenarios = selectScenarios(await scenariosFor(options), options.scenario ?? []);
   const chosen = (options.family ?? families().map((f) => f.id)).map(family)
     // Only families some selected scenario covers: a table nobody reads is a run nobody needs.
@@ -71,9 +77,39 @@ export async function tablesCommand(options: TablesOptions): Promise<number> {
   const perFamily = await Promise.all(chosen.map((f) => releasesFor(f, options.from ?? f.tables.from, cache.python.version)));
   const specs = chosen.flatMap((f, i) => perFamily[i]!.map((v) => parseClientSpec(`${f.distribution}==${v}`)));
   const jobs = planJobs(scenarios, specs.map((s) => venvTarget(cache, s)));
-  process.stderr.write(`[tables] ${specs.length} releases of ${chosen.map((f) => f.id).join(', ')}: ${jobs.length} cases\n`);
+  const plan: TablesPlan = {
+    scenarios: scenarios.map((s) => s.meta.id),
+    families: chosen.map((f) => f.id),
+    clients: specs.map((s) => ({ label: s.label, family: s.family })),
+    python: cache.python.version,
+    wholeCatalogue: !options.scenario?.length && (!options.family?.length || families().every((f) => options.family!.includes(f.id))),
+  };
+  const log = (line: string): boolean => process.stderr.write(`[tables] ${line}\n`);
+  log(`${specs.length} releases of ${chosen.map((f) => f.id).join(', ')}: ${jobs.length} cases`);
+  if (options.shard) {
+    // Cells (a scenario on one release) are split, so each row of a table is measured in one shard.
+    const shard = shardJobs('tables', jobs, cellUnits(jobs), options.shard, plan);
+    log(`shard ${shard.info.index}/${shard.info.count} of plan ${shard.info.plan}: ${shard.info.jobs} of ${shard.info.planJobs} cases`);
+    const outcome = await runSession(shard.jobs, { ...sessionOptions(options), shard: { ...shard.info, tables: plan } });
+    if (outcome.reportDir) log(`shard report: ${outcome.reportDir} (join every shard's with regress merge)`);
+    if (outcome.interrupted) return EXIT.interrupted;
+    // No report, no shard: merge would find this shard missing.
+    if (!outcome.reportDir) return EXIT.error;
+    return outcome.results.some((r) => r.verdict === 'error') ? EXIT.error : EXIT.ok;
+  }
   const outcome = await runSession(jobs, sessionOptions(options));
   if (outcome.interrupted) return EXIT.interrupted;
+  return renderTables(scenarios, plan, outcome.results, options);
+}
+
+/**
+ * The tables of a plan from its results, printed, or with --write written into the scenario READMEs (and,
+ * for every scenario and family, the README's catalogue): after one run, or after `regress merge` joined
+ * a run's shards. Exit 2 when a case ended in error.
+ */
+export async function renderTables(scenarios: Scenario[], plan: TablesPlan, results: CaseResult[], options: { write?: boolean; json?: boolean }): Promise<number> {
+  const chosen = plan.families.map(family);
+  const specs = plan.clients;
   // Per scenario, one table per client program it covers (httpx and httpx2 share clients/httpx.py).
   const tables: Record<string, Record<string, string>> = {};
   const partial: string[] = [];
@@ -89,7 +125,7 @@ export async function tablesCommand(options: TablesOptions): Promise<number> {
         continue;
       }
       const labels = specs.filter((x) => members.some((f) => f.id === x.family)).map((x) => x.label);
-      tables[s.meta.id]![program] = versionTable(s, outcome.results.filter((r) => r.scenario === s.meta.id), labels, members);
+      tables[s.meta.id]![program] = versionTable(s, results.filter((r) => r.scenario === s.meta.id), labels, members);
     }
   }
   const log = (line: string): boolean => process.stderr.write(`[tables] ${line}\n`);
@@ -100,18 +136,17 @@ export async function tablesCommand(options: TablesOptions): Promise<number> {
   }
   // The project README's catalogue: per scenario, the newest release of each family at a glance.
   const newest = chosen.flatMap((f) => specs.filter((s) => s.family === f.id).slice(-1).map((s) => s.label));
-  const catalogue = catalogueTable(scenarios, outcome.results, newest);
-  const everyFamily = !options.family?.length || families().every((f) => options.family!.includes(f.id));
-  if (options.write && !options.scenario?.length && everyFamily && CATALOGUE_WRITABLE) {
+  const catalogue = catalogueTable(scenarios, results, newest);
+  if (options.write && plan.wholeCatalogue && CATALOGUE_WRITABLE) {
     // regress's README lists regress's catalogue only, whatever project folders this run also had.
-    const own = catalogueTable(scenarios.filter((s) => !s.origin), outcome.results, newest);
+    const own = catalogueTable(scenarios.filter((s) => !s.origin), results, newest);
     await writeBetween(ROOT_README, CATALOGUE_START, CATALOGUE_END, own, '## Scenarios');
     process.stderr.write('[tables] wrote README.md (scenario catalogue)\n');
   } else if (!options.json) {
     process.stdout.write(`\n### catalogue\n\n${catalogue}\n`);
   }
   if (options.json) process.stdout.write(`${JSON.stringify({ tables, catalogue }, null, 2)}\n`);
-  return outcome.results.some((r) => r.verdict === 'error') ? EXIT.error : EXIT.ok;
+  return results.some((r) => r.verdict === 'error') ? EXIT.error : EXIT.ok;
 }
 
 /**
@@ -153,7 +188,10 @@ export function catalogueTable(scenarios: Scenario[], results: CaseResult[], new
     if (!mine.length) return '—';
     for (const v of ['reproduced', 'error'] as Verdict[]) {
       const hit = mine.filter((r) => r.verdict === v);
-      if (hit.length) return `${SYMBOL[v]} ${WORD[v]}${hit.length < mine.length ? ` (${hit.map((r) => r.case).join(', ')})` : ''}`;
+      // In the scenario's case order, not the order cases finished in: a merged run's shards finish in
+      // another order than one run, and the catalogue must come out the same.
+      const named = scenario.cases.map((c) => c.name).filter((name) => hit.some((r) => r.case === name));
+      if (hit.length) return `${SYMBOL[v]} ${WORD[v]}${hit.length < mine.length ? ` (${named.join(', ')})` : ''}`;
     }
     return mine.every((r) => r.verdict === 'not-applicable') ? `${SYMBOL['not-applicable']} n/a` : `${SYMBOL.fixed} fixed`;
   };
