@@ -86,10 +86,15 @@ export function caseCostMs(c: { unavoidableWaitMs: number }): number {
 export const ENVIRONMENT_COST_MS = 5 * CASE_OVERHEAD_MS;
 
 /**
- * Split units into `count` shards: a deterministic greedy (longest processing time first). Units go in
- * descending cost (ties by key), each to the shard that would be least loaded after taking it, counting
- * ENVIRONMENT_COST_MS when that shard does not hold the unit's environment yet (ties: the lower shard).
- * Every unit lands in exactly one shard. Returns the shards in order, each unit list in plan-key order.
+ * Split units into `count` shards, deterministically (the order units come in does not matter: every
+ * order below ends in the plan keys). A greedy over environments first: each environment's units (a
+ * release's cells), largest first, go whole to the least loaded shard while they fit under an even share
+ * of the total, so a release is installed on one runner, not on all; an environment that does not fit is
+ * split over as few shards as it takes (the lightest filled up to its share with the largest units that
+ * fit, then the next lightest), and what fits under no share goes unit by unit to the shard least loaded
+ * after taking it, counting ENVIRONMENT_COST_MS where the shard does not hold its environment yet (ties:
+ * the lower shard). Every unit lands in exactly one shard; the loads end within about one unit and one
+ * environment of each other. Returns the shards in order, each unit list in plan-key order.
  */
 export function splitIntoShards<T>(units: ShardUnit<T>[], count: number): ShardUnit<T>[][] {
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`shard count ${count}`);
@@ -98,22 +103,54 @@ export function splitIntoShards<T>(units: ShardUnit<T>[], count: number): ShardU
     if (keys.has(u.key)) throw new Error(`two units of one plan share the key '${u.key}'`);
     keys.add(u.key);
   }
-  const order = [...units].sort((a, b) => b.cost - a.cost || compareKeys(a.key, b.key));
+  const groups = new Map<string, { environment: string; cost: number; units: ShardUnit<T>[] }>();
+  for (const u of units) {
+    const group = groups.get(u.environment) ?? { environment: u.environment, cost: ENVIRONMENT_COST_MS, units: [] };
+    group.cost += u.cost;
+    group.units.push(u);
+    groups.set(u.environment, group);
+  }
+  const byCost = <X extends { cost: number }>(key: (x: X) => string) => (a: X, b: X): number => b.cost - a.cost || compareKeys(key(a), key(b));
+  const ordered = [...groups.values()].sort(byCost((g) => g.environment));
+  const share = ordered.reduce((n, g) => n + g.cost, 0) / count;
   const shards = Array.from({ length: count }, () => ({ load: 0, environments: new Set<string>(), units: [] as ShardUnit<T>[] }));
-  for (const unit of order) {
-    let best = 0;
-    let bestLoad = Number.POSITIVE_INFINITY;
-    shards.forEach((shard, i) => {
-      const load = shard.load + unit.cost + (shard.environments.has(unit.environment) ? 0 : ENVIRONMENT_COST_MS);
-      if (load < bestLoad) {
-        best = i;
-        bestLoad = load;
-      }
-    });
-    const chosen = shards[best]!;
-    chosen.load = bestLoad;
-    chosen.environments.add(unit.environment);
-    chosen.units.push(unit);
+  const lightest = (): number => shards.reduce((best, s, i) => (s.load < shards[best]!.load ? i : best), 0);
+  for (const group of ordered) {
+    const target = shards[lightest()]!;
+    if (target.load + group.cost <= share) {
+      target.load += group.cost;
+      target.environments.add(group.environment);
+      target.units.push(...group.units);
+      continue;
+    }
+    // Split over as few shards as it takes: fill the lightest shard up to the share, then the next.
+    let rest = [...group.units].sort(byCost((u) => u.key));
+    for (let filled = 0; rest.length && filled < count; filled++) {
+      const shard = shards[lightest()]!;
+      let room = share - shard.load - (shard.environments.has(group.environment) ? 0 : ENVIRONMENT_COST_MS);
+      const taken = rest.filter((u) => (u.cost <= room ? ((room -= u.cost), true) : false));
+      if (!taken.length) break;
+      shard.load = share - room;
+      shard.environments.add(group.environment);
+      shard.units.push(...taken);
+      rest = rest.filter((u) => !taken.includes(u));
+    }
+    // What fits under no share (the shares are full): each unit where it costs least.
+    for (const unit of rest) {
+      let best = 0;
+      let bestLoad = Number.POSITIVE_INFINITY;
+      shards.forEach((shard, i) => {
+        const load = shard.load + unit.cost + (shard.environments.has(unit.environment) ? 0 : ENVIRONMENT_COST_MS);
+        if (load < bestLoad) {
+          best = i;
+          bestLoad = load;
+        }
+      });
+      const chosen = shards[best]!;
+      chosen.load = bestLoad;
+      chosen.environments.add(unit.environment);
+      chosen.units.push(unit);
+    }
   }
   return shards.map((s) => s.units.sort((a, b) => compareKeys(a.key, b.key)));
 }
