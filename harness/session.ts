@@ -79,7 +79,8 @@ async function finishReport(writer: ReportWriter | null, finished: CaseResult[],
 }
 
 export async function runSession(planned: Job[], options: SessionOptions): Promise<SessionOutcome> {
-  // More environments than warm workers may stay resident: in waves that fit (runner.ts workerWaves).
+  // More environments than warm workers may stay resident: in waves that fit, at most that many clients
+  // running at once (runner.ts workerWaves, clientGate).
   const jobs = workerWaves(planned, maxWorkers());
   // A shard's folder says which shard it is, so the artifacts of a CI matrix tell themselves apart.
   const id = `${newRunId()}${options.shard ? `-shard-${options.shard.index}-of-${options.shard.count}` : ''}`;
@@ -119,6 +120,7 @@ export async function runSession(planned: Job[], options: SessionOptions): Promi
     const run = runJobs(jobs, {
       prepared: gated,
       concurrency: options.concurrency,
+      clientCap: maxWorkers(),
       signal: stop.signal,
       onEvent: (event) => {
         if (event.type === 'case-done') {

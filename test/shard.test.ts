@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { joinShards, readShardReports, type ShardReport } from '../harness/merge.ts';
 import type { RunReport } from '../harness/report/formats.ts';
-import { workerWaves, type Job } from '../harness/runner.ts';
+import { clientGate, workerWaves, type Job } from '../harness/runner.ts';
 import { maxWorkers, WORKER_BUDGET_BYTES } from '../harness/runtime/client-worker.ts';
 import { BadInput } from '../harness/session.ts';
 import { ENVIRONMENT_COST_MS, parseShard, planHash, type ShardInfo, shardLoads, shardOf, splitIntoShards, type ShardUnit } from '../harness/shard.ts';
@@ -166,4 +166,25 @@ test('jobs run in waves of clients that fit the cap, each wave in the plan order
   expect(workerWaves(plan, 4)).toBe(plan);
   const waves = workerWaves(plan, 2).map((j) => `${j.client.label}${j.case.name}`);
   expect(waves).toEqual(['a1', 'b1', 'a2', 'b2', 'c1', 'c2', 'd1']);
+});
+
+test('the client gate lets at most `cap` clients run at once, the next in plan order when one has run its last case', async () => {
+  const job = (client: string): Job => ({ client: { label: client }, case: { name: 'c' }, scenario: { meta: { id: 's' } } }) as unknown as Job;
+  const gate = clientGate([job('a'), job('a'), job('b'), job('c'), job('d')], 2);
+  const order: string[] = [];
+  const enter = (key: string) => gate.enter(key).then((waited) => order.push(`${key}${waited ? ' (waited)' : ''}`));
+  await Promise.all([enter('a'), enter('b')]);
+  const later = [enter('c'), enter('d'), enter('a')];
+  await new Promise((r) => setTimeout(r, 10));
+  // a is in (its second case starts at once); c and d wait for a room.
+  expect(order).toEqual(['a', 'b', 'a']);
+  gate.leave('b');
+  await new Promise((r) => setTimeout(r, 10));
+  expect(order).toEqual(['a', 'b', 'a', 'c (waited)']);
+  gate.leave('a');
+  await new Promise((r) => setTimeout(r, 10));
+  expect(order).toEqual(['a', 'b', 'a', 'c (waited)']);
+  gate.leave('a');
+  await Promise.all(later);
+  expect(order).toEqual(['a', 'b', 'a', 'c (waited)', 'd (waited)']);
 });
