@@ -7,6 +7,9 @@
 // runs them. REGRESS_SELFTEST_SCENARIOS=id,id limits the run to some scenarios; set but empty, or naming an
 // id no scenario has, it is an error (a typo must not shrink the self-test to a few tests that pass).
 import { beforeAll, describe, expect, test } from 'vitest';
+import { openNpmCache } from '../../harness/cli/targets.ts';
+import { family } from '../../harness/families.ts';
+import { npmTarget } from '../../harness/runtime/npm-env.ts';
 import { EnvironmentCache, findPython, venvTarget } from '../../harness/runtime/python-env.ts';
 import { type Job, runJobs, targetFor } from '../../harness/runner.ts';
 import { loadExpectations, loadScenarios } from '../../harness/scenarios.ts';
@@ -40,7 +43,8 @@ export function selectedScenarios(all: Scenario[], only: string | undefined): Sc
 export function releaseMismatches(spec: string, installed: InstalledClient | null): Record<string, [string, string | null]> {
   const mismatches: Record<string, [string, string | null]> = {};
   for (const r of parseClientSpec(spec).requirements) {
-    const pinned = /^===?\s*([^,*\s]+)$/.exec(r.specifier)?.[1];
+    // `==2.31.0` (PEP 440) or `14.4.8` (an npm spec's exact version).
+    const pinned = /^(?:===?\s*([^,*\s]+)|(\d+\.\d+\.\d+[^,*\s]*))$/.exec(r.specifier)?.slice(1).find(Boolean);
     if (!pinned) continue;
     const ran = installed?.packages[r.name] ?? null;
     if (ran !== pinned) mismatches[r.name] = [pinned, ran];
@@ -59,7 +63,12 @@ export async function defineSelfTest(bucket: number): Promise<void> {
   beforeAll(async () => {
     if (scenarios.length === 0) return;
     const cache = new EnvironmentCache(await findPython());
-    const target = (spec: string) => venvTarget(cache, parseClientSpec(spec));
+    // An npm family's spec (`got@14.4.8`) installs through the npm runtime, as `regress run` does.
+    const npm = await openNpmCache();
+    const target = (spec: string) => {
+      const parsed = parseClientSpec(spec);
+      return family(parsed.family).runtime === 'npm' ? npmTarget(npm, parsed) : venvTarget(cache, parsed);
+    };
     // An expectation naming no case of its scenario is reported by its own test below, not here.
     const jobs: Job[] = checks.flatMap((c) => {
       const definition = c.scenario.cases.find((x) => x.name === c.case);
