@@ -59,13 +59,13 @@ describe('npm clients run on the Node release they name', () => {
     [['--client', 'undici@8.14.1 node@20'], /undici 8\.14\.1 needs Node >=22\.19\.0/],
     [['--client', 'httpx', '--node', '20'], /--node applies to npm clients; none of httpx is one/],
     [['--client', 'node@20'], /a Node release alone is no client: fetch@N or node-http@N/],
-  ])('bad input %s is one line, exit 2', async ([args, message]) => {
+  ])('bad input %s is one line, exit 2', { timeout: 300_000 }, async ([args, message]) => {
     const run = await regress(project, 'run', '--scenarios', 'scenarios', '--scenario', 'demo-undici', ...args, '--no-report');
     expect(run.exitCode, run.stderr).toBe(2);
     const lines = run.stderr.split('\n').filter((l) => l.trim() && !l.startsWith('[env]'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
-  }, 300_000);
+  });
 });
 
 describe("a Node project's lock", () => {
