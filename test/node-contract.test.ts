@@ -4,18 +4,20 @@
 // harness's) and Node 18 (the npm package `node`), against loopback servers made here. The programs live in
 // test/node/, inside regress's checkout, where Node's own resolution would find regress's undici 8.
 import { execa } from 'execa';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type CertificateSet, createCertificateSet } from '../certs/certificate-set.ts';
+import { nodeClientEnvironment, REGISTER_HOOKS } from '../harness/runtime/node-client.ts';
 
 const REPO = join(import.meta.dirname, '..');
-const REGISTER = join(REPO, 'harness', 'node', 'register.mjs');
 const PROGRAMS = join(import.meta.dirname, 'node');
 const MARKER = 'REGRESS-RESULT ';
 const TIMEOUT_MS = 1_500;
@@ -71,6 +73,11 @@ function app(req: http.IncomingMessage, res: http.ServerResponse): void {
     // Never answers; the client's own timeout ends the request.
   } else if (path === '/bad-gzip') res.writeHead(200, { 'content-encoding': 'gzip' }).end('this is not gzip data, not at all');
   else if (path === '/gzip') res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(GZIP_BODY));
+  else if (path === '/gzip-cut') {
+    // Half the gzip stream, then the end of a close-delimited body: a body cut short that ends cleanly.
+    const whole = gzipSync(GZIP_BODY);
+    res.writeHead(200, { 'content-encoding': 'gzip', connection: 'close' }).end(whole.subarray(0, whole.length >> 1));
+  }
   else if (path === '/loop') res.writeHead(302, { location: '/loop' }).end();
   else if (path === '/status-500') res.writeHead(500).end('no');
   else res.writeHead(404).end();
@@ -93,7 +100,7 @@ beforeAll(async () => {
   const base = `http://127.0.0.1:${await listen(plain)}`;
   plain.on('close', () => plain.closeAllConnections());
   closers.push(() => plain.closeAllConnections());
-  for (const route of ['ok', 'reset', 'cut', 'stall', 'bad-gzip', 'gzip', 'loop', 'status-500']) urls[route] = `${base}/${route}`;
+  for (const route of ['ok', 'reset', 'cut', 'stall', 'bad-gzip', 'gzip', 'gzip-cut', 'loop', 'status-500']) urls[route] = `${base}/${route}`;
   urls.mark = `${base}/mark`;
   // TLS to a port that speaks plain HTTP.
   urls['tls-to-plain'] = `https://127.0.0.1:${new URL(base).port}/ok`;
@@ -123,24 +130,13 @@ afterAll(async () => {
 });
 
 /**
- * The environment a Node client process gets (the design of issue 20): ONLY these variables. Nothing of the
- * shell's (NODE_EXTRA_CA_CERTS, NODE_OPTIONS, SSL_CERT_*, *_PROXY) reaches it.
+ * The environment the harness gives a Node client process (harness/runtime/node-client.ts): ONLY its own
+ * variables. Nothing of the shell's (NODE_EXTRA_CA_CERTS, NODE_OPTIONS, SSL_CERT_*, *_PROXY) reaches it.
  */
-function clientEnvironment(family: string, module: string): Record<string, string> {
-  return {
-    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-    HOME: home,
-    LANG: 'C.UTF-8',
-    TMPDIR: tmpdir(),
-    REGRESS_CLIENT_ENV: clientEnv,
-    REGRESS_CLIENT_CONTRACT: join(REPO, 'families', family, 'contract.mjs'),
-    REGRESS_CLIENT_MODULE: module,
-    REGRESS_CLIENT_PROGRAM: family,
-    REGRESS_REPORTED: module,
-  };
-}
-
-const MODULES: Record<string, string> = { undici: 'undici', axios: 'axios', got: 'got', fetch: 'global:fetch', 'node-http': 'node:http' };
+const clientEnvironment = (family: string, module?: string): Record<string, string> => ({
+  ...nodeClientEnvironment(family, clientEnv, { HOME: home, TMPDIR: tmpdir() }),
+  ...(module ? { REGRESS_CLIENT_MODULE: module } : {}),
+});
 
 interface RunOptions {
   node?: string;
@@ -148,15 +144,14 @@ interface RunOptions {
   program: string;
   input?: Record<string, unknown>;
   env?: Record<string, string>;
-  register?: boolean;
 }
 
 /** Runs a program as the harness will, and returns its one result line (asserting there is exactly one). */
-async function runProgram({ node = process.execPath, family, program, input = {}, env, register = true }: RunOptions): Promise<Result & { elapsedMs: number }> {
+async function runProgram({ node = process.execPath, family, program, input = {}, env }: RunOptions): Promise<Result & { elapsedMs: number }> {
   const started = performance.now();
-  const run = await execa(node, [...(register ? ['--import', REGISTER] : []), join(PROGRAMS, program)], {
+  const run = await execa(node, ['--import', pathToFileURL(REGISTER_HOOKS).href, join(PROGRAMS, program)], {
     cwd: PROGRAMS,
-    env: env ?? clientEnvironment(family, MODULES[family] ?? family),
+    env: env ?? clientEnvironment(family),
     extendEnv: false,
     input: JSON.stringify({ regress: { clientToken: 'test-token', markUrl: urls.mark }, caFile: certs.ca.certPath, ...input }),
     timeout: 60_000,
@@ -181,9 +176,9 @@ const cases = (...names: string[]) => Object.fromEntries(names.map((n) => [n, ur
 describe('result line', () => {
   test('an ok run: steps with startedAt/elapsed, the token sent, a mark, a gzip reference, memory facts; the process exits at once with a keep-alive socket open', async () => {
     marks = [];
-    const result = await runProgram({ family: 'node-http', program: 'linger.mjs', input: { url: urls.ok, gzipUrl: urls.gzip } });
+    const result = await runProgram({ family: 'node-http', program: 'linger.mjs', input: { url: urls.ok, gzipUrl: urls.gzip, gzipCutUrl: urls['gzip-cut'] } });
     expect(result.status).toBe('ok');
-    expect(result.steps.map((s) => s.name)).toEqual(['get', 'mark-linger', 'reference']);
+    expect(result.steps.map((s) => s.name)).toEqual(['get', 'mark-linger', 'reference', 'reference-cut']);
     for (const step of result.steps) {
       expect(typeof step.startedAt).toBe('number');
       expect(typeof step.elapsed).toBe('number');
@@ -192,6 +187,11 @@ describe('result line', () => {
     expect(result.steps[1]).toMatchObject({ ok: true, status: 204, mark: 'linger' });
     expect(marks).toEqual(['linger']);
     expect(result.steps[2]).toMatchObject({ ok: true, status: 200, decoded_bytes: GZIP_BODY.length, complete: true });
+    expect(result.steps[2]!.sha256).toBe(createHash('sha256').update(GZIP_BODY).digest('hex'));
+    // Cut short: what decoded is the reference, and it says it is incomplete (regress_core.py's complete=False).
+    expect(result.steps[3]).toMatchObject({ ok: true, status: 200, complete: false });
+    expect(result.steps[3]!.decoded_bytes as number).toBeGreaterThan(0);
+    expect(result.steps[3]!.decoded_bytes as number).toBeLessThan(GZIP_BODY.length);
     expect(result.facts).toMatchObject({ rss_source: 'VmHWM' });
     expect(result.facts.peak_rss_kib as number).toBeGreaterThanOrEqual(result.facts.start_rss_kib as number);
     // The server keeps idle connections 30 s and the agent keeps its socket: only the contract's exit ends it.
@@ -216,6 +216,38 @@ describe('result line', () => {
     const result = await runProgram({ family: 'undici', program: 'not-applicable.mjs', env: { ...clientEnvironment('undici', 'no-such-client') } });
     expect(result).toMatchObject({ status: 'crashed', phase: 'import' });
     expect(result.reason).toMatch(/import no-such-client failed/);
+  });
+
+  test('a program that fails to load (a name the release does not export) -> crashed with the reason, not a bare stack trace', async () => {
+    const result = await runProgram({ family: 'undici', program: 'missing-export.mjs' });
+    expect(result.status).toBe('crashed');
+    // Node words it by the module's format ("does not provide an export named" / "Named export ... not found").
+    expect(result.reason).toMatch(/^the program failed before run\(\): uncaught exception: SyntaxError: .*'noSuchExport'/);
+  });
+
+  test("an 'error' event nobody listens for -> crashed, with the steps recorded before it and the error's kind", async () => {
+    const result = await runProgram({ family: 'node-http', program: 'stray-error.mjs', input: { refusedUrl: urls.refused } });
+    expect(result).toMatchObject({ status: 'crashed', error: { kind: 'connect', code: 'ECONNREFUSED' } });
+    expect(result.reason).toMatch(/^uncaught exception: Error: connect ECONNREFUSED/);
+    expect(result.steps.map((s) => s.name)).toEqual(['before']);
+  });
+});
+
+describe('error chains', () => {
+  test("classifyCommon follows cause and AggregateError.errors (Node's happy-eyeballs connect) to the error that names the kind", async () => {
+    const core = await import(pathToFileURL(join(REPO, 'harness', 'node', 'regress-core.mjs')).href);
+    const refused = (address: string) => Object.assign(new Error(`connect ECONNREFUSED ${address}`), { code: 'ECONNREFUSED', syscall: 'connect' });
+    const aggregate = new AggregateError([refused('::1:80'), refused('127.0.0.1:80')], '');
+    const wrapped = new TypeError('fetch failed', { cause: aggregate });
+    expect(core.classifyCommon(wrapped)).toBe('connect');
+    expect(core.describeWith(core.classifyCommon)(null, wrapped)).toMatchObject({
+      type: 'TypeError',
+      kind: 'connect',
+      chain: ['AggregateError: ', 'Error [ECONNREFUSED]: connect ECONNREFUSED ::1:80', 'Error [ECONNREFUSED]: connect ECONNREFUSED 127.0.0.1:80'],
+    });
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    expect(core.classifyCommon(new Error('outer', { cause: new Error('middle', { cause: reset }) }))).toBe('remote-disconnected');
+    expect(core.classifyCommon(new Error('nothing known'))).toBe('other');
   });
 });
 
@@ -242,7 +274,7 @@ describe('resolution and environment', () => {
       const env = (await runProgram({ family: 'undici', program: 'resolution.mjs' })).facts.env as string[];
       expect(env).toEqual(['HOME', 'LANG', 'PATH', 'REGRESS_CLIENT_CONTRACT', 'REGRESS_CLIENT_ENV', 'REGRESS_CLIENT_MODULE', 'REGRESS_CLIENT_PROGRAM', 'REGRESS_REPORTED', 'TMPDIR']);
       // The control: the same program with the variable handed over does trust the run's CA.
-      const leaked = await runProgram({ family: 'node-http', program: 'trust.mjs', input: { url: urls.trusted }, env: { ...clientEnvironment('node-http', 'node:http'), NODE_EXTRA_CA_CERTS: certs.ca.certPath } });
+      const leaked = await runProgram({ family: 'node-http', program: 'trust.mjs', input: { url: urls.trusted }, env: { ...clientEnvironment('node-http'), NODE_EXTRA_CA_CERTS: certs.ca.certPath } });
       expect(leaked.steps[0]).toMatchObject({ ok: true, status: 200 });
     } finally {
       if (before === undefined) delete process.env.NODE_EXTRA_CA_CERTS;

@@ -7,4 +7,5 @@ await run(async (ctx) => {
   await ctx.attempt('get', () => send(http, ctx.input.url, { agent, headers: ctx.withToken({}) }));
   await ctx.mark('linger');
   await ctx.gzipReference('reference', ctx.input.gzipUrl);
+  await ctx.gzipReference('reference-cut', ctx.input.gzipCutUrl);
 });
