@@ -56,7 +56,7 @@ export default defineScenario({
     measured: {
       lastBroken: '7.27.2 (every release from 7.23.0, the first whose ProxyAgent takes socks5://); 8.4.1',
       firstFixed: '7.28.0; 8.5.0',
-      note: 'before 7.23.0 new ProxyAgent({ uri: "socks5://..." }) throws "Invalid URL protocol": not applicable. 8.x needs Node >= 22',
+      note: 'no SOCKS5 before 7.23.0 (ProxyAgent throws "Invalid URL protocol" for socks5://, or in 5.0 - 5.10 fails every request with "Invalid URL"): not applicable. 8.x needs Node >= 22',
     },
     failureSignature:
       "the proxy relays a TLS handshake to the origin that the client aborts: UNABLE_TO_VERIFY_LEAF_SIGNATURE (or DEPTH_ZERO_SELF_SIGNED_CERT) although requestTls trusts the origin's certificate",

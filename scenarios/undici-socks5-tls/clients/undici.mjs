@@ -8,8 +8,11 @@
 //   servername                  requestTls: { ca, servername: 'wrong.host.invalid' }; the origin (reached as
 //                               127.0.0.1) presents a certificate for that name only
 //
-// One GET through `new ProxyAgent({ uri: 'socks5://...', requestTls })`, as a user writes it. A release whose
-// ProxyAgent refuses the socks5: scheme (before 7.23.0: "Invalid URL protocol") cannot express the case.
+// One GET through `new ProxyAgent({ uri: 'socks5://...', requestTls })`, as a user writes it. A release without
+// SOCKS5 support cannot express the case: SOCKS5 came in 7.23.0 with Socks5ProxyAgent; before it ProxyAgent
+// refuses the socks5: scheme ("Invalid URL protocol", 5.11 - 7.22) or takes it and fails on every request
+// with "Invalid URL" (5.0 - 5.10, which never parsed the scheme).
+import * as undici from 'undici';
 import { ProxyAgent, request } from 'undici';
 import { NotApplicable, run } from '@regress/contract';
 
@@ -24,6 +27,10 @@ await run(async (ctx) => {
   if (!requestTls) throw new Error(`unknown case ${input.case}`);
 
   const started = ctx.clock();
+  if (typeof undici.Socks5ProxyAgent !== 'function') {
+    ctx.record('configure', started, { ok: false, unsupported: 'this release has no SOCKS5 support (no Socks5ProxyAgent; ProxyAgent speaks HTTP CONNECT only): it came in 7.23.0' });
+    throw new NotApplicable('no SOCKS5 support in this release');
+  }
   let agent;
   try {
     agent = new ProxyAgent({ uri: input.proxyUrl, requestTls });
