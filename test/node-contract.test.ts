@@ -93,6 +93,10 @@ beforeAll(async () => {
   // One install for the three clients; the Node 18 release beside it (its preinstall fetches the binary).
   await Promise.all([npm(clientEnv, 'undici@7', 'axios@1', 'got@14'), npm(nodeDir, 'node@18')]);
   node18 = join(nodeDir, 'node_modules', 'node', 'bin', 'node');
+  // A package in a node_modules ABOVE the client environment, where Node's upward search would find it.
+  await execa('mkdir', ['-p', join(work, 'node_modules', 'outsider')]);
+  await writeFile(join(work, 'node_modules', 'outsider', 'package.json'), '{"name":"outsider","version":"1.0.0","main":"index.js"}\n');
+  await writeFile(join(work, 'node_modules', 'outsider', 'index.js'), 'module.exports = {};\n');
   certs = await createCertificateSet();
 
   const plain = http.createServer(app);
@@ -263,6 +267,12 @@ describe('resolution and environment', () => {
     // The control: without the hook the same program finds regress's own undici, a major release apart.
     const own = await execa(process.execPath, ['--input-type=module', '-e', "console.log(import.meta.resolve('undici'))"], { cwd: PROGRAMS, reject: false });
     expect(own.stdout).toContain(`${REPO}/node_modules/undici/`);
+  });
+
+  test('a package found only above the client environment (where the upward search reaches) is not imported: crashed, phase import', async () => {
+    const result = await runProgram({ family: 'undici', program: 'not-applicable.mjs', env: clientEnvironment('undici', 'outsider') });
+    expect(result).toMatchObject({ status: 'crashed', phase: 'import' });
+    expect(result.reason).toContain(`it is not installed in the client environment ${clientEnv}`);
   });
 
   test('the client process gets only its own variables: NODE_EXTRA_CA_CERTS in the test process does not reach it', async () => {
