@@ -19,7 +19,7 @@ export default defineScenario({
     measured: {
       lastBroken: '6.22.0; 7.17.0',
       firstFixed: '6.23.0; 7.18.0',
-      note: 'the limit is 5 codings: 6 is the first depth refused. Node\'s built-in fetch: 18.20.8 (undici 5.29.0) decodes the 50-coding chain, 20.20.2, 22.23.3 and 24.21.0 refuse it',
+      note: 'the limit is 5 codings: 6 is the first depth refused. Node\'s built-in fetch (the fetch family): 18.20.8 (undici 5.29.0), 21.7.3 and 23.11.1 decode the 50-coding chain; 20.20.2, 22.23.3, 24.21.0, 25.9.0 and 26.10.0 refuse it',
     },
     failureSignature: 'fetch returns 200 with the payload of a 50-coding `Content-Encoding: gzip, gzip, ...` chain, every link decoded',
   },
