@@ -8,7 +8,7 @@
 // decoded size, or the error fetch rejected with.
 //
 // Every fetch names an Agent of the release under test, never the process's global dispatcher (on Node 22
-// and later an ESM import of node:http installs Node's bundled undici there).
+// and later any ESM import of node:http installs Node's bundled undici there).
 import { Agent, fetch } from 'undici';
 import { run } from '@regress/contract';
 

@@ -13,7 +13,7 @@
 //
 // Every request names a dispatcher (an Agent of the release under test), never the global one: the global
 // dispatcher is shared by every undici in the process through a Symbol.for key, and on Node 22 and later
-// an ESM import of node:http installs Node's own bundled undici there, so a request without a dispatcher
+// any ESM import of node:http installs Node's own bundled undici there, so a request without a dispatcher
 // would run Node's redirect handling instead of the release's.
 import * as undici from 'undici';
 import { run } from '@regress/contract';
