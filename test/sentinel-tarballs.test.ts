@@ -1,0 +1,165 @@
+// The npm sentinel builder: the exact-once rule of the edits (the same as the wheels'), then one real build
+// of follow-redirects 1.16.3 from the registry, installed by npm beside axios into a scratch project — the
+// edit is in the installed code, the installed package.json says it is a sentinel build, and axios uses
+// it (npm dedupes onto it instead of fetching the real release). The unpatched rebuild differs from the
+// release only in package.json's version and mark; builds are cached; a stale edit builds nothing.
+import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { applyEdits } from '../harness/sentinels/edits.ts';
+import { newestFinal, SentinelTarballs, tarballSpec } from '../harness/sentinels/tarball-builder.ts';
+import { describeStale } from '../harness/sentinels/wheel-builder.ts';
+
+describe('exact-text edits', () => {
+  const release: Record<string, string> = {
+    'lib/a.js': 'const a = 1;\nconst b = 2;\nconst b2 = 2;\n',
+    'index.js': 'module.exports = require("./lib/a.js");\n',
+  };
+  const read = (file: string) => release[file] ?? null;
+
+  test('an edit whose text occurs once is applied; later edits of a file see the earlier ones', () => {
+    const outcome = applyEdits(
+      [
+        { file: 'lib/a.js', find: 'const a = 1;', replace: 'const a = 10;' },
+        { file: 'lib/a.js', find: 'const a = 10;\n', replace: 'const a = 11; // $& stays text\n' },
+      ],
+      read,
+    );
+    expect(outcome).toEqual({ kind: 'applied', files: new Map([['lib/a.js', 'const a = 11; // $& stays text\nconst b = 2;\nconst b2 = 2;\n']]) });
+  });
+
+  test('no occurrence, several occurrences and a missing file are each stale, with the file named', () => {
+    const outcome = applyEdits(
+      [
+        { file: 'lib/a.js', find: 'const c = 3;', replace: 'x' },
+        { file: 'lib/a.js', find: ' = 2;', replace: ' = 3;' },
+        { file: 'lib/gone.js', find: 'anything', replace: 'x' },
+        { file: 'index.js', find: 'module.exports', replace: 'exports.x' },
+      ],
+      read,
+    );
+    expect(outcome.kind).toBe('stale');
+    if (outcome.kind !== 'stale') return;
+    expect(outcome.problems).toEqual([
+      { file: 'lib/a.js', matches: 0, missingFile: false, find: 'const c = 3;' },
+      { file: 'lib/a.js', matches: 2, missingFile: false, find: '= 2;' },
+      { file: 'lib/gone.js', matches: 0, missingFile: true, find: 'anything' },
+    ]);
+    expect(describeStale(outcome.problems)).toBe(
+      'no longer contains the text "const c = 3;" in lib/a.js; contains the text "= 2;" 2 times in lib/a.js; has no file lib/gone.js',
+    );
+  });
+
+  test('a multi-line find that is gone names its first missing line', () => {
+    const outcome = applyEdits([{ file: 'lib/a.js', find: 'const a = 1;\nconst z = 26;\n', replace: '' }], read);
+    expect(outcome).toMatchObject({ kind: 'stale', problems: [{ find: 'const z = 26;', matches: 0 }] });
+  });
+
+  test('the newest final release ignores prereleases and compares numerically', () => {
+    expect(newestFinal(['1.9.0', '1.10.0', '1.10.1-beta.1', '0.99.0'])).toBe('1.10.0');
+    expect(newestFinal(['2.0.0-rc.1'])).toBeNull();
+  });
+});
+
+// follow-redirects is small (11 kB) and axios depends on it: the case the axios family's sentinels need.
+const NAME = 'follow-redirects';
+const VERSION = '1.16.3';
+const MARKER = {
+  file: 'index.js',
+  find: 'module.exports.wrap = wrap;\n',
+  replace: 'module.exports.wrap = wrap;\nmodule.exports.regressTestEdit = "edited";  // test edit\n',
+};
+
+describe('a real sentinel tarball, installed by npm', () => {
+  let cacheRoot: string;
+  let scratch: string;
+  let tarballs: SentinelTarballs;
+
+  beforeAll(async () => {
+    cacheRoot = await mkdtemp(join(tmpdir(), 'regress-sentinel-tarballs-'));
+    scratch = await mkdtemp(join(tmpdir(), 'regress-sentinel-install-'));
+    tarballs = new SentinelTarballs(cacheRoot);
+  });
+  afterAll(async () => {
+    await rm(cacheRoot, { recursive: true, force: true });
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  test('the edit is in the installed code, package.json says what it is, and axios uses it', { timeout: 240_000 }, async () => {
+    const built = await tarballs.rebuild(NAME, VERSION, 'sentinel.testedit', [MARKER]);
+    expect(built).toMatchObject({ kind: 'built', created: true, version: '1.16.3+sentinel.testedit' });
+    if (built.kind !== 'built') return;
+    expect(basename(built.tarball)).toBe('follow-redirects-1.16.3-sentinel-testedit.tgz');
+    expect(built.tarball.startsWith(join(cacheRoot, 'sentinels', 'tarballs'))).toBe(true);
+
+    const project = join(scratch, 'with-axios');
+    await mkdir(project);
+    await writeFile(join(project, 'package.json'), '{"name":"scratch","version":"1.0.0","private":true}\n');
+    // npm needs the shell's registry and TLS settings to install; the program run below gets none of them.
+    await execa('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', 'axios@1.21.1', tarballSpec(NAME, built.tarball)], { cwd: project, timeout: 180_000 });
+
+    const installed = JSON.parse(await readFile(join(project, 'node_modules', NAME, 'package.json'), 'utf8'));
+    expect(installed.version).toBe('1.16.3+sentinel.testedit');
+    expect(installed.regressSentinel).toEqual({ label: 'sentinel.testedit', release: VERSION, edited: ['index.js'] });
+    // One copy: axios's `^1.x` range ignores build metadata, so npm put no real release under axios.
+    expect(existsSync(join(project, 'node_modules', 'axios', 'node_modules', NAME))).toBe(false);
+
+    const probe = `
+      const { createRequire } = require('node:module');
+      const fromAxios = createRequire(require.resolve('axios'));
+      console.log(JSON.stringify({ edit: require('${NAME}').regressTestEdit, axiosGets: fromAxios.resolve('${NAME}') === require.resolve('${NAME}') }));`;
+    const { stdout } = await execa(process.execPath, ['-e', probe], { cwd: project, env: { NODE_OPTIONS: '' } });
+    expect(JSON.parse(stdout)).toEqual({ edit: 'edited', axiosGets: true });
+  });
+
+  test('the same build again comes from the cache', async () => {
+    const first = await tarballs.rebuild(NAME, VERSION, 'sentinel.testedit', [MARKER]);
+    const again = await new SentinelTarballs(cacheRoot).rebuild(NAME, VERSION, 'sentinel.testedit', [MARKER]);
+    expect(again).toMatchObject({ kind: 'built', created: false });
+    expect(first.kind === 'built' && again.kind === 'built' && first.tarball === again.tarball).toBe(true);
+  });
+
+  test('the unpatched rebuild differs from the release only in package.json\'s version and mark', { timeout: 120_000 }, async () => {
+    const built = await tarballs.rebuild(NAME, VERSION, 'sentinel.unpatched', []);
+    expect(built).toMatchObject({ kind: 'built', version: '1.16.3+sentinel.unpatched' });
+    if (built.kind !== 'built') return;
+    const rebuilt = await unpacked(built.tarball, join(scratch, 'rebuilt'));
+    const original = await unpacked(await tarballs.original(NAME, VERSION), join(scratch, 'original'));
+    expect(Object.keys(rebuilt).sort()).toEqual(Object.keys(original).sort());
+    for (const file of Object.keys(original).filter((f) => f !== 'package/package.json')) expect(rebuilt[file], file).toBe(original[file]);
+    const { version, regressSentinel, ...rest } = JSON.parse(rebuilt['package/package.json']!);
+    const { version: releaseVersion, ...releaseRest } = JSON.parse(original['package/package.json']!);
+    expect([version, releaseVersion, regressSentinel]).toEqual(['1.16.3+sentinel.unpatched', VERSION, { label: 'sentinel.unpatched', release: VERSION, edited: [] }]);
+    expect(rest).toEqual(releaseRest);
+  });
+
+  test('an edit whose text is not in the release is stale: reported, nothing built', async () => {
+    const result = await tarballs.rebuild(NAME, VERSION, 'sentinel.gone', [MARKER, { file: 'index.js', find: 'text follow-redirects never had', replace: 'x' }]);
+    expect(result).toEqual({ kind: 'stale', problems: [{ file: 'index.js', matches: 0, missingFile: false, find: 'text follow-redirects never had' }] });
+    const built = await readdir(join(cacheRoot, 'sentinels', 'tarballs'));
+    expect(built.filter((d) => !d.startsWith('.'))).toHaveLength(2);
+  });
+
+  test('a release the registry does not have is said in one line', async () => {
+    await expect(tarballs.original(NAME, '0.0.999')).rejects.toThrow(/^cannot fetch the tarball of follow-redirects 0\.0\.999: No matching version found for follow-redirects@0\.0\.999\. \(ETARGET\)$/);
+  });
+});
+
+/** Every file of a tarball by its path inside it, as text (the packages edited are text). */
+async function unpacked(tarball: string, into: string): Promise<Record<string, string>> {
+  await mkdir(into, { recursive: true });
+  await execa('tar', ['-xzf', tarball, '-C', into]);
+  const files: Record<string, string> = {};
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else files[relative(into, path)] = await readFile(path, 'utf8');
+    }
+  };
+  await walk(into);
+  return files;
+}
