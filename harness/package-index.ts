@@ -4,6 +4,7 @@
 import { compare, explain, satisfies, valid } from '@renovatebot/pep440';
 import { loadExeca } from './lazy-execa.ts';
 import { normaliseName } from './spec.ts';
+import { type Runtime, type VersionScheme, versionScheme } from './version-schemes.ts';
 
 export interface Release {
   version: string;
@@ -28,6 +29,50 @@ export function packageIndexUrl(python = process.env.REGRESS_PYTHON ?? 'python3'
     throw new IndexError('cannot tell which package index to use: set PIP_INDEX_URL');
   })();
   return indexUrl;
+}
+
+/** Every release of a package of that runtime's index (PyPI's or npm's), oldest first. */
+export function listReleasesOf(runtime: Runtime, name: string): Promise<Release[]> {
+  return runtime === 'npm' ? listNpmReleases(name) : listReleases(name);
+}
+
+/**
+ * Every release of an npm package, oldest first, from the registry npm itself is configured with (`npm
+ * view`, so no registry host is written here). A deprecated release counts as yanked: its publisher asks
+ * that nobody install it (bisect and tables leave it out unless told).
+ */
+export async function listNpmReleases(name: string): Promise<Release[]> {
+  const execa = await loadExeca();
+  const result = await execa('npm', ['view', name, 'versions', '--json', '--no-update-notifier'], { reject: false, timeout: 120_000 });
+  if (result.exitCode !== 0) {
+    const said = String(result.stderr);
+    if (/E404|is not in this registry/.test(said)) throw new IndexError(`the npm registry has no package '${name}'`);
+    throw new IndexError(`cannot list the releases of ${name} on npm: ${said.trim().split('\n').find((l) => /error/i.test(l)) ?? `npm exited ${result.exitCode}`}`);
+  }
+  const parsed = JSON.parse(String(result.stdout)) as string[] | string;
+  const versions = (Array.isArray(parsed) ? parsed : [parsed]).filter((v) => npmScheme.valid(v));
+  const deprecated = await npmDeprecated(name);
+  return versions
+    .map((version) => ({ version, yanked: deprecated.has(version), prerelease: npmScheme.prerelease(version) }))
+    .sort((a, b) => npmScheme.compare(a.version, b.version));
+}
+
+const npmScheme = versionScheme('npm');
+
+/** The releases npm marks deprecated (one `npm view name@* deprecated` call; none when it cannot say). */
+async function npmDeprecated(name: string): Promise<Set<string>> {
+  const result = await (await loadExeca())('npm', ['view', `${name}@*`, 'deprecated', '--json', '--no-update-notifier'], { reject: false, timeout: 120_000 });
+  if (result.exitCode !== 0 || !String(result.stdout).trim()) return new Set();
+  try {
+    const parsed = JSON.parse(String(result.stdout)) as unknown;
+    // Several releases: an array of { "name@version": message } pairs or strings, by npm version; one: a string.
+    const found = new Set<string>();
+    const text = JSON.stringify(parsed);
+    for (const m of text.matchAll(new RegExp(`${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}@([0-9][^"\\s]*)`, 'g'))) found.add(m[1]!);
+    return found;
+  } catch {
+    return new Set();
+  }
 }
 
 /** Every release of a package, oldest first. */
@@ -109,32 +154,32 @@ export interface ReleaseFilter {
   includeYanked?: boolean;
 }
 
-export function selectReleases(releases: Release[], filter: ReleaseFilter): string[] {
+export function selectReleases(releases: Release[], filter: ReleaseFilter, scheme: VersionScheme = versionScheme('python')): string[] {
   return releases
     .filter((r) => (filter.includePrereleases || !r.prerelease) && (filter.includeYanked || !r.yanked))
     .map((r) => r.version)
-    .filter((v) => (!filter.from || compare(v, filter.from) >= 0) && (!filter.to || compare(v, filter.to) <= 0));
+    .filter((v) => (!filter.from || scheme.compare(v, filter.from) >= 0) && (!filter.to || scheme.compare(v, filter.to) <= 0));
 }
 
-function byMinor(versions: string[]): Map<string, string[]> {
+function byMinor(versions: string[], scheme: VersionScheme = versionScheme('python'), by: 'minor' | 'major' = 'minor'): Map<string, string[]> {
   const series = new Map<string, string[]>();
-  for (const v of [...versions].sort(compare)) {
-    const release = explain(v)?.release ?? [];
-    const key = `${release[0] ?? 0}.${release[1] ?? 0}`;
+  for (const v of [...versions].sort(scheme.compare)) {
+    const minor = scheme.series(v);
+    const key = by === 'major' ? minor.split('.')[0]! : minor;
     series.set(key, [...(series.get(key) ?? []), v]);
   }
   return series;
 }
 
-/** The newest release of each minor series (0.13.3 for 0.13.*), oldest series first. */
-export function latestPerMinor(versions: string[]): string[] {
-  return [...byMinor(versions).values()].map((s) => s.at(-1)!);
+/** The newest release of each minor series (0.13.3 for 0.13.*), oldest series first; by major for Node releases. */
+export function latestPerMinor(versions: string[], scheme?: VersionScheme, by: 'minor' | 'major' = 'minor'): string[] {
+  return [...byMinor(versions, scheme, by).values()].map((s) => s.at(-1)!);
 }
 
 /**
  * The first and the newest release of each minor series: behaviour tends to change at a series' first
  * release and to be patched within it, so both ends are sampled (0.13.0 and 0.13.3, for example).
  */
-export function seriesEnds(versions: string[]): string[] {
-  return [...byMinor(versions).values()].flatMap((s) => [...new Set([s[0]!, s.at(-1)!])]);
+export function seriesEnds(versions: string[], scheme?: VersionScheme): string[] {
+  return [...byMinor(versions, scheme).values()].flatMap((s) => [...new Set([s[0]!, s.at(-1)!])]);
 }
