@@ -9,9 +9,11 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { families } from '../harness/families.ts';
+import { sentinelBuilders, tarballBuilder } from '../harness/sentinels/builders.ts';
 import { applyEdits } from '../harness/sentinels/edits.ts';
 import { newestFinal, SentinelTarballs, tarballSpec } from '../harness/sentinels/tarball-builder.ts';
-import { describeStale } from '../harness/sentinels/wheel-builder.ts';
+import { describeStale, SentinelWheels } from '../harness/sentinels/wheel-builder.ts';
 
 describe('exact-text edits', () => {
   const release: Record<string, string> = {
@@ -163,3 +165,20 @@ async function unpacked(tarball: string, into: string): Promise<Record<string, s
   await walk(into);
   return files;
 }
+
+describe('the builder a line gets comes from its family record', () => {
+  const builders = sentinelBuilders(new SentinelWheels('python3', '/nonexistent'), new SentinelTarballs('/nonexistent'));
+  const python = families().find((f) => f.runtime === 'python')!;
+
+  test('a Python family installs a wheel by PEP 508 direct reference and pins with ==', () => {
+    const builder = builders.forLine(python.id);
+    expect(builder.installs('pkg', '/c/pkg-1.0+sentinel.x-py3-none-any.whl')).toBe('pkg @ file:///c/pkg-1.0+sentinel.x-py3-none-any.whl');
+    expect(builder.pins('pkg', '1.0')).toBe('pkg==1.0');
+  });
+
+  test('the npm builder installs a tarball by file: URL and pins with @', () => {
+    const npm = tarballBuilder(new SentinelTarballs('/nonexistent'));
+    expect(npm.installs('follow-redirects', '/c/follow-redirects-1.16.3-sentinel-x.tgz')).toBe('follow-redirects@file:///c/follow-redirects-1.16.3-sentinel-x.tgz');
+    expect(npm.pins('axios', '1.21.1')).toBe('axios@1.21.1');
+  });
+});

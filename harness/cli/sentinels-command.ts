@@ -11,6 +11,7 @@ import { BadInput } from '../session.ts';
 import { loadSentinels } from '../sentinels/load.ts';
 import { CLIENT_LINES, type ClientLine } from '../sentinels/lines.ts';
 import { runSentinels, sentinelExitCode, SentinelsInterrupted, type SentinelCheck, type SentinelRunOutcome } from '../sentinels/run-sentinels.ts';
+import { SentinelTarballs } from '../sentinels/tarball-builder.ts';
 import { SentinelWheels } from '../sentinels/wheel-builder.ts';
 import { normaliseName } from '../spec.ts';
 import { valid } from '@renovatebot/pep440';
@@ -44,6 +45,7 @@ export async function sentinelsCommand(options: SentinelsOptions): Promise<numbe
   }
   const cache = await openCache(options);
   const wheels = new SentinelWheels(cache.python.path, cache.root);
+  const tarballs = new SentinelTarballs(cache.root);
   let outcome: SentinelRunOutcome;
   try {
     outcome = await runSentinels({
@@ -53,6 +55,7 @@ export async function sentinelsCommand(options: SentinelsOptions): Promise<numbe
       releases,
       cache,
       wheels,
+      tarballs,
       onProgress: (line) => process.stderr.write(`[sentinels] ${line}\n`),
       session: sessionOptions(options),
     });
@@ -82,16 +85,21 @@ function parseLines(values: string[] | undefined): ClientLine[] | undefined {
   return values as ClientLine[];
 }
 
-/** `--release httpx==0.27.2`: patch that release instead of the newest. */
+/** `--release httpx==0.27.2` (or an npm package's `NAME@VERSION`): patch that release instead of the newest. */
 function parseReleases(values: string[] | undefined): Record<string, string> {
+  // Each package with the versioning of its family's runtime: PEP 440 names and versions, or npm's.
+  const pep440 = new Set(Object.keys(CLIENT_LINES).filter((l) => family(l).runtime === 'python').flatMap((l) => CLIENT_LINES[l]!.packages));
   const known = Object.values(CLIENT_LINES).flatMap((l) => l.packages);
   const releases: Record<string, string> = {};
   for (const value of values ?? []) {
-    const match = /^([A-Za-z0-9._-]+)==([^=\s]+)$/.exec(value.trim());
-    if (!match || !valid(match[2]!)) throw new BadInput(`--release '${value}': expected NAME==VERSION, e.g. httpx==0.28.1`);
-    const name = normaliseName(match[1]!);
+    const match = /^(@?[A-Za-z0-9._/-]+?)(==|@)([^=@\s]+)$/.exec(value.trim());
+    const name = match ? (known.includes(match[1]!) ? match[1]! : normaliseName(match[1]!)) : '';
+    const version = match?.[3] ?? '';
+    const ok = pep440.has(name) ? valid(version) : /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version);
+    if (!match) throw new BadInput(`--release '${value}': expected NAME==VERSION, e.g. httpx==0.28.1`);
     if (!known.includes(name)) throw new BadInput(`--release '${value}': sentinels patch only ${known.join(', ')}`);
-    releases[name] = match[2]!;
+    if (!ok) throw new BadInput(`--release '${value}': expected NAME==VERSION, e.g. httpx==0.28.1`);
+    releases[name] = version;
   }
   return releases;
 }
