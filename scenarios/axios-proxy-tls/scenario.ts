@@ -20,8 +20,8 @@ async function originBehindProxy({ certs }: SetupContext): Promise<CaseFixture> 
     },
     (s) => ({
       origin: s.origin.url,
-      // axios's own proxy form (not a URL), as the issues write it. axios 1.0.0 cannot use it at all (it reads
-      // proxy.hostname, and copies `http` without its colon, which follow-redirects refuses): an error there.
+      // axios's own proxy form (not a URL), as the issues write it. axios 1.0.0 - 1.1.2 cannot use it at all
+      // (`http` is copied without its colon and follow-redirects asserts a protocol mismatch): an error there.
       proxy: { protocol: 'http', host: '127.0.0.1', port: s.proxy.port, auth: { username: PROXY_AUTH.username, password: PROXY_AUTH.password } },
       caFile: set.ca.certPath,
       ...SECRETS,
