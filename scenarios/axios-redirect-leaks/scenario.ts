@@ -23,16 +23,16 @@ export default defineScenario({
     status: 'historic',
     title: 'axios (follow-redirects) cross-host redirects: Cookie and Proxy-Authorization stay behind',
     upstream: {
-      issue: 'https://github.com/advisories/GHSA-74fj-2j2h-c42q',
+      issue: 'https://github.com/follow-redirects/follow-redirects/security/advisories/GHSA-cxjh-pqwp-8mfp',
       fix: [
-        'cookie: https://github.com/follow-redirects/follow-redirects/commit/8b347cbcef7c7b72a6e9be20f5710c17d6163c22 (1.14.7)',
+        'cookie: https://github.com/advisories/GHSA-74fj-2j2h-c42q, https://github.com/follow-redirects/follow-redirects/commit/8b347cbcef7c7b72a6e9be20f5710c17d6163c22 (1.14.7)',
         'proxy-authorization: https://github.com/follow-redirects/follow-redirects/security/advisories/GHSA-cxjh-pqwp-8mfp, https://github.com/follow-redirects/follow-redirects/commit/c4f847f85176991f95ab9c88af63b1294de8649b (1.15.6)',
       ],
     },
     seedClaim: {
       firstFixed: 'cookie follow-redirects 1.14.7; proxy-authorization follow-redirects 1.15.6',
       source:
-        'https://github.com/advisories/GHSA-74fj-2j2h-c42q (CVE-2022-0155), https://github.com/follow-redirects/follow-redirects/security/advisories/GHSA-cxjh-pqwp-8mfp (CVE-2024-28849)',
+        'https://github.com/follow-redirects/follow-redirects/security/advisories/GHSA-cxjh-pqwp-8mfp (CVE-2024-28849, 1.15.6), https://github.com/advisories/GHSA-74fj-2j2h-c42q (CVE-2022-0155, 1.14.7)',
     },
     measured: {
       lastBroken: 'cookie follow-redirects 1.14.6; proxy-authorization follow-redirects 1.15.5 (both under axios 1.6.0)',
