@@ -36,44 +36,71 @@ export function listReleasesOf(runtime: Runtime, name: string): Promise<Release[
   return runtime === 'npm' ? listNpmReleases(name) : listReleases(name);
 }
 
+/** What the npm registry says of one release (its abbreviated metadata). */
+export interface NpmRelease {
+  version: string;
+  engines?: { node?: string };
+  deprecated?: string;
+}
+
+let npmRegistry: Promise<string> | undefined;
+
+/** The registry npm itself is configured with (`npm config get registry`): no registry host is written here. */
+function registryUrl(): Promise<string> {
+  npmRegistry ??= (async () => {
+    const result = await (await loadExeca())('npm', ['config', 'get', 'registry', '--no-update-notifier'], { reject: false, timeout: 60_000 });
+    const url = String(result.stdout).trim();
+    if (result.exitCode !== 0 || !/^https?:\/\//.test(url)) throw new IndexError(`cannot tell which npm registry to use (npm config get registry: ${url || `exit ${result.exitCode}`})`);
+    return url.replace(/\/+$/, '');
+  })();
+  return npmRegistry;
+}
+
+const packuments = new Map<string, Promise<NpmRelease[]>>();
+
 /**
- * Every release of an npm package, oldest first, from the registry npm itself is configured with (`npm
- * view`, so no registry host is written here). A deprecated release counts as yanked: its publisher asks
- * that nobody install it (bisect and tables leave it out unless told).
+ * Every release of an npm package with its engines and deprecation, from the registry's abbreviated
+ * metadata (one request per package and process; `npm view` drops releases that lack a field asked for).
  */
-export async function listNpmReleases(name: string): Promise<Release[]> {
-  const execa = await loadExeca();
-  const result = await execa('npm', ['view', name, 'versions', '--json', '--no-update-notifier'], { reject: false, timeout: 120_000 });
-  if (result.exitCode !== 0) {
-    const said = String(result.stderr);
-    if (/E404|is not in this registry/.test(said)) throw new IndexError(`the npm registry has no package '${name}'`);
-    throw new IndexError(`cannot list the releases of ${name} on npm: ${said.trim().split('\n').find((l) => /error/i.test(l)) ?? `npm exited ${result.exitCode}`}`);
+export function npmReleases(name: string): Promise<NpmRelease[]> {
+  let pending = packuments.get(name);
+  if (!pending) {
+    pending = (async () => {
+      const url = `${await registryUrl()}/${name.replace('/', '%2f')}`;
+      let body: { versions?: Record<string, { engines?: { node?: string } | unknown; deprecated?: string }> };
+      try {
+        const response = await fetch(url, { headers: { Accept: 'application/vnd.npm.install-v1+json' }, signal: AbortSignal.timeout(60_000) });
+        if (response.status === 404) throw new IndexError(`the npm registry has no package '${name}'`);
+        if (!response.ok) throw new IndexError(`the npm registry answered ${response.status} for ${name}`);
+        body = (await response.json()) as typeof body;
+      } catch (error) {
+        if (error instanceof IndexError) throw error;
+        throw new IndexError(`cannot read the npm registry for ${name}: ${(error as Error).message}`);
+      }
+      return Object.entries(body.versions ?? {}).map(([version, meta]) => {
+        const engines = meta.engines && typeof meta.engines === 'object' && !Array.isArray(meta.engines) ? (meta.engines as { node?: unknown }) : undefined;
+        return {
+          version,
+          ...(typeof engines?.node === 'string' ? { engines: { node: engines.node } } : {}),
+          ...(typeof meta.deprecated === 'string' && meta.deprecated ? { deprecated: meta.deprecated } : {}),
+        };
+      });
+    })();
+    pending.catch(() => packuments.delete(name));
+    packuments.set(name, pending);
   }
-  const parsed = JSON.parse(String(result.stdout)) as string[] | string;
-  const versions = (Array.isArray(parsed) ? parsed : [parsed]).filter((v) => npmScheme.valid(v));
-  const deprecated = await npmDeprecated(name);
-  return versions
-    .map((version) => ({ version, yanked: deprecated.has(version), prerelease: npmScheme.prerelease(version) }))
+  return pending;
+}
+
+/** Every release of an npm package, oldest first; a deprecated release counts as yanked (its publisher asks that nobody install it). */
+export async function listNpmReleases(name: string): Promise<Release[]> {
+  return (await npmReleases(name))
+    .filter((r) => npmScheme.valid(r.version))
+    .map((r) => ({ version: r.version, yanked: r.deprecated !== undefined, prerelease: npmScheme.prerelease(r.version) }))
     .sort((a, b) => npmScheme.compare(a.version, b.version));
 }
 
 const npmScheme = versionScheme('npm');
-
-/** The releases npm marks deprecated (one `npm view name@* deprecated` call; none when it cannot say). */
-async function npmDeprecated(name: string): Promise<Set<string>> {
-  const result = await (await loadExeca())('npm', ['view', `${name}@*`, 'deprecated', '--json', '--no-update-notifier'], { reject: false, timeout: 120_000 });
-  if (result.exitCode !== 0 || !String(result.stdout).trim()) return new Set();
-  try {
-    const parsed = JSON.parse(String(result.stdout)) as unknown;
-    // Several releases: an array of { "name@version": message } pairs or strings, by npm version; one: a string.
-    const found = new Set<string>();
-    const text = JSON.stringify(parsed);
-    for (const m of text.matchAll(new RegExp(`${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}@([0-9][^"\\s]*)`, 'g'))) found.add(m[1]!);
-    return found;
-  } catch {
-    return new Set();
-  }
-}
 
 /** Every release of a package, oldest first. */
 export async function listReleases(name: string): Promise<Release[]> {

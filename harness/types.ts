@@ -32,7 +32,7 @@ export interface InstalledClient {
 export interface LockInfo {
   /** As given: a path, or git:REF:PATH. */
   file: string;
-  format: 'requirements.txt' | 'pylock.toml' | 'uv.lock';
+  format: 'requirements.txt' | 'pylock.toml' | 'uv.lock' | 'package-lock.json' | 'pnpm-lock.yaml';
   sha256: string;
   /** Every version the file pins for the interpreter under test (markers evaluated by uv). */
   pins: Record<string, string>;

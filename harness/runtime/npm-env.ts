@@ -13,6 +13,7 @@ import { basename, join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { family, interpreterReason, unsupportedReason } from '../families.ts';
 import { loadExeca } from '../lazy-execa.ts';
+import { npmReleases } from '../package-index.ts';
 import { type ClientSpec, NODE_PACKAGE } from '../spec.ts';
 import type { InstalledClient } from '../types.ts';
 import { versionScheme } from '../version-schemes.ts';
@@ -24,7 +25,7 @@ import { InstallError } from './python-env.ts';
 import type { ClientTarget } from './target.ts';
 
 /** Bump when the way folders are built changes, so older cached ones are not reused. */
-const NPM_LAYOUT = 1;
+const NPM_LAYOUT = 3;
 
 /** Installs are network- and disk-bound: a few at once keep both busy without starving the cases. */
 const buildLimit = pLimit(3);
@@ -88,7 +89,7 @@ export class NpmCache {
   }
 
   /** The packages of an npm spec, from the cache or freshly installed. Calls for the same spec share one install. */
-  async packages(spec: ClientSpec, onProgress?: (message: string) => void): Promise<NpmEnvironment> {
+  async packages(spec: ClientSpec, node: NodeRelease, onProgress?: (message: string) => void): Promise<NpmEnvironment> {
     const f = family(spec.family);
     // A family whose release is the Node release installs no package: its client is built in.
     const installs = spec.requirements.filter((r) => r.name !== NODE_PACKAGE);
@@ -99,9 +100,17 @@ export class NpmCache {
     }
     const files: Record<string, string> = {};
     for (const file of spec.localFiles) files[file] = createHash('sha256').update(await readFile(file)).digest('hex');
-    const identity = { layout: NPM_LAYOUT, requirements: installs.map((r) => r.text), files, ...(spec.pinned ? {} : { day: today() }) };
+    // A range (or no version) becomes the newest release in it whose engines accept this Node release:
+    // `undici` on Node 20 is the newest 7.x, as a project on Node 20 would get (npm itself would pick by the
+    // engines of the Node that runs npm, the harness's). The folder is then keyed by the exact releases.
+    const resolved = new Map<string, string>();
+    for (const r of installs) {
+      if (!r.url && !versionScheme('npm').valid(r.specifier)) resolved.set(r.name, await newestFor(r.name, r.specifier || '*', node.version));
+    }
+    const range = (r: (typeof installs)[number]): string => (r.url ? r.text.slice(r.name.length + 1) : resolved.get(r.name) ?? r.specifier);
+    const identity = { layout: NPM_LAYOUT, requirements: installs.map((r) => `${r.name}@${range(r)}`), files };
     const hash = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 12);
-    const key = `${installs.map((r) => r.label).join('_').replace(/[^A-Za-z0-9.@-]+/g, '_').slice(0, 60)}-${hash}`;
+    const key = `${installs.map((r) => (r.url ? r.label : `${r.name}@${range(r)}`)).join('_').replace(/[^A-Za-z0-9.@-]+/g, '_').slice(0, 60)}-${hash}`;
     return this.#once(key, async () => {
       const dir = join(this.root, 'npm-envs', key);
       const manifest = readJson(join(dir, 'regress-env.json')) as { packages?: Record<string, string> } | null;
@@ -115,7 +124,6 @@ export class NpmCache {
         const client = installs.find((r) => r.name === f.distribution);
         if (!client) throw new InstallError(`client spec '${spec.label}' installs no ${f.distribution}`, true);
         // A local build is `name@file:/abs/name-1.2.3.tgz`: npm's own file: form after the name.
-        const range = (r: (typeof installs)[number]): string => (r.url ? r.text.slice(r.name.length + 1) : r.specifier || 'latest');
         // Companions are pinned through overrides (axios with a given follow-redirects), as a project pins a
         // transitive dependency: npm then installs that release wherever the client's tree needs it.
         const overrides = Object.fromEntries(installs.filter((r) => r !== client).map((r) => [r.name, range(r)]));
@@ -230,6 +238,31 @@ async function npmInstall(dir: string, packages: string[], label: string, ignore
   );
 }
 
+/**
+ * The newest release of a package in a range whose engines.node accepts a Node release (releases that say
+ * nothing accept any); when none does, the newest in the range, so the engines check names the mismatch.
+ */
+async function newestFor(name: string, range: string, nodeVersion: string): Promise<string> {
+  const scheme = versionScheme('npm');
+  const all = await npmReleases(name).catch((error: Error) => {
+    throw new InstallError(`cannot install '${name}@${range}': ${error.message}`, false);
+  });
+  const inRange = all
+    .filter((r) => scheme.valid(r.version) && !scheme.prerelease(r.version) && scheme.satisfies(r.version, range))
+    .sort((a, b) => scheme.compare(a.version, b.version));
+  if (!inRange.length) throw new InstallError(`cannot install '${name}@${range}': no matching release on npm`, true);
+  const runs = inRange.filter((r) => !r.engines?.node || !scheme.validRange(r.engines.node) || scheme.satisfies(nodeVersion, r.engines.node));
+  return (runs.at(-1) ?? inRange.at(-1))!.version;
+}
+
+/** Why the installed client declares it does not run on this Node release (its package.json engines.node), or null. */
+function enginesReason(dir: string, name: string, nodeVersion: string): string | null {
+  const manifest = readJson(join(dir, 'node_modules', name, 'package.json')) as { version?: string; engines?: { node?: string } } | null;
+  const range = manifest?.engines?.node;
+  if (!range || !versionScheme('npm').validRange(range) || versionScheme('npm').satisfies(nodeVersion, range)) return null;
+  return `${name} ${manifest.version} declares engines.node ${range}; it would run on Node ${nodeVersion}: pass --node with one that is`;
+}
+
 /** What a result records of an npm client: its packages and the Node release it ran on. */
 function installedClient(spec: ClientSpec, env: NpmEnvironment, node: NodeRelease, files: Record<string, string>): InstalledClient {
   const f = family(spec.family);
@@ -262,11 +295,13 @@ export function npmTarget(cache: NpmCache, spec: ClientSpec, label = spec.label)
     prepare: async (onProgress) => {
       const started = performance.now();
       const f = family(spec.family);
-      const [node, env] = await Promise.all([cache.node(spec.node, onProgress), cache.packages(spec, onProgress)]);
+      const node = await cache.node(spec.node, onProgress);
+      const env = await cache.packages(spec, node, onProgress);
       const release = f.nodeIsRelease ? node.version : env.packages[f.distribution];
-      // A release the contract cannot drive, or one that needs a newer Node than it would run on, is said in
-      // one line before any case runs (the same as a Python release its interpreter cannot install).
-      const tooNew = release ? interpreterReason(f, release, node.version) : null;
+      // A release the contract cannot drive, or one that needs a newer Node than it would run on (the
+      // family record's knowledge, then the release's own engines.node), is said in one line before any case
+      // runs (the same as a Python release its interpreter cannot install).
+      const tooNew = (release ? interpreterReason(f, release, node.version) : null) ?? enginesReason(env.dir, f.distribution, node.version);
       if (tooNew) throw new InstallError(`cannot run '${spec.label}': ${tooNew}`, true);
       const outside = f.nodeIsRelease ? unsupportedReason(f, node.version) : null;
       if (outside) throw new InstallError(`cannot run '${spec.label}': ${outside}`, true);
