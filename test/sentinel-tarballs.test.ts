@@ -2,7 +2,9 @@
 // of follow-redirects 1.16.3 from the registry, installed by npm beside axios into a scratch project — the
 // edit is in the installed code, the installed package.json says it is a sentinel build, and axios uses
 // it (npm dedupes onto it instead of fetching the real release). The unpatched rebuild differs from the
-// release only in package.json's version and mark; builds are cached; a stale edit builds nothing.
+// release only in package.json's version and mark; builds are cached; a stale edit builds nothing. Last,
+// `regress sentinels` end to end on a project scenario of the undici family: its sentinel tarball is
+// caught and the unpatched rebuild is fixed.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -10,9 +12,11 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { families } from '../harness/families.ts';
-import { sentinelBuilders, tarballBuilder } from '../harness/sentinels/builders.ts';
+import { NpmCache } from '../harness/runtime/npm-env.ts';
+import { EnvironmentCache } from '../harness/runtime/python-env.ts';
+import { sentinelBuilders } from '../harness/sentinels/builders.ts';
 import { applyEdits } from '../harness/sentinels/edits.ts';
-import { newestFinal, SentinelTarballs, tarballSpec } from '../harness/sentinels/tarball-builder.ts';
+import { SentinelTarballs, tarballSpec } from '../harness/sentinels/tarball-builder.ts';
 import { describeStale, SentinelWheels } from '../harness/sentinels/wheel-builder.ts';
 
 describe('exact-text edits', () => {
@@ -58,11 +62,6 @@ describe('exact-text edits', () => {
   test('a multi-line find that is gone names its first missing line', () => {
     const outcome = applyEdits([{ file: 'lib/a.js', find: 'const a = 1;\nconst z = 26;\n', replace: '' }], read);
     expect(outcome).toMatchObject({ kind: 'stale', problems: [{ find: 'const z = 26;', matches: 0 }] });
-  });
-
-  test('the newest final release ignores prereleases and compares numerically', () => {
-    expect(newestFinal(['1.9.0', '1.10.0', '1.10.1-beta.1', '0.99.0'])).toBe('1.10.0');
-    expect(newestFinal(['2.0.0-rc.1'])).toBeNull();
   });
 });
 
@@ -167,8 +166,10 @@ async function unpacked(tarball: string, into: string): Promise<Record<string, s
 }
 
 describe('the builder a line gets comes from its family record', () => {
-  const builders = sentinelBuilders(new SentinelWheels('python3', '/nonexistent'), new SentinelTarballs('/nonexistent'));
+  const venvs = new EnvironmentCache({ path: 'python3', version: '3.12.0' }, '/nonexistent');
+  const builders = sentinelBuilders(new SentinelWheels('python3', '/nonexistent'), venvs, new SentinelTarballs('/nonexistent'), () => new NpmCache('/nonexistent'));
   const python = families().find((f) => f.runtime === 'python')!;
+  const npm = families().find((f) => f.runtime === 'npm' && !f.nodeIsRelease && f.companions.length > 0)!;
 
   test('a Python family installs a wheel by PEP 508 direct reference and pins with ==', () => {
     const builder = builders.forLine(python.id);
@@ -176,9 +177,109 @@ describe('the builder a line gets comes from its family record', () => {
     expect(builder.pins('pkg', '1.0')).toBe('pkg==1.0');
   });
 
-  test('the npm builder installs a tarball by file: URL and pins with @', () => {
-    const npm = tarballBuilder(new SentinelTarballs('/nonexistent'));
-    expect(npm.installs('follow-redirects', '/c/follow-redirects-1.16.3-sentinel-x.tgz')).toBe('follow-redirects@file:///c/follow-redirects-1.16.3-sentinel-x.tgz');
-    expect(npm.pins('axios', '1.21.1')).toBe('axios@1.21.1');
+  test('an npm family installs a tarball by file: URL beside its companions pinned with @', async () => {
+    const builder = builders.forLine(npm.id);
+    const dir = await mkdtemp(join(tmpdir(), 'regress-sentinel-spec-'));
+    try {
+      const tarball = join(dir, `${npm.companions[0]}-1.0.0-sentinel-x.tgz`);
+      await writeFile(tarball, '');
+      const spec = `${builder.pins(npm.distribution, '1.2.3')} ${builder.installs(npm.companions[0]!, tarball)}`;
+      expect(spec).toBe(`${npm.distribution}@1.2.3 ${npm.companions[0]}@file://${tarball}`);
+      // The npm runtime takes it as a spec of that family, labelled by the tarball's file name.
+      expect(builder.target(spec)).toMatchObject({ family: npm.id, label: `${npm.distribution}@1.2.3 ${npm.companions[0]}@${basename(tarball)}` });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// A project scenario (regress/kit, as a user writes one) for undici's fetch across a cross-origin redirect,
+// with the fix of CVE-2024-24758 (6.6.1) taken back out as its sentinel: B, another origin, receives the
+// Proxy-Authorization header the program gave A.
+const PROBE_SCENARIO = `import { defineScenario, findStep, fixed, receivedAt, redirectServer, reproduced, serveFixtures, unrecognised } from 'regress/kit';
+
+const SECRET = 'Basic cmVncmVzczpwcm94eS1zZWNyZXQ=';
+
+export default defineScenario({
+  meta: {
+    id: 'npm-sentinel-probe',
+    status: 'historic',
+    title: 'fetch keeps Proxy-Authorization off a cross-origin redirect',
+    upstream: { issue: 'https://github.com/nodejs/undici/security/advisories/GHSA-3787-6prv-h9w3', fix: ['6.6.1'] },
+    seedClaim: { firstFixed: '6.6.1', source: 'https://github.com/nodejs/undici/security/advisories/GHSA-3787-6prv-h9w3' },
+    measured: { lastBroken: '6.6.0', firstFixed: '6.6.1', note: 'test scenario' },
+    failureSignature: 'B receives the Proxy-Authorization header',
+  },
+  cases: [{
+    name: 'proxy-authorization',
+    summary: 'fetch of A with Proxy-Authorization; A answers 302 to B',
+    timeLimitMs: 30_000,
+    unavoidableWaitMs: 0,
+    setup: () => serveFixtures({ b: redirectServer({ partner: 'a' }), a: redirectServer({ partner: 'b' }) }, (s) => ({ a: s.a.url, secret: SECRET })),
+    judge: (input) => {
+      const step = findStep(input.client, 'proxy-authorization');
+      const atA = receivedAt(input.server.a, '/redirect');
+      const atB = receivedAt(input.server.b, '/landing/proxy-authorization');
+      if (atA.length !== 1 || atA[0].proxyAuthorization !== SECRET || atB.length !== 1) return unrecognised(\`A received \${atA.length}, B \${atB.length} request(s)\`);
+      if (atB[0].proxyAuthorization === SECRET) return reproduced('B received the Proxy-Authorization header given to A');
+      return step?.ok && step.status === 200 ? fixed('B received the redirected GET without Proxy-Authorization') : unrecognised('the client did not end with 200');
+    },
+  }],
+});
+`;
+
+const PROBE_PROGRAM = `import { Agent, fetch } from 'undici';
+import { run } from '@regress/contract';
+
+await run(async (ctx) => {
+  const agent = new Agent({ keepAliveTimeout: 10_000 });
+  await ctx.closing(agent, async () => {
+    const step = await ctx.attempt('proxy-authorization', () =>
+      fetch(\`\${ctx.input.a}/redirect?status=302&to=/landing/proxy-authorization\`, { dispatcher: agent, headers: ctx.withToken({ 'Proxy-Authorization': ctx.input.secret }) }));
+    await step.response?.text();
+  });
+});
+`;
+
+const PROBE_SENTINELS = `import { defineSentinels } from 'regress/kit';
+
+export default defineSentinels([{
+  id: 'proxy-auth-kept',
+  summary: 'fetch keeps Proxy-Authorization on a cross-origin redirect (undici 6.6.0)',
+  expect: ['proxy-authorization'],
+  variants: [{
+    line: 'undici',
+    package: 'undici',
+    edits: [{ file: 'lib/web/fetch/index.js', find: "    request.headersList.delete('proxy-authorization', true)\\n", replace: '    // sentinel: kept\\n' }],
+  }],
+}]);
+`;
+
+describe('regress sentinels on an npm line', () => {
+  test('the sentinel tarball is caught and the unpatched rebuild is fixed', { timeout: 300_000 }, async () => {
+    const project = await mkdtemp(join(tmpdir(), 'regress-npm-sentinels-'));
+    try {
+      const dir = join(project, 'scenarios', 'npm-sentinel-probe');
+      await mkdir(join(dir, 'clients'), { recursive: true });
+      await writeFile(join(dir, 'scenario.ts'), PROBE_SCENARIO);
+      await writeFile(join(dir, 'clients', 'undici.mjs'), PROBE_PROGRAM);
+      await writeFile(join(dir, 'sentinels.ts'), PROBE_SENTINELS);
+      // Pinned, so a later undici that reshapes fetch/index.js does not make this test about staleness.
+      const { stdout, stderr, exitCode } = await execa(
+        process.execPath,
+        [join(import.meta.dirname, '..', 'bin', 'regress.js'), 'sentinels', '--scenarios', 'scenarios', '--scenario', 'npm-sentinel-probe', '--release', 'undici@8.14.1', '--json', '--no-report'],
+        { cwd: project, reject: false, timeout: 280_000 },
+      );
+      expect(exitCode, stderr).toBe(0);
+      const outcome = JSON.parse(stdout) as { releases: Record<string, string>; stale: unknown[]; checks: { role: string; build: string; client: string; verdict: string; ok: boolean }[] };
+      expect(outcome.releases).toEqual({ undici: '8.14.1' });
+      expect(outcome.stale).toEqual([]);
+      expect(outcome.checks.map(({ role, build, client, verdict, ok }) => ({ role, build, client, verdict, ok }))).toEqual([
+        { role: 'sentinel', build: 'undici 8.14.1+sentinel.proxyauthkept', client: 'undici@undici-8.14.1-sentinel-proxyauthkept.tgz', verdict: 'reproduced', ok: true },
+        { role: 'unpatched', build: 'undici 8.14.1+sentinel.unpatched', client: 'undici@undici-8.14.1-sentinel-unpatched.tgz', verdict: 'fixed', ok: true },
+      ]);
+    } finally {
+      await rm(project, { recursive: true, force: true });
+    }
   });
 });

@@ -1,9 +1,14 @@
 // One face for the sentinel builders of every runtime, chosen by the family record's `runtime`: wheels for
 // Python families (wheel-builder.ts), npm tarballs for npm families (tarball-builder.ts). run-sentinels.ts
-// asks this module for a line's builder and for the requirement text that installs a build or pins a
-// release, so it never knows which packaging a family uses.
+// asks this module for a line's builder, the requirement text that installs a build or pins a release, and
+// the client target of such a spec, so it never knows which packaging a family uses.
 import { pathToFileURL } from 'node:url';
 import { family } from '../families.ts';
+import type { NpmCache } from '../runtime/npm-env.ts';
+import { npmTarget } from '../runtime/npm-env.ts';
+import { type EnvironmentCache, venvTarget } from '../runtime/python-env.ts';
+import type { ClientTarget } from '../runtime/target.ts';
+import { parseClientSpec } from '../spec.ts';
 import type { Edit } from './definition.ts';
 import type { ClientLine } from './lines.ts';
 import { type SentinelTarballs, tarballSpec } from './tarball-builder.ts';
@@ -29,9 +34,11 @@ export interface SentinelBuilder {
   installs(name: string, file: string): string;
   /** The requirement that pins a release beside it. */
   pins(name: string, version: string): string;
+  /** The client target of a spec made of such requirements, installed where the runtime installs. */
+  target(spec: string): ClientTarget;
 }
 
-export function wheelBuilder(wheels: SentinelWheels): SentinelBuilder {
+export function wheelBuilder(wheels: SentinelWheels, venvs: EnvironmentCache): SentinelBuilder {
   return {
     sweep: () => wheels.sweep(),
     newest: (name) => wheels.newest(name),
@@ -42,10 +49,12 @@ export function wheelBuilder(wheels: SentinelWheels): SentinelBuilder {
     // PEP 508 direct reference; the spec parser keeps `name @ url` together as one requirement.
     installs: (name, file) => `${name} @ ${pathToFileURL(file).href}`,
     pins: (name, version) => `${name}==${version}`,
+    target: (spec) => venvTarget(venvs, parseClientSpec(spec)),
   };
 }
 
-export function tarballBuilder(tarballs: SentinelTarballs): SentinelBuilder {
+/** `npm` is asked for only when an npm line is in play (it starts by probing the harness's Node). */
+export function tarballBuilder(tarballs: SentinelTarballs, npm: () => NpmCache): SentinelBuilder {
   return {
     sweep: () => tarballs.sweep(),
     newest: (name) => tarballs.newest(name),
@@ -55,6 +64,8 @@ export function tarballBuilder(tarballs: SentinelTarballs): SentinelBuilder {
     },
     installs: (name, file) => tarballSpec(name, file),
     pins: (name, version) => `${name}@${version}`,
+    // On the Node release that runs the harness, as any npm spec that names none.
+    target: (spec) => npmTarget(npm(), parseClientSpec(spec)),
   };
 }
 
@@ -79,6 +90,6 @@ export class SentinelBuilders {
 }
 
 /** Wheels for Python families, tarballs for npm families: the key is the family record's `runtime`. */
-export function sentinelBuilders(wheels: SentinelWheels, tarballs: SentinelTarballs): SentinelBuilders {
-  return new SentinelBuilders({ python: wheelBuilder(wheels), npm: tarballBuilder(tarballs) });
+export function sentinelBuilders(wheels: SentinelWheels, venvs: EnvironmentCache, tarballs: SentinelTarballs, npm: () => NpmCache): SentinelBuilders {
+  return new SentinelBuilders({ python: wheelBuilder(wheels, venvs), npm: tarballBuilder(tarballs, npm) });
 }

@@ -3,11 +3,10 @@
 // compare each verdict with what it must be: `reproduced` for a sentinel, `fixed` for the unpatched rebuild.
 import pLimit from 'p-limit';
 import { type Job, targetFor } from '../runner.ts';
+import { NpmCache } from '../runtime/npm-env.ts';
 import type { EnvironmentCache } from '../runtime/python-env.ts';
-import { venvTarget } from '../runtime/python-env.ts';
 import type { ClientTarget } from '../runtime/target.ts';
 import { runSession, type SessionOptions } from '../session.ts';
-import { parseClientSpec } from '../spec.ts';
 import type { CaseResult, Scenario, Verdict } from '../types.ts';
 import { localLabel, UNPATCHED, type SentinelVariant } from './definition.ts';
 import { CLIENT_LINES, type ClientLine, lineDefinition } from './lines.ts';
@@ -34,6 +33,8 @@ export interface SentinelRunOptions {
   wheels: SentinelWheels;
   /** Builds the sentinels of npm families (default: in the environment cache's folder). */
   tarballs?: SentinelTarballs;
+  /** Installs npm specs (default: in the environment cache's folder). */
+  npm?: NpmCache;
   session: SessionOptions;
   onProgress?: (line: string) => void;
 }
@@ -102,7 +103,8 @@ interface PlannedBuild {
 export async function runSentinels(options: SentinelRunOptions): Promise<SentinelRunOutcome> {
   const progress = options.onProgress ?? (() => undefined);
   // A line's family record says how its packages are built: wheels, or npm tarballs.
-  const builders = sentinelBuilders(options.wheels, options.tarballs ?? new SentinelTarballs(options.cache.root));
+  let npm = options.npm;
+  const builders = sentinelBuilders(options.wheels, options.cache, options.tarballs ?? new SentinelTarballs(options.cache.root), () => (npm ??= new NpmCache(options.cache.root)));
   for (const builder of builders.all()) await builder.sweep();
   const declared = (await loadSentinels(options.selected)).filter(({ sentinel }) =>
     sentinel.variants.some((v) => !options.lines || options.lines.includes(v.line)),
@@ -150,7 +152,7 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
     // The patched package as a local wheel or tarball, the line's others pinned to the release the sentinel targets.
     const builder = builders.forLine(line);
     const requirements = lineDefinition(line).packages.map((p) => (files[p] ? builder.installs(p, files[p]!) : builder.pins(p, releases[p]!)));
-    return venvTarget(options.cache, parseClientSpec(requirements.join(' ')));
+    return builder.target(requirements.join(' '));
   };
 
   // The real newest releases of a line, as the reference its rebuilds are compared with.

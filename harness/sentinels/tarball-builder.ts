@@ -17,6 +17,7 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:f
 import { isAbsolute, join, normalize, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
+import { listNpmReleases } from '../package-index.ts';
 import { defaultCacheDir, InstallError } from '../runtime/python-env.ts';
 import { fileIn, OncePerKey, publish, sweepBuilding } from './build-cache.ts';
 import type { Edit } from './definition.ts';
@@ -28,8 +29,6 @@ const BUILDER_SOURCE = readFileSync(fileURLToPath(import.meta.url));
 
 /** An exact release version (a prerelease is one too), without build metadata: what `npm pack` is given. */
 const EXACT = /^\d+\.\d+\.\d+(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
-/** A final release: what "the newest release" means, as on the Python side. */
-const FINAL = /^(\d+)\.(\d+)\.(\d+)$/;
 
 /** semver build identifiers: what `+<local>` may hold. */
 const LOCAL = /^[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*$/;
@@ -76,14 +75,15 @@ export class SentinelTarballs {
     return this.#once.run('sweep', () => sweepBuilding([join(this.root, 'npm-releases'), join(this.root, 'tarballs')], olderThanMs));
   }
 
-  /** The highest non-prerelease version the registry lists (not the `latest` tag, which a backport can move). */
-  newest(name: string, signal?: AbortSignal): Promise<string> {
+  /**
+   * The highest final release the registry lists that is not deprecated (npm's yanking), as for wheels; not
+   * the `latest` tag, which a backport release can move to an older series.
+   */
+  newest(name: string): Promise<string> {
     return this.#once.run(`newest:${name}`, async () => {
-      const { stdout } = await this.#runNpm(['view', name, 'versions', '--json'], undefined, `cannot list the releases of ${name}`, signal);
-      const listed = JSON.parse(stdout) as string[] | string;
-      const newest = newestFinal(Array.isArray(listed) ? listed : [listed]);
+      const newest = (await listNpmReleases(name)).filter((r) => !r.yanked && !r.prerelease).at(-1);
       if (!newest) throw new InstallError(`the npm registry lists no final release of ${name}`, true);
-      return newest;
+      return newest.version;
     });
   }
 
@@ -173,13 +173,6 @@ export class SentinelTarballs {
     }
     return { stdout: result.stdout };
   }
-}
-
-/** The highest final version of a list (no prereleases), or null. */
-export function newestFinal(versions: string[]): string | null {
-  const finals = versions.map((v) => FINAL.exec(v)).filter((m) => m !== null);
-  finals.sort((a, b) => Number(a[1]) - Number(b[1]) || Number(a[2]) - Number(b[2]) || Number(a[3]) - Number(b[3]));
-  return finals.at(-1)?.[0] ?? null;
 }
 
 /** `@scope/name` as npm names its tarball: `scope-name`. */
