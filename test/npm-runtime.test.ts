@@ -54,18 +54,18 @@ describe('npm clients run on the Node release they name', () => {
     expect(all.filter((r) => r.scenario === 'demo-axios').map((r) => r.installed!.packages['follow-redirects'])).toEqual(['1.15.5', '1.15.5']);
   }, 300_000);
 
-  test.for([
+  test.for<[string[], RegExp]>([
     [['--client', 'undici@99.0.0'], /cannot install 'undici@99\.0\.0': no matching release on npm/],
     [['--client', 'undici@8.14.1 node@20'], /undici 8\.14\.1 needs Node >=22\.19\.0/],
     [['--client', 'httpx', '--node', '20'], /--node applies to npm clients; none of httpx is one/],
     [['--client', 'node@20'], /a Node release alone is no client: fetch@N or node-http@N/],
-  ] as const)('bad input %s is one line, exit 2', async ([args, message]) => {
+  ])('bad input %s is one line, exit 2', { timeout: 300_000 }, async ([args, message]) => {
     const run = await regress(project, 'run', '--scenarios', 'scenarios', '--scenario', 'demo-undici', ...args, '--no-report');
     expect(run.exitCode, run.stderr).toBe(2);
     const lines = run.stderr.split('\n').filter((l) => l.trim() && !l.startsWith('[env]'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
-  }, 300_000);
+  });
 });
 
 describe("a Node project's lock", () => {
