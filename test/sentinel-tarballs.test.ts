@@ -282,4 +282,23 @@ describe('regress sentinels on an npm line', () => {
       await rm(project, { recursive: true, force: true });
     }
   });
+
+  test('a scenario only node:http covers has no line, so it is not named as unguarded', async () => {
+    const project = await mkdtemp(join(tmpdir(), 'regress-npm-sentinels-'));
+    try {
+      const dir = join(project, 'scenarios', 'node-only-probe');
+      await mkdir(join(dir, 'clients'), { recursive: true });
+      await writeFile(join(dir, 'scenario.ts'), PROBE_SCENARIO.replace("id: 'npm-sentinel-probe'", "id: 'node-only-probe'"));
+      await writeFile(join(dir, 'clients', 'node-http.mjs'), "import { run } from '@regress/contract';\nawait run(async () => undefined);\n");
+      const { stdout, stderr, exitCode } = await execa(
+        process.execPath,
+        [join(import.meta.dirname, '..', 'bin', 'regress.js'), 'sentinels', '--scenarios', 'scenarios', '--scenario', 'node-only-probe', '--json', '--no-report'],
+        { cwd: project, reject: false, timeout: 120_000 },
+      );
+      expect(exitCode, stderr).toBe(0);
+      expect(JSON.parse(stdout)).toMatchObject({ checks: [], stale: [], unguarded: [] });
+    } finally {
+      await rm(project, { recursive: true, force: true });
+    }
+  });
 });

@@ -117,7 +117,10 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
   // Every line a selected scenario covers runs its unpatched rebuild, even where no scenario declares a
   // sentinel for it.
   const lines = options.lines ?? (Object.keys(CLIENT_LINES) as ClientLine[]).filter((l) => options.selected.some((s) => programFor(s, family(l))));
-  const unguarded = options.selected.filter((s) => !declared.some((d) => d.scenario === s)).map((s) => s.meta.id);
+  // A scenario only families without a line cover (node:http, the built-in fetch: the Node release is the
+  // client) cannot declare a sentinel, so it is not named as unguarded.
+  const guardable = (s: Scenario): boolean => Object.keys(CLIENT_LINES).some((l) => programFor(s, family(l)));
+  const unguarded = options.selected.filter((s) => guardable(s) && !declared.some((d) => d.scenario === s)).map((s) => s.meta.id);
   if (unguarded.length) progress(`no sentinels declared by: ${unguarded.join(', ')}`);
 
   // The newest release of every package of the lines in play (or the one asked for).
