@@ -37,6 +37,8 @@ export interface TablesPlan {
   families: string[];
   clients: { label: string; family: string }[];
   python: string;
+  /** The Node the npm families' clients ran on (empty without npm families). */
+  node?: string;
   /** Every scenario and every family: `--write` also writes the README's catalogue. */
   wholeCatalogue: boolean;
 }
