@@ -113,10 +113,11 @@ export function workerWaves(jobs: Job[], cap: number): Job[] {
   const order = new Map<string, number>();
   for (const job of jobs) {
     const key = job.client.key ?? job.client.label;
-    if (!order.has(key)) order.set(key, order.size);
+    if (holdsWorker(job) && !order.has(key)) order.set(key, order.size);
   }
   if (order.size <= cap) return jobs;
-  const wave = (job: Job): number => Math.floor(order.get(job.client.key ?? job.client.label)! / cap);
+  // A client without a resident worker (npm: a Node process per case) goes with the first wave.
+  const wave = (job: Job): number => Math.floor((order.get(job.client.key ?? job.client.label) ?? 0) / cap);
   // Array.prototype.sort is stable: inside a wave, the plan's order stays.
   return [...jobs].sort((a, b) => wave(a) - wave(b));
 }
@@ -178,6 +179,15 @@ export function memoryHeavySlots(jobs: Job[], memoryBytes = totalmem()): number 
 }
 
 /**
+ * Whether a job's client keeps a warm worker resident while its cases run: a Python family's local
+ * environment (client-worker.ts). An npm client starts a Node process per case; an image's client (family
+ * known only once probed) has its worker in its container.
+ */
+export function holdsWorker(job: Job): boolean {
+  return job.client.family !== undefined && family(job.client.family).runtime === 'python';
+}
+
+/**
  * At most `cap` clients with cases started and not all finished: a case whose client is not among them waits
  * until one of them has run its last case. With the jobs in waves (workerWaves), the clients come in plan
  * order, so the cases waiting hold back only cases of clients still further on. Each client's warm worker
@@ -187,6 +197,7 @@ export function memoryHeavySlots(jobs: Job[], memoryBytes = totalmem()): number 
 export function clientGate(jobs: Job[], cap: number): { enter(key: string): Promise<boolean>; leave(key: string): void } {
   const left = new Map<string, number>();
   for (const job of jobs) {
+    if (!holdsWorker(job)) continue;
     const key = job.client.key ?? job.client.label;
     left.set(key, (left.get(key) ?? 0) + 1);
   }
@@ -195,7 +206,8 @@ export function clientGate(jobs: Job[], cap: number): { enter(key: string): Prom
   const fits = (key: string): boolean => active.has(key) || active.size < cap;
   return {
     enter(key) {
-      // Resolves true when the case had to wait.
+      // Resolves true when the case had to wait. Clients without a resident worker are not counted.
+      if (!left.has(key)) return Promise.resolve(false);
       if (fits(key)) {
         active.add(key);
         return Promise.resolve(false);
@@ -203,7 +215,8 @@ export function clientGate(jobs: Job[], cap: number): { enter(key: string): Prom
       return new Promise((admit) => waiting.push({ key, admit }));
     },
     leave(key) {
-      const n = (left.get(key) ?? 1) - 1;
+      if (!left.has(key)) return;
+      const n = left.get(key)! - 1;
       left.set(key, n);
       if (n > 0) return;
       active.delete(key);
@@ -227,7 +240,7 @@ export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseRes
   const certificates = (): Promise<CertificateSet> => (certs ??= import('../certs/certificate-set.ts').then((m) => m.createCertificateSet()));
   const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
   const heavy = pLimit(memoryHeavySlots(jobs));
-  const clientCount = uniqueClients(jobs).length;
+  const clientCount = uniqueClients(jobs.filter(holdsWorker)).length;
   const gate = options.clientCap !== undefined && clientCount > options.clientCap ? clientGate(jobs, options.clientCap) : null;
   if (gate) phase('client gate', `${clientCount} clients, at most ${options.clientCap} at once`);
   const results: CaseResult[] = [];

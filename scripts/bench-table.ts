@@ -100,12 +100,12 @@ export async function benchTable(shardCount = Math.max(1, Number(process.env.REG
     const workers = await workerRss();
     log('full table: regress tables (every scenario, every family)');
     const full = await timedCli(['tables', '--reports', join(work, 'full')]);
-    log(`full table: ${full.cases} cases in ${full.seconds} s, peak ${full.peakMemory.rssMb} MB RSS`);
+    log(`full table: ${full.cases} cases in ${full.seconds} s (exit ${full.exitCode}), peak ${full.peakMemory.rssMb} MB RSS / ${full.peakMemory.pssMb} MB PSS over ${full.peakMemory.processes} processes, load ${full.load.join(" → ")}`);
     const shards: TableRun[] = [];
     for (let k = 1; k <= shardCount; k++) {
       log(`shard ${k}/${shardCount}`);
       shards.push(await timedCli(['tables', '--shard', `${k}/${shardCount}`, '--reports', join(work, 'shards')]));
-      log(`shard ${k}/${shardCount}: ${shards.at(-1)!.cases} cases in ${shards.at(-1)!.seconds} s`);
+      log(`shard ${k}/${shardCount}: ${shards.at(-1)!.cases} cases in ${shards.at(-1)!.seconds} s, peak ${shards.at(-1)!.peakMemory.rssMb} MB RSS / ${shards.at(-1)!.peakMemory.pssMb} MB PSS, load ${shards.at(-1)!.load.join(" → ")}`);
     }
     const merge = await timedCli(['merge', join(work, 'shards'), '--out', join(work, 'merged')]);
     const differing = differingLines(full.stdout, merge.stdout);

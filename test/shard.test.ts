@@ -161,16 +161,19 @@ test('the worker cap: REGRESS_MAX_WORKERS, else a quarter of the memory at the p
 });
 
 test('jobs run in waves of clients that fit the cap, each wave in the plan order', () => {
-  const job = (client: string, c: string): Job => ({ client: { label: client }, case: { name: c }, scenario: { meta: { id: 's' } } }) as unknown as Job;
-  const plan = [job('a', '1'), job('b', '1'), job('c', '1'), job('a', '2'), job('b', '2'), job('c', '2'), job('d', '1')];
+  const job = (client: string, c: string, family = 'httpx'): Job => ({ client: { label: client, family }, case: { name: c }, scenario: { meta: { id: 's' } } }) as unknown as Job;
+  const plan = [job('a', '1'), job('b', '1'), job('c', '1'), job('n', '1', 'undici'), job('a', '2'), job('b', '2'), job('c', '2'), job('d', '1'), job('m', '1', 'axios')];
   expect(workerWaves(plan, 4)).toBe(plan);
+  // npm clients (a Node process per case, no resident worker) go with the first wave, in plan order.
   const waves = workerWaves(plan, 2).map((j) => `${j.client.label}${j.case.name}`);
-  expect(waves).toEqual(['a1', 'b1', 'a2', 'b2', 'c1', 'c2', 'd1']);
+  expect(waves).toEqual(['a1', 'b1', 'n1', 'a2', 'b2', 'm1', 'c1', 'c2', 'd1']);
 });
 
 test('the client gate lets at most `cap` clients run at once, the next in plan order when one has run its last case', async () => {
-  const job = (client: string): Job => ({ client: { label: client }, case: { name: 'c' }, scenario: { meta: { id: 's' } } }) as unknown as Job;
-  const gate = clientGate([job('a'), job('a'), job('b'), job('c'), job('d')], 2);
+  const job = (client: string, family = 'requests'): Job => ({ client: { label: client, family }, case: { name: 'c' }, scenario: { meta: { id: 's' } } }) as unknown as Job;
+  const gate = clientGate([job('a'), job('a'), job('b'), job('c'), job('d'), job('npm', 'got')], 2);
+  // A client without a resident worker is never held back.
+  await expect(gate.enter('npm')).resolves.toBe(false);
   const order: string[] = [];
   const enter = (key: string) => gate.enter(key).then((waited) => order.push(`${key}${waited ? ' (waited)' : ''}`));
   await Promise.all([enter('a'), enter('b')]);
