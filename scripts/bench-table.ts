@@ -78,7 +78,8 @@ async function workerRss(): Promise<Record<string, { rssMb: number; pssMb: numbe
   const kb = (pid: number, file: string, field: string): number =>
     Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/${file}`, 'utf8'))?.[1] ?? 0);
   const figures: Record<string, { rssMb: number; pssMb: number }> = {};
-  for (const f of families()) {
+  // Python families only: an npm client has no resident worker (a Node process per case).
+  for (const f of families().filter((x) => x.runtime === 'python')) {
     const newest = selectReleases(await listReleases(f.distribution), {}).sort(compare).at(-1);
     if (!newest) continue;
     const spec = parseClientSpec(`${f.distribution}==${newest}`);
