@@ -46,16 +46,24 @@ async function timedCli(args: string[]): Promise<TableRun> {
   const started = performance.now();
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'regress.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
-  let stderr = '';
+  // The plan and shard lines come first, before thousands of progress lines: read them as they come.
+  let pending = '';
+  let planned: string | undefined;
+  let shard: RegExpExecArray | null = null;
   child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-  child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr = (stderr + t).slice(-200_000)));
+  child.stderr.setEncoding('utf8').on('data', (t: string) => {
+    const lines = (pending + t).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      planned ??= /^\[tables\] \d+ releases of [^:]+: (\d+) cases/.exec(line)?.[1];
+      shard ??= /^\[tables\] (shard \d+\/\d+ of plan [0-9a-f]+: (\d+) of \d+ cases)/.exec(line);
+    }
+  });
   const exitCode = await new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
   const seconds = Math.round(performance.now() - started) / 1000;
   const peakMemory = await memory.stop();
-  const planned = /\[tables\] \d+ releases of [^:]+: (\d+) cases/.exec(stderr);
-  const shard = /\[tables\] (shard \d+\/\d+ of plan [0-9a-f]+: (\d+) of \d+ cases)/.exec(stderr);
   const load: [number, number] = [loadBefore, +loadavg()[0]!.toFixed(1)];
-  return { seconds, exitCode, cases: Number(shard?.[2] ?? planned?.[1] ?? 0), peakMemory, ...(shard ? { shard: shard[1]! } : {}), load, stdout };
+  return { seconds, exitCode, cases: Number(shard?.[2] ?? planned ?? 0), peakMemory, ...(shard ? { shard: shard[1]! } : {}), load, stdout };
 }
 
 /** A table line with its verdict cells blanked: what the tables are made of, whatever the cases measured. */
