@@ -163,7 +163,11 @@ export async function renderTables(scenarios: Scenario[], plan: TablesPlan, resu
  */
 export function versionTable(scenario: Scenario, results: CaseResult[], clients: string[], members: ClientFamily[]): string {
   const cases = scenario.cases.map((c) => c.name);
-  const any = results.find((r) => r.installed);
+  // The first row's environment, not whichever result finished first: the stamp must not depend on the
+  // order cases finished in (a merged run's shards finish in another), and an npm family's releases may run
+  // on several Nodes (the full table of 2026-12-06 stamped undici's tables Node 19.8.1 in one run and Node
+  // 18.20.8 in its shards' merge).
+  const any = clients.map((c) => results.find((r) => r.client === c && r.installed)).find(Boolean) ?? results.find((r) => r.installed);
   const whole = members.filter((f) => f.tables.everyReleaseOfNewestSeries).map((f) => f.id);
   // npm families name the Node release they ran on (a row of node:http is itself a Node release).
   const ranOn = members.some((f) => f.runtime === 'npm')
