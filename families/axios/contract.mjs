@@ -32,14 +32,19 @@ export function classify(err) {
     // ETIMEDOUT with transitional.clarifyTimeoutError.
     if ((code === 'ECONNABORTED' || code === 'ETIMEDOUT') && /timeout/i.test(String(axiosError.message)) && !axiosError.cause?.syscall) return 'timeout';
     if (code === 'ERR_FR_TOO_MANY_REDIRECTS' || /maximum number of redirects exceeded/i.test(String(axiosError.message))) return 'too-many-redirects';
-    // A status validateStatus rejected: the response is on the error (ctx.attempt records its status).
-    if ((code === 'ERR_BAD_REQUEST' || code === 'ERR_BAD_RESPONSE') && axiosError.response?.status !== undefined) {
+    // A status validateStatus rejected (ERR_BAD_REQUEST for 4xx, ERR_BAD_RESPONSE for 5xx): the response
+    // is on the error (ctx.attempt records its status).
+    if (/^Request failed with status code/.test(String(axiosError.message)) && axiosError.response?.status !== undefined) {
       return axiosError.response.status === 407 ? 'proxy-auth' : 'http-status';
     }
+    // The response's IncomingMessage emitted 'aborted': the connection closed before the body's end.
+    if (code === 'ERR_BAD_RESPONSE' && /stream has been aborted/.test(String(axiosError.message))) return 'remote-disconnected';
   }
   const common = classifyCommon(err, chain);
   if (common !== 'other') return common;
-  // axios's 'stream has been aborted' / maxContentLength on a response: a response it gave up on.
+  // maxContentLength / maxBodyLength exceeded: a limit the program set, not the wire's fault.
+  if (/maxContentLength|maxBodyLength/.test(String(axiosError?.message ?? ''))) return 'other';
+  // Another response axios gave up on.
   if (axiosError?.code === 'ERR_BAD_RESPONSE') return 'protocol';
   return common;
 }

@@ -399,11 +399,12 @@ export async function readInput() {
 
 /**
  * The client under test, imported by name through the same resolution as the program's own imports (from
- * REGRESS_CLIENT_ENV). `global:NAME` is a global of the Node release (fetch): it must exist.
+ * REGRESS_CLIENT_ENV). `globalThis.NAME` is a global of the Node release (the fetch family's module): it
+ * must exist.
  */
 async function importClient(name) {
-  if (name.startsWith('global:')) {
-    const global = name.slice('global:'.length);
+  if (name.startsWith('globalThis.')) {
+    const global = name.slice('globalThis.'.length);
     if (globalThis[global] === undefined) throw new Error(`this Node release (${process.version}) has no global ${global}`);
     return { [global]: globalThis[global] };
   }
@@ -414,8 +415,11 @@ const stackOf = (err) => String(err?.stack ?? err).slice(-2000);
 
 // What an error nothing caught means: before run() starts, the program itself failed to load (a static
 // import of a name the release does not export, a syntax error); once run() starts, the scenario's crash.
-let onStray = (label, err) =>
-  emit({ status: 'crashed', reason: `the program failed before run(): ${label}: ${typeName(err)}: ${err?.message ?? err}`, error: describeWith(classifyCommon)(null, err), steps: [], facts: { traceback: stackOf(err) } });
+let onStray = async (label, err) => {
+  const payload = { status: 'crashed', reason: `the program failed before run(): ${label}: ${typeName(err)}: ${err?.message ?? err}`, error: describeWith(classifyCommon)(null, err), steps: [], facts: { traceback: stackOf(err) } };
+  await drainStdin(2_000); // the harness is still writing the input: let it finish rather than meet a closed pipe
+  emit(payload);
+};
 let guarded = false;
 
 function guardStrayErrors() {

@@ -11,6 +11,7 @@
 // Builtins (`node:x`, `http`), relative and absolute specifiers, URLs and `#imports` are left alone.
 // CommonJS require() inside a package (axios -> follow-redirects) never comes here on the Node releases
 // regress runs, and resolves from the package's own folder, inside the environment, anyway.
+import { realpathSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
@@ -25,11 +26,24 @@ export function initialize(data) {
   if (data && typeof data === 'object') settings = { ...settings, ...Object.fromEntries(Object.entries(data).filter(([, v]) => v)) };
 }
 
-/** The environment folder as a URL prefix ending in '/', or '' when none is set. */
+let prefix;
+
+/**
+ * The environment folder as a URL prefix ending in '/', or '' when none is set. Its real path: Node names
+ * the files it loads by their real paths, so a package's own imports are recognised as coming from inside
+ * the environment even when the folder is reached through a symbolic link.
+ */
 function envPrefix() {
-  if (!settings.clientEnv) return '';
-  const href = pathToFileURL(settings.clientEnv).href;
-  return href.endsWith('/') ? href : `${href}/`;
+  if (prefix !== undefined) return prefix;
+  if (!settings.clientEnv) return (prefix = '');
+  let dir = settings.clientEnv;
+  try {
+    dir = realpathSync(dir);
+  } catch {
+    // a folder that does not exist: resolution will say what is missing
+  }
+  const href = pathToFileURL(dir).href;
+  return (prefix = href.endsWith('/') ? href : `${href}/`);
 }
 
 function isBare(specifier) {
@@ -45,11 +59,17 @@ export async function resolve(specifier, context, nextResolve) {
   }
   if (specifier === '@regress/core') return { url: settings.core, shortCircuit: true };
   if (!isBare(specifier)) return nextResolve(specifier, context);
-  const prefix = envPrefix();
-  if (!prefix) {
+  const env = envPrefix();
+  if (!env) {
     throw new Error(`cannot import ${specifier}: REGRESS_CLIENT_ENV is not set (the folder whose node_modules holds the client release)`);
   }
-  if (context.parentURL?.startsWith(prefix)) return nextResolve(specifier, context);
+  if (context.parentURL?.startsWith(env)) return nextResolve(specifier, context);
   // A file that does not exist is fine as a parent: resolution only looks at its folder and upwards.
-  return nextResolve(specifier, { ...context, parentURL: `${prefix}regress-client-program.mjs` });
+  const resolved = await nextResolve(specifier, { ...context, parentURL: `${env}regress-client-program.mjs` });
+  // Upwards could reach a node_modules above the environment (regress's own, were the cache inside the
+  // checkout): a package the environment lacks is an error, never someone else's copy.
+  if (resolved.url.startsWith('file:') && !resolved.url.startsWith(env)) {
+    throw Object.assign(new Error(`cannot import ${specifier}: it is not installed in the client environment ${settings.clientEnv} (found only at ${resolved.url})`), { code: 'ERR_MODULE_NOT_FOUND' });
+  }
+  return resolved;
 }
