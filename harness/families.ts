@@ -140,6 +140,11 @@ export function familyOfModule(module: string): ClientFamily {
   return found;
 }
 
+/** How a spec names the family's client: its package (undici, httpx), or its id when the release is the Node release (node-http@20). */
+export function specName(f: ClientFamily): string {
+  return f.nodeIsRelease ? f.id : f.distribution;
+}
+
 /** The file extension of the family's client programs and contract module. */
 export function programExtension(f: ClientFamily): '.py' | '.mjs' {
   return f.runtime === 'npm' ? '.mjs' : '.py';

@@ -45,4 +45,4 @@ export function trustCa(ctx, key = 'caFile') {
 }
 
 /** run() with fetch's classify; the client is the global fetch (the Node release must have one). */
-export const run = (scenario, options = {}) => coreRun(scenario, { classify, defaultModule: 'globalThis.fetch', ...options });
+export const run = (scenario, options = {}) => coreRun(scenario, { classify, defaultModule: 'global:fetch', ...options });

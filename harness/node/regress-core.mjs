@@ -399,12 +399,12 @@ export async function readInput() {
 
 /**
  * The client under test, imported by name through the same resolution as the program's own imports (from
- * REGRESS_CLIENT_ENV). `globalThis.NAME` is a global of the Node release (the fetch family's module): it
- * must exist.
+ * REGRESS_CLIENT_ENV). `global:NAME` (or `globalThis.NAME`) is a global of the Node release (the fetch
+ * family's module): it must exist.
  */
 async function importClient(name) {
-  if (name.startsWith('globalThis.')) {
-    const global = name.slice('globalThis.'.length);
+  const global = /^(?:global:|globalThis\.)(.+)$/.exec(name)?.[1];
+  if (global !== undefined) {
     if (globalThis[global] === undefined) throw new Error(`this Node release (${process.version}) has no global ${global}`);
     return { [global]: globalThis[global] };
   }
