@@ -7,7 +7,9 @@
 // runs them. REGRESS_SELFTEST_SCENARIOS=id,id limits the run to some scenarios; set but empty, or naming an
 // id no scenario has, it is an error (a typo must not shrink the self-test to a few tests that pass).
 import { beforeAll, describe, expect, test } from 'vitest';
-import { EnvironmentCache, findPython, venvTarget } from '../../harness/runtime/python-env.ts';
+import { family } from '../../harness/families.ts';
+import { NpmCache, npmTarget } from '../../harness/runtime/npm-env.ts';
+import { defaultCacheDir, EnvironmentCache, findPython, venvTarget } from '../../harness/runtime/python-env.ts';
 import { type Job, runJobs, targetFor } from '../../harness/runner.ts';
 import { loadExpectations, loadScenarios } from '../../harness/scenarios.ts';
 import { parseClientSpec } from '../../harness/spec.ts';
@@ -59,7 +61,12 @@ export async function defineSelfTest(bucket: number): Promise<void> {
   beforeAll(async () => {
     if (scenarios.length === 0) return;
     const cache = new EnvironmentCache(await findPython());
-    const target = (spec: string) => venvTarget(cache, parseClientSpec(spec));
+    // npm specs (node-http@20, undici@7.27.2) install through the npm runtime, as `regress run` does.
+    const npm = new NpmCache(defaultCacheDir());
+    const target = (spec: string) => {
+      const parsed = parseClientSpec(spec);
+      return family(parsed.family).runtime === 'npm' ? npmTarget(npm, parsed) : venvTarget(cache, parsed);
+    };
     // An expectation naming no case of its scenario is reported by its own test below, not here.
     const jobs: Job[] = checks.flatMap((c) => {
       const definition = c.scenario.cases.find((x) => x.name === c.case);
@@ -95,7 +102,8 @@ export async function defineSelfTest(bucket: number): Promise<void> {
       expect(result!.verdict, result!.evidence.reason).toBe(check.verdict);
       // The release the expectation names is the one that ran (not just some httpx).
       expect(releaseMismatches(check.client, result!.installed), 'installed release differs from the spec').toEqual({});
-      expect(result!.installed?.packages[parseClientSpec(check.client).module]).toBeTruthy();
+      // By distribution: node-http's module is node:http, its release the package `node`.
+      expect(result!.installed?.packages[family(parseClientSpec(check.client).family).distribution]).toBeTruthy();
       // A verdict always carries evidence from both sides.
       expect(Object.keys(result!.evidence.server).length).toBeGreaterThan(0);
       expect(result!.evidence.client.steps.length).toBeGreaterThan(0);
