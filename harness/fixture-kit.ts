@@ -13,6 +13,8 @@ import { type CompressionObservations, type CompressionServer, type CompressionS
 import { type ForwardProxy, type ForwardProxyOptions, type ProxyExchange, type ProxyObservations, startForwardProxy } from '../fixtures/forward-proxy.ts';
 import { type HttpFixture, type HttpFixtureOptions, startHttpFixture } from '../fixtures/http-server.ts';
 import { type ReceivedRequest, type RedirectObservations, type RedirectServer, type RedirectServerOptions, startRedirectServer } from '../fixtures/redirect-pair.ts';
+import { type RevalidationObservations, type RevalidationServer, type RevalidationServerOptions, startRevalidationServer } from '../fixtures/revalidation-server.ts';
+import { startUnixSocketServer, type UnixSocketObservations, type UnixSocketServer, type UnixSocketServerOptions } from '../fixtures/unix-socket-server.ts';
 import type { CaseFixture } from './types.ts';
 
 /**
@@ -66,6 +68,16 @@ export function compressionServer(options: CompressionServerOptions = {}): Fixtu
   return (clock) => startCompressionServer(clock, options);
 }
 
+/** The validator server (fixtures/revalidation-server.ts): ETag, `Cache-Control: no-cache`, 304 to a matching If-None-Match. */
+export function revalidationServer(options: RevalidationServerOptions = {}): FixtureBuilder<RevalidationServer> {
+  return (clock) => startRevalidationServer(clock, options);
+}
+
+/** A UNIX-socket server in a per-run folder and a TCP front that redirects to it (fixtures/unix-socket-server.ts). */
+export function unixSocketServer(options: UnixSocketServerOptions = {}): FixtureBuilder<UnixSocketServer> {
+  return (clock) => startUnixSocketServer(clock, options);
+}
+
 /** The proxy's view of a server's observations, or undefined when the server is not a forward proxy. */
 export function proxyView(server: ServerObservations | undefined): ProxyObservations | undefined {
   return (server as Partial<ProxyObservations> | undefined)?.kind === 'forward-proxy' ? (server as ProxyObservations) : undefined;
@@ -77,6 +89,14 @@ export function redirectView(server: ServerObservations | undefined): RedirectOb
 
 export function compressionView(server: ServerObservations | undefined): CompressionObservations | undefined {
   return (server as Partial<CompressionObservations> | undefined)?.kind === 'compression' ? (server as CompressionObservations) : undefined;
+}
+
+export function revalidationView(server: ServerObservations | undefined): RevalidationObservations | undefined {
+  return (server as Partial<RevalidationObservations> | undefined)?.kind === 'revalidation' ? (server as RevalidationObservations) : undefined;
+}
+
+export function unixSocketView(server: ServerObservations | undefined): UnixSocketObservations | undefined {
+  return (server as Partial<UnixSocketObservations> | undefined)?.kind === 'unix-socket' ? (server as UnixSocketObservations) : undefined;
 }
 
 /** Requests a redirect server received whose path starts with prefix. */
