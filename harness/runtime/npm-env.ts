@@ -121,7 +121,9 @@ export class NpmCache {
       if (!r.url && !versionScheme('npm').valid(r.specifier)) resolved.set(r.name, await newestFor(r.name, r.specifier || '*', node.version));
     }
     const range = (r: (typeof installs)[number]): string => (r.url ? r.text.slice(r.name.length + 1) : resolved.get(r.name) ?? r.specifier);
-    const identity = { layout: NPM_LAYOUT, requirements: installs.map((r) => `${r.name}@${range(r)}`), files };
+    // A package-lock closure is installed as locked (its tree, by path): the tree is part of the identity.
+    const tree = spec.npmLockTree ? createHash('sha256').update(JSON.stringify(spec.npmLockTree)).digest('hex') : undefined;
+    const identity = { layout: NPM_LAYOUT, requirements: installs.map((r) => `${r.name}@${range(r)}`), files, ...(tree ? { tree } : {}) };
     const hash = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 12);
     const key = `${installs.map((r) => (r.url ? r.label : `${r.name}@${range(r)}`)).join('_').replace(/[^A-Za-z0-9.@-]+/g, '_').slice(0, 60)}-${hash}`;
     return this.#once(key, async () => {
@@ -142,16 +144,20 @@ export class NpmCache {
         // Companions are pinned through overrides (axios with a given follow-redirects), as a project pins a
         // transitive dependency: npm then installs that release wherever the client's tree needs it.
         const overrides = Object.fromEntries(installs.filter((r) => r !== client).map((r) => [r.name, range(r)]));
-        await writeJson(join(tmp, 'package.json'), {
-          name: 'regress-client-env',
-          private: true,
-          dependencies: { [client.name]: range(client) },
-          ...(Object.keys(overrides).length ? { overrides } : {}),
-        });
-        await npmInstall(tmp, [], spec.label, true);
+        const asLocked = spec.npmLockTree ? await installLockedTree(tmp, spec, client.name, range(client)) : false;
+        if (!asLocked) {
+          await writeJson(join(tmp, 'package.json'), {
+            name: 'regress-client-env',
+            private: true,
+            dependencies: { [client.name]: range(client) },
+            ...(Object.keys(overrides).length ? { overrides } : {}),
+          });
+          await npmInstall(tmp, [], spec.label, true);
+        }
         packages = installedPackages(tmp, [...new Set([...f.reported, ...installs.map((r) => r.name)])]);
         if (!packages[f.distribution]) throw new InstallError(`installing '${spec.label}' did not install ${f.distribution}`, true);
-        for (const r of installs) {
+        // (A locked tree is what npm ci installed, path by path; a name may hold two versions there.)
+        for (const r of spec.npmLockTree ? [] : installs) {
           if (r !== client && !r.url && packages[r.name] && r.specifier && !versionScheme('npm').satisfies(packages[r.name]!, r.specifier)) {
             throw new InstallError(`installing '${spec.label}' gave ${r.name} ${packages[r.name]}, not ${r.specifier}`, false);
           }
@@ -249,9 +255,9 @@ async function nodeVersions(binary: string): Promise<Record<string, string>> {
  * client packages are not run (`--ignore-scripts`: nothing of a client release runs outside a case); the
  * Node release's preinstall is the one that must run.
  */
-async function npmInstall(dir: string, packages: string[], label: string, ignoreScripts: boolean): Promise<void> {
+async function npmInstall(dir: string, packages: string[], label: string, ignoreScripts: boolean, command: 'install' | 'ci' = 'install'): Promise<void> {
   if (isStopping()) throw new Stopped();
-  const args = ['install', '--no-audit', '--no-fund', '--loglevel=error', '--no-update-notifier', ...(ignoreScripts ? ['--ignore-scripts'] : []), ...packages];
+  const args = [command, '--no-audit', '--no-fund', '--loglevel=error', '--no-update-notifier', ...(ignoreScripts ? ['--ignore-scripts'] : []), ...packages];
   const result = await runInProcessGroup('npm', ['--prefix', dir, ...args], { env: { npm_config_yes: 'true' }, extendEnv: true, timeLimitMs: 600_000, cwd: dir });
   if (isStopping()) throw new Stopped();
   if (result.exitCode === 0) return;
@@ -280,6 +286,38 @@ async function newestFor(name: string, range: string, nodeVersion: string, label
   if (!inRange.length) throw new InstallError(`cannot install '${label}': no matching release on npm`, true);
   const runs = inRange.filter((r) => !r.engines?.node || !scheme.validRange(r.engines.node) || scheme.satisfies(nodeVersion, r.engines.node));
   return (runs.at(-1) ?? inRange.at(-1))!.version;
+}
+
+/**
+ * The project's own lock, cut down to the client's closure: `npm ci` installs every locked copy where the
+ * lock puts it (a package locked at two versions in two places stays so). npm refuses a lock its project's
+ * `overrides` shaped (they are in the project's package.json, not the lock): then, when the closure holds
+ * one version of each package, the same pins go through overrides (false: install that way); with several
+ * versions of one package no flat pinning installs the lock, and that is said.
+ */
+async function installLockedTree(tmp: string, spec: ClientSpec, client: string, version: string): Promise<boolean> {
+  const tree = spec.npmLockTree!;
+  const root = { name: 'regress-client-env', version: '0.0.0', dependencies: { [client]: version } };
+  await writeJson(join(tmp, 'package.json'), { ...root, private: true });
+  await writeJson(join(tmp, 'package-lock.json'), { name: root.name, version: root.version, lockfileVersion: 3, requires: true, packages: { '': root, ...tree } });
+  try {
+    await npmInstall(tmp, [], spec.label, true, 'ci');
+    return true;
+  } catch (error) {
+    if (!(error instanceof InstallError) || !/in sync|does not satisfy/.test(error.message)) throw error;
+    const versions = new Map<string, Set<string>>();
+    for (const [path, entry] of Object.entries(tree)) {
+      const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
+      versions.set(name, (versions.get(name) ?? new Set()).add(String(entry.version)));
+    }
+    const twice = [...versions].find(([, v]) => v.size > 1);
+    if (twice) {
+      throw new InstallError(`cannot install '${spec.label}' as locked: the lock holds ${twice[0]} at ${[...twice[1]].join(' and ')} and was shaped by the project's overrides, which a lock does not carry`, false);
+    }
+    await rm(join(tmp, 'package-lock.json'), { force: true });
+    await rm(join(tmp, 'node_modules'), { recursive: true, force: true });
+    return false;
+  }
 }
 
 /** Why the installed client declares it does not run on this Node release (its package.json engines.node), or null. */
