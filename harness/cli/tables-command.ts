@@ -23,7 +23,7 @@ import type { CaseResult, Scenario, Verdict } from '../types.ts';
 import { cellUnits, shardJobs } from '../shard-plan.ts';
 import type { ShardSpec, TablesPlan } from '../shard.ts';
 import { checkShardReport, type CommonOptions, EXIT, openCache, sessionOptions } from './common.ts';
-import { clientTargets } from './targets.ts';
+import { clientTargets, openNpmCache } from './targets.ts';
 
 export const TABLE_START = '<!-- regress:versions:start -->';
 export const TABLE_END = '<!-- regress:versions:end -->';
@@ -57,9 +57,9 @@ interface TablesOptions extends CommonOptions {
  * The releases a family's table rows are: newest of each minor (or major) series from `from`, inside the
  * contract and runnable on this interpreter (Python families) or on the Node running regress (npm ones).
  */
-async function releasesFor(f: ClientFamily, from: string, python: string): Promise<string[]> {
+async function releasesFor(f: ClientFamily, from: string, python: string, node: string): Promise<string[]> {
   const scheme = versionScheme(f.runtime);
-  const runsOn = f.runtime === 'npm' ? process.versions.node : python;
+  const runsOn = f.runtime === 'npm' ? node : python;
   const released = selectReleases(await listReleasesOf(f.runtime, f.distribution), { from }, scheme)
     .filter((v) => scheme.satisfies(v, f.supported) && (f.nodeIsRelease || !interpreterReason(f, v, runsOn)));
   const newestSeries = f.tables.everyReleaseOfNewestSeries ? released.filter((v) => scheme.series(v) === scheme.series(released.at(-1) ?? '')) : [];
@@ -79,8 +79,13 @@ export async function tablesCommand(options: TablesOptions): Promise<number> {
     if (!versionScheme(chosen[0]!.runtime).valid(options.from)) throw new BadInput(`'${options.from}' is not a ${chosen[0]!.runtime === 'npm' ? 'semver' : 'PEP 440'} version`);
   }
   const python = chosen.some((f) => f.runtime === 'python') ? (await openCache(options)).python.version : '';
-  const perFamily = await Promise.all(chosen.map((f) => releasesFor(f, options.from ?? f.tables.from, python)));
-  const specs = chosen.flatMap((f, i) => perFamily[i]!.map((v) => releaseSpec(f, v)));
+  // The npm packages' rows run on one Node release: --node's (installed first, so rows are filtered by what
+  // runs on it), else the Node running regress. node-http and fetch rows are Node releases themselves.
+  if ((options.node?.length ?? 0) > 1) throw new BadInput('tables takes one --node: run it once per Node release');
+  const onNode = options.node?.length ? (await (await openNpmCache()).node(options.node[0])).version : undefined;
+  const node = onNode ?? process.versions.node;
+  const perFamily = await Promise.all(chosen.map((f) => releasesFor(f, options.from ?? f.tables.from, python, node)));
+  const specs = chosen.flatMap((f, i) => perFamily[i]!.map((v) => releaseSpec(f, v, onNode && f.runtime === 'npm' && !f.nodeIsRelease ? `node@${onNode}` : '')));
   const { targets } = await clientTargets(specs, true, { runtime: 'venv', ...(options.python ? { python: options.python } : {}) });
   const jobs = planJobs(scenarios, targets);
   const plan: TablesPlan = {
@@ -89,7 +94,7 @@ export async function tablesCommand(options: TablesOptions): Promise<number> {
     clients: specs.map((s) => ({ label: s.label, family: s.family })),
     // The interpreter of the Python families and the Node of the npm ones (the tables are stamped with them).
     python,
-    node: chosen.some((f) => f.runtime === 'npm') ? process.versions.node : '',
+    node: chosen.some((f) => f.runtime === 'npm') ? node : '',
     wholeCatalogue: !options.scenario?.length && (!options.family?.length || families().every((f) => options.family!.includes(f.id))),
   };
   const log = (line: string): boolean => process.stderr.write(`[tables] ${line}\n`);
