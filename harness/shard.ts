@@ -41,6 +41,8 @@ export interface TablesPlan {
   node?: string;
   /** Every scenario and every family: `--write` also writes the README's catalogue. */
   wholeCatalogue: boolean;
+  /** `--catalogue`: the newest release of each family only; `--write` writes the catalogue, never a scenario's table. */
+  catalogueOnly?: boolean;
 }
 
 

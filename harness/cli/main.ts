@@ -287,6 +287,7 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
       .addOption(new Option('--family <id>', `client family (repeatable; default: every family; known: ${familyIds().join(', ')})`).argParser(collect))
       .option('--from <version>', "oldest release (with one --family; default: the family record's tables.from)")
       .option('--write', 'replace the generated table in each scenario README')
+      .option('--catalogue', "only the README's scenario catalogue: the newest release of each family (with --write, no scenario's table is touched)")
       .addOption(shardOption()),
   ).action(async (options) => {
     process.exitCode = await (await lazy.tables())(options);

@@ -51,6 +51,8 @@ interface TablesOptions extends CommonOptions {
   from?: string;
   write?: boolean;
   shard?: ShardSpec;
+  /** The README catalogue alone: the newest release of each family, no scenario table touched. */
+  catalogue?: boolean;
 }
 
 /**
@@ -84,7 +86,8 @@ export async function tablesCommand(options: TablesOptions): Promise<number> {
   if ((options.node?.length ?? 0) > 1) throw new BadInput('tables takes one --node: run it once per Node release');
   const onNode = options.node?.length ? (await (await openNpmCache()).node(options.node[0])).version : undefined;
   const node = onNode ?? process.versions.node;
-  const perFamily = await Promise.all(chosen.map((f) => releasesFor(f, options.from ?? f.tables.from, python, node)));
+  if (options.catalogue && options.from !== undefined) throw new BadInput('--catalogue runs the newest release of each family; --from does not apply');
+  const perFamily = (await Promise.all(chosen.map((f) => releasesFor(f, options.from ?? f.tables.from, python, node)))).map((all) => (options.catalogue ? all.slice(-1) : all));
   const specs = chosen.flatMap((f, i) => perFamily[i]!.map((v) => releaseSpec(f, v, onNode && f.runtime === 'npm' && !f.nodeIsRelease ? `node@${onNode}` : '')));
   const { targets } = await clientTargets(specs, true, { runtime: 'venv', ...(options.python ? { python: options.python } : {}) });
   const jobs = planJobs(scenarios, targets);
@@ -96,6 +99,7 @@ export async function tablesCommand(options: TablesOptions): Promise<number> {
     python,
     node: chosen.some((f) => f.runtime === 'npm') ? node : '',
     wholeCatalogue: !options.scenario?.length && (!options.family?.length || families().every((f) => options.family!.includes(f.id))),
+    ...(options.catalogue ? { catalogueOnly: true } : {}),
   };
   const log = (line: string): boolean => process.stderr.write(`[tables] ${line}\n`);
   log(`${specs.length} releases of ${chosen.map((f) => f.id).join(', ')}: ${jobs.length} cases`);
@@ -143,7 +147,8 @@ export async function renderTables(scenarios: Scenario[], plan: TablesPlan, resu
   }
   const log = (line: string): boolean => process.stderr.write(`[tables] ${line}\n`);
   for (const line of partial) log(`not written: ${line}`);
-  const printed = options.write ? await writeOwnTables(scenarios, tables, log, CATALOGUE_WRITABLE) : scenarios;
+  // A catalogue-only run has one row per family: it must never replace a scenario's whole table.
+  const printed = options.write && !plan.catalogueOnly ? await writeOwnTables(scenarios, tables, log, CATALOGUE_WRITABLE) : plan.catalogueOnly ? [] : scenarios;
   if (!options.json) {
     for (const s of printed) for (const [program, table] of Object.entries(tables[s.meta.id]!)) process.stdout.write(`\n### ${s.meta.id} (${program})\n\n${table}\n`);
   }
