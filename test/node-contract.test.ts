@@ -111,11 +111,10 @@ beforeAll(async () => {
   // A response no HTTP parser accepts.
   const garbage = net.createServer((socket) => socket.on('data', () => socket.end('HELLO THERE\r\n\r\n')));
   urls.garbage = `http://127.0.0.1:${await listen(garbage)}/`;
-  // A port nothing listens on.
-  const gone = net.createServer();
-  const gonePort = await listen(gone);
-  gone.close();
-  urls.refused = `http://127.0.0.1:${gonePort}/`;
+  // A port nothing listens on: a privileged one, below the ephemeral range, so no other test's server (all
+  // listen on port 0) can take it between here and the request (a freed ephemeral port was, under the full
+  // suite's load, and answered 404).
+  urls.refused = `http://127.0.0.1:1001/`; // (not one of fetch's blocked "bad ports", as 1 is)
   const tlsServer = async (pair: { cert: string; key: string }) => {
     const server = https.createServer({ cert: pair.cert, key: pair.key }, app);
     const port = await listen(server);
