@@ -133,7 +133,8 @@ function versionsOf(results: CaseResult[]): Map<string, string> {
   const versions = new Map<string, string>();
   for (const r of results) {
     if (!r.installed) continue;
-    versions.set('python', r.installed.python);
+    if (r.installed.python) versions.set('python', r.installed.python);
+    if (r.installed.node) versions.set('node', r.installed.node);
     const pinned = { ...(r.installed.lock?.closure ?? {}), ...r.installed.packages };
     for (const [name, version] of Object.entries(pinned)) if (version) versions.set(name, version);
   }

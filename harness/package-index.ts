@@ -4,6 +4,7 @@
 import { compare, explain, satisfies, valid } from '@renovatebot/pep440';
 import { loadExeca } from './lazy-execa.ts';
 import { normaliseName } from './spec.ts';
+import { type Runtime, type VersionScheme, versionScheme } from './version-schemes.ts';
 
 export interface Release {
   version: string;
@@ -29,6 +30,77 @@ export function packageIndexUrl(python = process.env.REGRESS_PYTHON ?? 'python3'
   })();
   return indexUrl;
 }
+
+/** Every release of a package of that runtime's index (PyPI's or npm's), oldest first. */
+export function listReleasesOf(runtime: Runtime, name: string): Promise<Release[]> {
+  return runtime === 'npm' ? listNpmReleases(name) : listReleases(name);
+}
+
+/** What the npm registry says of one release (its abbreviated metadata). */
+export interface NpmRelease {
+  version: string;
+  engines?: { node?: string };
+  deprecated?: string;
+}
+
+let npmRegistry: Promise<string> | undefined;
+
+/** The registry npm itself is configured with (`npm config get registry`): no registry host is written here. */
+function registryUrl(): Promise<string> {
+  npmRegistry ??= (async () => {
+    const result = await (await loadExeca())('npm', ['config', 'get', 'registry', '--no-update-notifier'], { reject: false, timeout: 60_000 });
+    const url = String(result.stdout).trim();
+    if (result.exitCode !== 0 || !/^https?:\/\//.test(url)) throw new IndexError(`cannot tell which npm registry to use (npm config get registry: ${url || `exit ${result.exitCode}`})`);
+    return url.replace(/\/+$/, '');
+  })();
+  return npmRegistry;
+}
+
+const packuments = new Map<string, Promise<NpmRelease[]>>();
+
+/**
+ * Every release of an npm package with its engines and deprecation, from the registry's abbreviated
+ * metadata (one request per package and process; `npm view` drops releases that lack a field asked for).
+ */
+export function npmReleases(name: string): Promise<NpmRelease[]> {
+  let pending = packuments.get(name);
+  if (!pending) {
+    pending = (async () => {
+      const url = `${await registryUrl()}/${name.replace('/', '%2f')}`;
+      let body: { versions?: Record<string, { engines?: { node?: string } | unknown; deprecated?: string }> };
+      try {
+        const response = await fetch(url, { headers: { Accept: 'application/vnd.npm.install-v1+json' }, signal: AbortSignal.timeout(60_000) });
+        if (response.status === 404) throw new IndexError(`the npm registry has no package '${name}'`);
+        if (!response.ok) throw new IndexError(`the npm registry answered ${response.status} for ${name}`);
+        body = (await response.json()) as typeof body;
+      } catch (error) {
+        if (error instanceof IndexError) throw error;
+        throw new IndexError(`cannot read the npm registry for ${name}: ${(error as Error).message}`);
+      }
+      return Object.entries(body.versions ?? {}).map(([version, meta]) => {
+        const engines = meta.engines && typeof meta.engines === 'object' && !Array.isArray(meta.engines) ? (meta.engines as { node?: unknown }) : undefined;
+        return {
+          version,
+          ...(typeof engines?.node === 'string' ? { engines: { node: engines.node } } : {}),
+          ...(typeof meta.deprecated === 'string' && meta.deprecated ? { deprecated: meta.deprecated } : {}),
+        };
+      });
+    })();
+    pending.catch(() => packuments.delete(name));
+    packuments.set(name, pending);
+  }
+  return pending;
+}
+
+/** Every release of an npm package, oldest first; a deprecated release counts as yanked (its publisher asks that nobody install it). */
+export async function listNpmReleases(name: string): Promise<Release[]> {
+  return (await npmReleases(name))
+    .filter((r) => npmScheme.valid(r.version))
+    .map((r) => ({ version: r.version, yanked: r.deprecated !== undefined, prerelease: npmScheme.prerelease(r.version) }))
+    .sort((a, b) => npmScheme.compare(a.version, b.version));
+}
+
+const npmScheme = versionScheme('npm');
 
 /** Every release of a package, oldest first. */
 export async function listReleases(name: string): Promise<Release[]> {
@@ -109,32 +181,32 @@ export interface ReleaseFilter {
   includeYanked?: boolean;
 }
 
-export function selectReleases(releases: Release[], filter: ReleaseFilter): string[] {
+export function selectReleases(releases: Release[], filter: ReleaseFilter, scheme: VersionScheme = versionScheme('python')): string[] {
   return releases
     .filter((r) => (filter.includePrereleases || !r.prerelease) && (filter.includeYanked || !r.yanked))
     .map((r) => r.version)
-    .filter((v) => (!filter.from || compare(v, filter.from) >= 0) && (!filter.to || compare(v, filter.to) <= 0));
+    .filter((v) => (!filter.from || scheme.compare(v, filter.from) >= 0) && (!filter.to || scheme.compare(v, filter.to) <= 0));
 }
 
-function byMinor(versions: string[]): Map<string, string[]> {
+function byMinor(versions: string[], scheme: VersionScheme = versionScheme('python'), by: 'minor' | 'major' = 'minor'): Map<string, string[]> {
   const series = new Map<string, string[]>();
-  for (const v of [...versions].sort(compare)) {
-    const release = explain(v)?.release ?? [];
-    const key = `${release[0] ?? 0}.${release[1] ?? 0}`;
+  for (const v of [...versions].sort(scheme.compare)) {
+    const minor = scheme.series(v);
+    const key = by === 'major' ? minor.split('.')[0]! : minor;
     series.set(key, [...(series.get(key) ?? []), v]);
   }
   return series;
 }
 
-/** The newest release of each minor series (0.13.3 for 0.13.*), oldest series first. */
-export function latestPerMinor(versions: string[]): string[] {
-  return [...byMinor(versions).values()].map((s) => s.at(-1)!);
+/** The newest release of each minor series (0.13.3 for 0.13.*), oldest series first; by major for Node releases. */
+export function latestPerMinor(versions: string[], scheme?: VersionScheme, by: 'minor' | 'major' = 'minor'): string[] {
+  return [...byMinor(versions, scheme, by).values()].map((s) => s.at(-1)!);
 }
 
 /**
  * The first and the newest release of each minor series: behaviour tends to change at a series' first
  * release and to be patched within it, so both ends are sampled (0.13.0 and 0.13.3, for example).
  */
-export function seriesEnds(versions: string[]): string[] {
-  return [...byMinor(versions).values()].flatMap((s) => [...new Set([s[0]!, s.at(-1)!])]);
+export function seriesEnds(versions: string[], scheme?: VersionScheme): string[] {
+  return [...byMinor(versions, scheme).values()].flatMap((s) => [...new Set([s[0]!, s.at(-1)!])]);
 }

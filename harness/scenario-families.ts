@@ -1,7 +1,7 @@
 // Which client families a scenario covers, and its status for each: a scenario holds one client program per
 // contract program (clients/httpx.py serves httpx and its fork httpx2), and a family without a program of
 // its own in the folder is not covered: its cases are not run for that family.
-import { type ClientFamily, families } from './families.ts';
+import { type ClientFamily, families, programExtension } from './families.ts';
 import type { Scenario, ScenarioStatus } from './types.ts';
 
 /** The client program a family runs for this scenario, or undefined when the scenario does not cover it. */
@@ -35,7 +35,7 @@ export function familiesLabel(scenario: Pick<Scenario, 'meta' | 'programs'>): st
 
 /** The reason a case is not-applicable for a family the scenario has no program for (runner, soak, run's check). */
 export function notCoveredReason(scenarioId: string, f: ClientFamily): string {
-  return `scenario ${scenarioId} does not cover the ${f.id} family (it has no clients/${f.contract.program}.py)`;
+  return `scenario ${scenarioId} does not cover the ${f.id} family (it has no clients/${f.contract.program}${programExtension(f)})`;
 }
 
 export function isNotCoveredReason(reason: string): boolean {

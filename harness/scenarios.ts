@@ -117,7 +117,7 @@ async function loadScenario(dir: string, origin?: string, bounded?: BoundedLoads
   }
   const programs = clientPrograms(dir);
   if (Object.keys(programs).length === 0) {
-    throw new Failure(`${dir} holds no client program: add clients/<family>.py (e.g. clients/httpx.py, clients/requests.py)`);
+    throw new Failure(`${dir} holds no client program: add clients/<family>.py or .mjs (e.g. clients/httpx.py, clients/undici.mjs)`);
   }
   return { ...definition, dir, programs, ...(origin ? { origin } : {}) };
 }
@@ -131,7 +131,8 @@ export function clientPrograms(dir: string): Record<string, string> {
   const programs: Record<string, string> = {};
   if (existsSync(folder)) {
     for (const file of readdirSync(folder).sort()) {
-      const match = /^([a-z][a-z0-9-]*)\.py$/.exec(file);
+      // Python families' programs are .py, npm families' ES modules .mjs (the family record says which).
+      const match = /^([a-z][a-z0-9-]*)\.(py|mjs)$/.exec(file);
       if (match) programs[match[1]!] = join(folder, file);
     }
   }

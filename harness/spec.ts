@@ -6,7 +6,8 @@ import { validRange } from '@renovatebot/pep440';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { family, FamilyError, familyOfNames } from './families.ts';
+import { type ClientFamily, families, family, FamilyError, familyOfNames } from './families.ts';
+import { versionScheme } from './version-schemes.ts';
 import type { LockInfo } from './types.ts';
 
 export class SpecError extends Error {}
@@ -37,7 +38,16 @@ export interface ClientSpec {
   localFiles: string[];
   /** Set when the spec was read from a lock file: every requirement is one of its pins. */
   lock?: LockInfo;
+  /**
+   * npm families: the Node release the client runs on (`20`, `22.23.3`), installed as the npm package
+   * `node`; absent: the Node that runs the harness. For a family whose release is the Node release
+   * (node:http, the built-in fetch) it is that release.
+   */
+  node?: string;
 }
+
+/** The npm package whose releases are Node releases (its preinstall fetches the platform's binary). */
+export const NODE_PACKAGE = 'node';
 
 const NAME = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)(\[[A-Za-z0-9._,\s-]*\])?(.*)$/s;
 
@@ -48,6 +58,11 @@ export function normaliseName(name: string): string {
 export function parseClientSpec(raw: string): ClientSpec {
   const tokens = joinDirectReferences(raw.trim().split(/\s+/).filter(Boolean));
   if (tokens.length === 0) throw new SpecError('empty client spec');
+  const npmTokens = tokens.filter(isNpmToken);
+  if (npmTokens.length === tokens.length) return parseNpmSpec(raw, tokens);
+  if (npmTokens.length > 0) {
+    throw new SpecError(`client spec '${raw}' mixes npm packages (${npmTokens.join(', ')}) with Python requirements: give each client its own --client`);
+  }
   const requirements = tokens.map(parseRequirement);
   const names = requirements.map((r) => r.name);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
@@ -136,4 +151,105 @@ function parseRequirement(token: string): Requirement {
   }
   const text = `${name}${extrasText}${rest}`;
   return { name, extras, specifier: rest, text, label: text };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// npm specs: `undici@7.27.2`, `"axios@1.16.1 follow-redirects@1.15.5"` (a companion pinned through npm
+// overrides), `"undici@8.4.0 node@22"` (the Node release it runs on), `node-http@20` and `fetch@22` (families
+// whose release is the Node release), `got` (the newest), `undici@file:///abs/undici-8.14.1.tgz` (a build).
+
+const NPM_TOKEN = /^([a-z0-9][a-z0-9._-]*)(?:@(.+))?$/;
+
+function npmFamilies(): ClientFamily[] {
+  return families().filter((f) => f.runtime === 'npm');
+}
+
+/** Whether a token names an npm family's package, companion or id, or a Node release. */
+function isNpmToken(token: string): boolean {
+  const name = NPM_TOKEN.exec(token)?.[1];
+  if (!name) return false;
+  return name === NODE_PACKAGE || npmFamilies().some((f) => f.id === name || f.distribution === name || f.companions.includes(name));
+}
+
+function parseNpmSpec(raw: string, tokens: string[]): ClientSpec {
+  const parsed = tokens.map((token) => {
+    const match = NPM_TOKEN.exec(token)!;
+    return { name: match[1]!, range: match[2] ?? '' };
+  });
+  const names = parsed.map((p) => p.name);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate) throw new SpecError(`client spec '${raw}' names ${duplicate} twice`);
+  // A family whose release is the Node release is named by its id (node-http@20, fetch@22); the others by
+  // their package, with companions and `node@N` beside it.
+  const byId = npmFamilies().filter((f) => f.nodeIsRelease && names.includes(f.id));
+  const byPackage = npmFamilies().filter((f) => !f.nodeIsRelease && names.includes(f.distribution));
+  const companions = new Set(byPackage.flatMap((f) => f.companions));
+  const clients = [...byId, ...byPackage.filter((f) => !companions.has(f.distribution))];
+  if (clients.length > 1) throw new SpecError(`client spec '${raw}' names ${clients.map((f) => f.id).join(' and ')}: a label tests one client; give each its own --client`);
+  const client = clients[0];
+  if (!client) {
+    const releaseFamilies = npmFamilies().filter((f) => f.nodeIsRelease).map((f) => f.id);
+    const hint = names.includes(NODE_PACKAGE) ? ` (a Node release alone is no client: ${releaseFamilies.map((id) => `${id}@N`).join(' or ')})` : '';
+    throw new SpecError(`client spec '${raw}' names no client under test${hint} (expected one of ${npmFamilies().map((f) => (f.nodeIsRelease ? f.id : f.distribution)).join(', ')})`);
+  }
+  const scheme = versionScheme('npm');
+  const requirements: Requirement[] = [];
+  let node: string | undefined;
+  for (const { name, range } of parsed) {
+    if (range.startsWith('file:')) {
+      const url = range.startsWith('file://') ? range : `file://${range.slice('file:'.length)}`;
+      const path = localPath(url);
+      if (!existsSync(path)) throw new SpecError(`'${name}@${range}': no such file ${path}`);
+      requirements.push({ name, extras: [], specifier: '', url, text: `${name}@file:${path}`, label: `${name}@${basename(path)}` });
+      continue;
+    }
+    if (range && !scheme.validRange(range)) throw new SpecError(`'${name}@${range}': '${range}' is not an npm version or range (expected e.g. ${name}@1.2.3)`);
+    const ownRelease = name === client.id && client.nodeIsRelease;
+    if (name === NODE_PACKAGE || ownRelease) {
+      if (name === NODE_PACKAGE && client.nodeIsRelease) {
+        throw new SpecError(`client spec '${raw}': the ${client.id} family's release is the Node release; write ${client.id}@${range || 'N'}`);
+      }
+      if (range) node = range;
+      if (ownRelease) {
+        const text = `${NODE_PACKAGE}${range ? `@${range}` : ''}`;
+        requirements.push({ name: NODE_PACKAGE, extras: [], specifier: range, text, label: `${client.id}${range ? `@${range}` : ''}` });
+      }
+      continue;
+    }
+    if (name !== client.distribution && !client.companions.includes(name)) {
+      throw new SpecError(`client spec '${raw}': ${name} is neither ${client.distribution} nor one of its companions (${client.companions.join(', ') || 'none'})`);
+    }
+    requirements.push({ name, extras: [], specifier: range, text: range ? `${name}@${range}` : name, label: range ? `${name}@${range}` : name });
+  }
+  // The client first, as it is installed and shown.
+  requirements.sort((a, b) => Number(b.name === client.distribution) - Number(a.name === client.distribution));
+  const exact = (range: string): boolean => scheme.valid(range);
+  const nodeLabel = node && !client.nodeIsRelease ? [`${NODE_PACKAGE}@${node}`] : [];
+  return {
+    label: [...requirements.map((r) => r.label), ...nodeLabel].join(' '),
+    requirements,
+    family: client.id,
+    module: client.module,
+    // No Node release named: the Node that runs the harness, which one run cannot change.
+    pinned: requirements.every((r) => r.url !== undefined || exact(r.specifier) || (r.name === NODE_PACKAGE && r.specifier === '')) && (node === undefined || exact(node)),
+    localFiles: requirements.flatMap((r) => (r.url ? [localPath(r.url)] : [])),
+    ...(node ? { node } : {}),
+  };
+}
+
+/**
+ * The same npm spec on another Node release (`--node 22`): for a family whose release is the Node release
+ * that release is the client's own version. A spec that already names its Node release keeps it.
+ */
+export function onNode(spec: ClientSpec, release: string): ClientSpec {
+  const f = family(spec.family);
+  if (f.runtime !== 'npm' || spec.node) return spec;
+  if (f.nodeIsRelease) return parseClientSpec(`${f.id}@${release}`);
+  return parseClientSpec(`${spec.label} ${NODE_PACKAGE}@${release}`);
+}
+
+/** The spec of one release of a family, as tables and bisect probe it: httpx==0.28.1, undici@7.27.2, fetch@22.23.3. */
+export function releaseSpec(f: ClientFamily, version: string, beside = ''): ClientSpec {
+  const own = f.runtime === 'python' ? `${f.distribution}==${version}` : f.nodeIsRelease ? `${f.id}@${version}` : `${f.distribution}@${version}`;
+  return parseClientSpec(`${own} ${beside}`.trim());
 }

@@ -8,7 +8,10 @@ export type Verdict = 'fixed' | 'reproduced' | 'not-applicable' | 'error';
 
 /** What the real environment contains, read from the environment itself (never from the spec). */
 export interface InstalledClient {
+  /** The Python the client ran on; empty for an npm client. */
   python: string;
+  /** The Node release an npm client ran on (20.20.2). */
+  node?: string;
   openssl?: string;
   packages: Record<string, string | null>;
   /** Import name of the client under test (its family's `module`: `httpx`, `requests`, ...). */
@@ -29,7 +32,7 @@ export interface InstalledClient {
 export interface LockInfo {
   /** As given: a path, or git:REF:PATH. */
   file: string;
-  format: 'requirements.txt' | 'pylock.toml' | 'uv.lock';
+  format: 'requirements.txt' | 'pylock.toml' | 'uv.lock' | 'package-lock.json' | 'pnpm-lock.yaml';
   sha256: string;
   /** Every version the file pins for the interpreter under test (markers evaluated by uv). */
   pins: Record<string, string>;

@@ -1,7 +1,7 @@
 // `npm run build` (run by `npm pack` through prepack): compile the harness, fixtures, certificates and
 // scenarios into dist/ (with declarations for `regress/kit`), then copy beside them what is not TypeScript
-// but is read at run time: each scenario's client programs (clients/*.py), expectations.json, README.md and
-// patches, the Python client contract (harness/python) and the client families (families/: their records
+// but is read at run time: each scenario's client programs (clients/*.py, clients/*.mjs), expectations.json, README.md and
+// patches, the Python and Node client contracts (harness/python, harness/node) and the client families (families/: their records
 // and contract modules).
 import { execa } from 'execa';
 import { cp, readdir, rm } from 'node:fs/promises';
@@ -18,7 +18,7 @@ await execa('tsc', ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit',
 // type-checks against the installed package; only the kit and what its types name get a .d.ts.
 await execa('tsc', ['-p', 'tsconfig.kit.json'], { cwd: root, stdio: 'inherit', preferLocal: true });
 
-const ASSETS = /\.(py|json|md|patch)$/;
+const ASSETS = /\.(py|mjs|json|md|patch)$/;
 for (const scenario of await readdir(join(root, 'scenarios'), { withFileTypes: true })) {
   if (!scenario.isDirectory()) continue;
   const from = join(root, 'scenarios', scenario.name);
@@ -33,4 +33,6 @@ await cp(join(root, 'harness', 'python'), join(dist, 'harness', 'python'), {
   recursive: true,
   filter: (source) => !source.includes('__pycache__'),
 });
+// The Node client contract (resolve hooks and core) the npm families' programs run under.
+await cp(join(root, 'harness', 'node'), join(dist, 'harness', 'node'), { recursive: true });
 process.stdout.write(`built ${dist}\n`);

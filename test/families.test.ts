@@ -3,13 +3,13 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { contractDir, defaultFamily, families, family, familyOfNames, interpreterReason, unsupportedReason } from '../harness/families.ts';
+import { contractDir, defaultFamily, families, family, familyOfNames, interpreterReason, programExtension, unsupportedReason } from '../harness/families.ts';
 import { tableMarkers, TABLE_START } from '../harness/cli/tables-command.ts';
 import { planJobs } from '../harness/runner.ts';
 import type { ClientTarget } from '../harness/runtime/target.ts';
 import { coveredFamilies, overallStatus, statusFor } from '../harness/scenario-families.ts';
 import { loadScenarios } from '../harness/scenarios.ts';
-import { parseClientSpec } from '../harness/spec.ts';
+import { onNode, parseClientSpec, SpecError } from '../harness/spec.ts';
 import type { Scenario } from '../harness/types.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -17,8 +17,8 @@ const ROOT = join(import.meta.dirname, '..');
 describe('family records', () => {
   test('each record loads, its contract module exists, and exactly one is the default', () => {
     const ids = families().map((f) => f.id);
-    expect(ids).toEqual(expect.arrayContaining(['aiohttp', 'httpx', 'httpx2', 'requests', 'urllib3']));
-    for (const f of families()) expect(readdirSync(contractDir(f))).toContain(`${f.contract.module}.py`);
+    expect(ids).toEqual(expect.arrayContaining(['aiohttp', 'httpx', 'httpx2', 'requests', 'urllib3', 'node-http', 'fetch', 'undici', 'axios', 'got']));
+    for (const f of families()) expect(readdirSync(contractDir(f))).toContain(`${f.contract.module}${programExtension(f)}`);
     expect(defaultFamily().id).toBe('httpx');
   });
 
@@ -42,7 +42,7 @@ describe('family records', () => {
   });
 
   test('an unknown family is named with the known ones', () => {
-    expect(() => family('aiohttp2')).toThrow(/unknown client family 'aiohttp2' \(known: aiohttp, httpx, httpx2, requests, urllib3/);
+    expect(() => family('aiohttp2')).toThrow(/unknown client family 'aiohttp2' \(known: aiohttp, axios, fetch, got, httpx, httpx2, node-http, requests, undici, urllib3/);
   });
 });
 
@@ -59,6 +59,40 @@ describe('specs name their family', () => {
     const spec = parseClientSpec(text);
     expect(spec.family).toBe(id);
     expect(spec.module).toBe(module);
+  });
+
+  test.for([
+    ['undici@7.27.2', 'undici', 'undici@7.27.2', undefined, true],
+    ['axios@1.16.1 follow-redirects@1.15.5', 'axios', 'axios@1.16.1 follow-redirects@1.15.5', undefined, true],
+    ['undici@8.4.0 node@22', 'undici', 'undici@8.4.0 node@22', '22', false],
+    ['got@14.4.8 node@20.20.2', 'got', 'got@14.4.8 node@20.20.2', '20.20.2', true],
+    ['node-http@20', 'node-http', 'node-http@20', '20', false],
+    ['fetch@22.23.3', 'fetch', 'fetch@22.23.3', '22.23.3', true],
+    ['node-http', 'node-http', 'node-http', undefined, true],
+  ] as const)('npm spec %s tests %s', ([text, id, label, node, pinned]) => {
+    const spec = parseClientSpec(text);
+    expect([spec.family, spec.label, spec.node, spec.pinned]).toEqual([id, label, node, pinned]);
+  });
+
+  test.for([
+    ['node@20', /a Node release alone is no client: fetch@N or node-http@N/],
+    ['axios@1.16.0 requests==2.32.3', /mixes npm packages/],
+    ['axios got', /names axios and got/],
+    ['fetch@20 node@22', /write fetch@22/],
+    ['axios@one', /not an npm version or range/],
+    ['undici@7.27.2 follow-redirects@1.15.5', /neither undici nor one of its companions/],
+  ] as const)('bad npm spec %s', ([text, message]) => {
+    expect(() => parseClientSpec(text)).toThrow(SpecError);
+    expect(() => parseClientSpec(text)).toThrow(message);
+  });
+
+  test('--node puts an npm client on a Node release; for node-http and fetch it is the release under test', () => {
+    expect(onNode(parseClientSpec('got@14.4.8'), '20').label).toBe('got@14.4.8 node@20');
+    expect(onNode(parseClientSpec('node-http'), '18').label).toBe('node-http@18');
+    expect(onNode(parseClientSpec('undici@8.4.0 node@22'), '20').label).toBe('undici@8.4.0 node@22');
+    expect(interpreterReason(family('undici'), '8.14.1', '20.20.2')).toMatch(/needs Node >=22\.19\.0/);
+    expect(interpreterReason(family('undici'), '7.27.2', '20.20.2')).toBeNull();
+    expect(unsupportedReason(family('axios'), '0.27.2')).toMatch(/outside the client contract \(>=1\.0\.0\)/);
   });
 
   test('a companion named beside its client is not a client of its own', () => {
@@ -125,6 +159,6 @@ describe('the harness core never names a client', () => {
       .map((line) => line.replace(/\/\/.*$/, ''))
       .join('\n');
     // A client's name as a string literal is a decision about that client.
-    expect(code).not.toMatch(/['"`](httpx2?|httpcore2?|requests|urllib3|aiohttp)['"`]/);
+    expect(code).not.toMatch(/['"`](httpx2?|httpcore2?|requests|urllib3|aiohttp|undici|axios|got|follow-redirects|node-http|fetch)['"`]/);
   });
 });

@@ -1,17 +1,17 @@
 // `regress bisect`: first fixed release of a package for one scenario case, from the package index.
-import { satisfies, valid } from '@renovatebot/pep440';
 import pLimit from 'p-limit';
-import { family, familyOfDistribution, interpreterReason } from '../families.ts';
+import { families, family, familyOfDistribution, interpreterReason, programExtension } from '../families.ts';
 import { programFor } from '../scenario-families.ts';
 import { type BisectReport, bisectReleases, type Probe } from '../bisect.ts';
-import { listReleases, selectReleases, seriesEnds } from '../package-index.ts';
+import { listReleasesOf, selectReleases, seriesEnds } from '../package-index.ts';
 import { planJobs } from '../runner.ts';
 import { selectScenarios } from '../scenarios.ts';
 import { scenariosFor } from './scenario-folders.ts';
 import { BadInput, runSession } from '../session.ts';
-import { normaliseName, parseClientSpec } from '../spec.ts';
-import { venvTarget } from '../runtime/python-env.ts';
+import { type ClientSpec, normaliseName, parseClientSpec } from '../spec.ts';
+import { versionScheme } from '../version-schemes.ts';
 import { type CommonOptions, EXIT, openCache } from './common.ts';
+import { clientTargets } from './targets.ts';
 
 interface BisectOptions extends CommonOptions {
   scenario: string;
@@ -33,38 +33,45 @@ export async function bisectCommand(options: BisectOptions): Promise<number> {
   if (!caseName) throw new BadInput(`scenario ${options.scenario} has several cases: pass --case (${caseNames.join(', ')})`);
   if (!caseNames.includes(caseName)) throw new BadInput(`unknown case '${caseName}' (known: ${caseNames.join(', ')})`);
   const pkg = normaliseName(options.package);
-  const extra = options.with?.trim() ?? '';
+  // An npm package (a family's or a companion's) is bisected over npm's releases, by semver.
+  const runtime = families().some((f) => f.runtime === 'npm' && (f.distribution === pkg || f.companions.includes(pkg))) ? 'npm' : 'python';
+  const scheme = versionScheme(runtime);
+  const extra = [options.with?.trim() ?? '', ...(runtime === 'npm' && options.node?.length === 1 ? [`node@${options.node[0]}`] : [])].filter(Boolean).join(' ');
+  if (runtime === 'npm' && (options.node?.length ?? 0) > 1) throw new BadInput('bisect takes one --node: run it once per Node release');
+  const specAt = (version: string): ClientSpec => parseClientSpec(`${pkg}${runtime === 'npm' ? '@' : '=='}${version} ${extra}`.trim());
   // A malformed --with, or a probe spec naming no client under test, is bad input: fail before the index.
-  const probeFamily = family(parseClientSpec(`${pkg}==0 ${extra}`.trim()).family);
+  const probeFamily = family(specAt(runtime === 'npm' ? '0.0.0' : '0').family);
   if (!programFor(scenario!, probeFamily)) {
-    throw new BadInput(`scenario ${options.scenario} does not cover the ${probeFamily.id} family (no clients/${probeFamily.contract.program}.py): nothing to bisect`);
+    throw new BadInput(`scenario ${options.scenario} does not cover the ${probeFamily.id} family (no clients/${probeFamily.contract.program}${programExtension(probeFamily)}): nothing to bisect`);
   }
 
-  const releases = await listReleases(pkg);
+  const releases = await listReleasesOf(runtime, pkg);
   // Without --from, a client's bisection starts where its family's client contract does (families/<id>/family.json).
   // Only for the client under test itself: a companion (urllib3 beside --with requests) is bisected over
   // every release the resolver accepts, not over the range of its own family's contract.
   const contract = !options.from && probeFamily.distribution === pkg ? familyOfDistribution(pkg) : undefined;
   for (const bound of [options.from, options.to]) {
-    if (bound !== undefined && !valid(bound)) throw new BadInput(`'${bound}' is not a PEP 440 version`);
+    if (bound !== undefined && !scheme.valid(bound)) throw new BadInput(`'${bound}' is not a ${runtime === 'npm' ? 'semver' : 'PEP 440'} version`);
   }
   const inRange = selectReleases(releases, {
     ...(options.from ? { from: options.from } : {}),
     ...(options.to ? { to: options.to } : {}),
     includePrereleases: Boolean(options.pre),
     includeYanked: Boolean(options.includeYanked),
-  }).filter((v) => !contract || satisfies(v, contract.supported));
-  const cache = await openCache(options);
-  // Releases that need a newer Python than the harness's cannot be probed here: left out, and said so.
-  const pythonVersion = cache.python.version;
-  const needNewer = contract ? inRange.filter((v) => interpreterReason(contract, v, pythonVersion)) : [];
+  }, scheme).filter((v) => !contract || scheme.satisfies(v, contract.supported));
+  const cache = runtime === 'python' ? await openCache(options) : null;
+  // Releases that need a newer Python (or Node) than the one they would run on cannot be probed here:
+  // left out, and said so.
+  const runsOn = cache ? cache.python.version : (specAt('0.0.0').node ?? process.versions.node);
+  const needNewer = contract && !/^\d+$/.test(runsOn) ? inRange.filter((v) => interpreterReason(contract, v, runsOn)) : [];
   if (needNewer.length) {
-    process.stderr.write(`[bisect] ${pkg}: ${needNewer.length} release(s) need a newer Python than ${pythonVersion} and are left out (${span(needNewer)})\n`);
+    process.stderr.write(`[bisect] ${pkg}: ${needNewer.length} release(s) need a newer ${cache ? 'Python' : 'Node'} than ${runsOn} and are left out (${span(needNewer)})\n`);
     inRange.splice(0, inRange.length, ...inRange.filter((v) => !needNewer.includes(v)));
   }
-  // Releases the resolver cannot install beside --with are skipped up front, as git bisect skips.
+  // Releases the resolver cannot install beside --with are skipped up front, as git bisect skips (npm:
+  // a release that cannot install is skipped when probed).
   const resolve = pLimit(8);
-  const installable = await Promise.all(inRange.map((v) => resolve(() => cache.resolvable(parseClientSpec(`${pkg}==${v} ${extra}`.trim())))));
+  const installable = await Promise.all(inRange.map((v) => resolve(() => (cache ? cache.resolvable(specAt(v)) : Promise.resolve(true)))));
   const candidates = inRange.filter((_, i) => installable[i]);
   const uninstallable = inRange.filter((_, i) => !installable[i]);
   process.stderr.write(
@@ -76,10 +83,11 @@ export async function bisectCommand(options: BisectOptions): Promise<number> {
   );
 
   const probe = async (version: string) => {
-    const spec = parseClientSpec(`${pkg}==${version} ${extra}`.trim());
+    const spec = specAt(version);
     let outcome;
     try {
-      outcome = await runSession(planJobs([scenario!], [venvTarget(cache, spec)], [caseName]), {
+      const { targets } = await clientTargets([spec], true, { runtime: 'venv', ...(options.python ? { python: options.python } : {}) });
+      outcome = await runSession(planJobs([scenario!], targets, [caseName]), {
         concurrency: options.concurrency,
         reportRoot: null,
         command: 'bisect probe',
@@ -96,7 +104,7 @@ export async function bisectCommand(options: BisectOptions): Promise<number> {
   let report;
   try {
     report = await bisectReleases(candidates, probe, {
-    sample: (all) => seriesEnds(all),
+    sample: (all) => seriesEnds(all, scheme),
     // Validation probes run side by side, each a whole session: four keeps installs from crowding
     // timing-sensitive cases on two cores.
     parallel: 4,

@@ -3,6 +3,7 @@
 import { family } from '../families.ts';
 import { existsSync, statSync } from 'node:fs';
 import { clientsFromLock, LockFileError, readLockSource } from '../lock-files.ts';
+import { clientsFromNpmLock, npmLockFormat } from '../npm-lock-files.ts';
 import type { EnvironmentCache } from '../runtime/python-env.ts';
 import { type ClientSpec, parseClientSpec } from '../spec.ts';
 import { openCache, type RuntimeOptions } from './targets.ts';
@@ -12,7 +13,13 @@ import { openCache, type RuntimeOptions } from './targets.ts';
  * lock; anything else is a client spec. A folder named like a package (a vendored `httpx/`) stays a spec.
  */
 export function isLockInput(input: string): boolean {
-  return input.startsWith('git:') || /\.(txt|toml|lock)$/.test(input) || (existsSync(input) && statSync(input).isFile());
+  return input.startsWith('git:') || /\.(txt|toml|lock)$|(^|\/)(package-lock\.json|npm-shrinkwrap\.json|pnpm-lock\.yaml)$/.test(input) || (existsSync(input) && statSync(input).isFile());
+}
+
+/** Whether a lock input is a Node project's (package-lock.json, pnpm-lock.yaml): read without any Python. */
+function isNpmLock(input: string): boolean {
+  const git = /^git:[^:]+:(.+)$/.exec(input);
+  return npmLockFormat(git ? git[1]! : input) !== null;
 }
 
 /** The client specs one lock file pins (one per client it names), for the cache's interpreter. */
@@ -28,9 +35,9 @@ export async function lockedSpecs(files: string[], options: RuntimeOptions): Pro
   if (options.runtime === 'container') {
     throw new LockFileError('--requirements needs the venv runtime: a lock\'s pins are read for the interpreter that installs them');
   }
-  const cache = await openCache(options);
+  const cache = files.some((f) => !isNpmLock(f)) ? await openCache(options) : null;
   const specs: ClientSpec[] = [];
-  for (const file of files) specs.push(...(await lockSpecs(file, cache)));
+  for (const file of files) specs.push(...(isNpmLock(file) ? clientsFromNpmLock(await readLockSource(file)) : await lockSpecs(file, cache!)));
   return specs;
 }
 

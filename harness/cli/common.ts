@@ -36,6 +36,8 @@ export interface CommonOptions {
   /** The project's scenario folders (harness/cli/scenario-folders.ts). */
   scenarios?: string[];
   python?: string[];
+  /** Node releases the npm clients run on (--node). */
+  node?: string[];
   concurrency: number;
   reports: string;
   report: boolean;
@@ -64,6 +66,7 @@ export function withCommon(command: Command): Command {
     .addOption(
       new Option('--python <path|version>', 'venv: the interpreter environments are built from (default python3 or $REGRESS_PYTHON); container: a Python version such as 3.13 (repeatable)').argParser(collect),
     )
+    .addOption(new Option('--node <release>', 'npm clients: the Node release each runs on, e.g. 20 or 22.23.3, installed from npm (repeatable: every npm client on each; for node-http and fetch it is the release under test; default: the Node running regress)').argParser(collect))
     .addOption(new Option('--concurrency <n>', 'cases running at once').default(DEFAULT_CONCURRENCY).argParser(positiveInt))
     .option('--reports <dir>', 'where reports/<run-id>/ is written', 'reports')
     .option('--no-report', 'write no report files');

@@ -13,14 +13,14 @@ import { diffSectionHtml } from '../report/diff-html.ts';
 import type { RunReport } from '../report/formats.ts';
 import { reportHtml } from '../report/html.ts';
 import { planJobs } from '../runner.ts';
-import { venvTarget, type EnvironmentCache } from '../runtime/python-env.ts';
 import type { ClientTarget } from '../runtime/target.ts';
 import { selectScenarios } from '../scenarios.ts';
 import { scenariosFor } from './scenario-folders.ts';
 import { BadInput, runSession } from '../session.ts';
 import { type ClientSpec, parseClientSpec } from '../spec.ts';
-import { isLockInput, lockSpecs } from './client-inputs.ts';
-import { checkCases, type CommonOptions, EXIT, openCache, sessionOptions } from './common.ts';
+import { isLockInput, lockedSpecs } from './client-inputs.ts';
+import { checkCases, type CommonOptions, EXIT, sessionOptions } from './common.ts';
+import { clientTargets } from './targets.ts';
 
 export interface DiffOptions extends CommonOptions {
   base: string;
@@ -29,8 +29,9 @@ export interface DiffOptions extends CommonOptions {
   case?: string[];
 }
 
-function sideSpecs(side: string, cache: EnvironmentCache): Promise<ClientSpec[]> {
-  return isLockInput(side) ? lockSpecs(side, cache) : Promise.resolve([parseClientSpec(side)]);
+/** A side's clients: a spec, or one per client a lock pins (a Python lock through uv, a Node project's lock as it is). */
+function sideSpecs(side: string, options: DiffOptions): Promise<ClientSpec[]> {
+  return isLockInput(side) ? lockedSpecs([side], { runtime: 'venv', ...(options.python ? { python: options.python } : {}) }) : Promise.resolve([parseClientSpec(side)]);
 }
 
 /**
@@ -54,10 +55,10 @@ export async function diffCommand(options: DiffOptions): Promise<number> {
   if (options.base.trim() === '' || options.head.trim() === '') throw new BadInput('--base and --head each need a client spec or a lock file');
   const scenarios = selectScenarios(await scenariosFor(options), options.scenario ?? []);
   checkCases(scenarios, options.case ?? []);
-  const cache = await openCache({ python: options.python });
-  const [baseSpecs, headSpecs] = await Promise.all([sideSpecs(options.base, cache), sideSpecs(options.head, cache)]);
-  const base = baseSpecs.map((s) => sideTarget('base', venvTarget(cache, s)));
-  const head = headSpecs.map((s) => sideTarget('head', venvTarget(cache, s)));
+  const [baseSpecs, headSpecs] = await Promise.all([sideSpecs(options.base, options), sideSpecs(options.head, options)]);
+  const runtime = { runtime: 'venv' as const, ...(options.python ? { python: options.python } : {}), ...(options.node ? { node: options.node } : {}) };
+  const base = (await clientTargets(baseSpecs, true, runtime)).targets.map((t) => sideTarget('base', t));
+  const head = (await clientTargets(headSpecs, true, runtime)).targets.map((t) => sideTarget('head', t));
 
   const outcome = await runSession(planJobs(scenarios, [...base, ...head], options.case ?? []), sessionOptions(options));
   const onSide = (targets: ClientTarget[]) => outcome.results.filter((r) => targets.some((t) => t.label === r.client));

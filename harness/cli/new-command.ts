@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { findProjectConfig } from '../project-config.ts';
-import { type ClientFamily, defaultFamily, family, FamilyError } from '../families.ts';
+import { type ClientFamily, defaultFamily, family, FamilyError, specName } from '../families.ts';
 import { placesToEdit, scaffoldFiles } from '../scaffold/templates.ts';
 import { SCENARIOS_DIR } from '../scenarios.ts';
 import { BadInput } from '../session.ts';
@@ -86,7 +86,7 @@ export async function newCommand(id: string, options: NewOptions, cwd = process.
       `created ${shown}${sep} (${Object.keys(files).join(', ')})`,
       'edit these three places:',
       ...places.map(([file, what]) => `  ${join(shown, file).padEnd(width)}  ${what}`),
-      `run it: npx regress run ${folderFlag}--scenario ${id} --client ${chosen.distribution}   (the latest ${chosen.distribution}: fixed, exit 0; set MAX_CONNECTIONS = 0 in judge.ts to see it reproduce, exit 1)`,
+      `run it: npx regress run ${folderFlag}--scenario ${id} --client ${specName(chosen)}   (the latest ${specName(chosen)}: fixed, exit 0; set MAX_CONNECTIONS = 0 in judge.ts to see it reproduce, exit 1)`,
       '',
     ].join('\n'),
   );

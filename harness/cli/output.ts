@@ -3,6 +3,7 @@
 import { matrix } from '../report/formats.ts';
 import type { RunEvent } from '../runner.ts';
 import type { CaseResult, Verdict } from '../types.ts';
+import { runtimeLabel } from '../runtime-label.ts';
 
 const useColour = process.stdout.isTTY && !process.env.NO_COLOR;
 const COLOURS: Record<Verdict, string> = { fixed: '32', reproduced: '31', 'not-applicable': '33', error: '35' };
@@ -27,7 +28,7 @@ export function progressPrinter(write: (line: string) => void = (l) => process.s
         // Metadata says a version is installed; only the import says the client can run.
         const failed = event.prepared.installed.importError;
         const importNote = failed ? `, but import ${event.prepared.installed.module} FAILED: ${failed}` : '';
-        write(`[env] ${event.client}: ${how}${importNote} (Python ${event.prepared.installed.python}; ${what})`);
+        write(`[env] ${event.client}: ${how}${importNote} (${runtimeLabel(event.prepared.installed)}; ${what})`);
         break;
       }
       case 'env-failed':

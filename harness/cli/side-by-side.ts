@@ -1,11 +1,12 @@
 // `regress verify` prints the broken and the fixed side's evidence next to each other.
 import type { CaseResult } from '../types.ts';
+import { runtimeLabel } from '../runtime-label.ts';
 
 export function evidenceLines(result: CaseResult | undefined): string[] {
   if (!result) return ['(no result)'];
   const lines = [`verdict: ${result.verdict}`, `reason: ${result.evidence.reason}`];
   const packages = Object.entries(result.installed?.packages ?? {}).filter(([, v]) => v);
-  lines.push(`installed: Python ${result.installed?.python ?? '?'}, ${packages.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  lines.push(`installed: ${runtimeLabel(result.installed)}, ${packages.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   lines.push('client:');
   for (const s of result.evidence.client.steps) {
     const outcome = s.ok ? String(s.status) : s.cancelled ? 'cancelled' : `${s.error?.type} (${s.error?.kind})`;

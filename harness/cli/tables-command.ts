@@ -5,23 +5,23 @@
 // puts each into the scenario README between its markers, stamped with the date, Python and platform; a
 // project's own scenarios (--scenarios, regress.config.json) are run and printed but never written: their
 // folders belong to the project.
-import { compare, satisfies, valid } from '@renovatebot/pep440';
 import { type ClientFamily, defaultFamily, families, family, interpreterReason } from '../families.ts';
 import { coveredFamilies, overallStatus } from '../scenario-families.ts';
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { writeFileWhole } from '../atomic-file.ts';
-import { latestPerMinor, listReleases, selectReleases } from '../package-index.ts';
+import { latestPerMinor, listReleasesOf, selectReleases } from '../package-index.ts';
+import { versionScheme } from '../version-schemes.ts';
 import { planJobs } from '../runner.ts';
 import { SCENARIOS_DIR, selectScenarios } from '../scenarios.ts';
 import { scenariosFor } from './scenario-folders.ts';
 import { SYMBOL } from '../report/formats.ts';
 import { BadInput, runSession } from '../session.ts';
-import { parseClientSpec } from '../spec.ts';
-import { venvTarget } from '../runtime/python-env.ts';
+import { releaseSpec } from '../spec.ts';
 import type { CaseResult, Scenario, Verdict } from '../types.ts';
 import { type CommonOptions, EXIT, openCache, sessionOptions } from './common.ts';
+import { clientTargets } from './targets.ts';
 
 export const TABLE_START = '<!-- regress:versions:start -->';
 export const TABLE_END = '<!-- regress:versions:end -->';
@@ -50,12 +50,17 @@ interface TablesOptions extends CommonOptions {
   write?: boolean;
 }
 
-/** The releases a family's table rows are: newest of each minor series from `from`, inside the contract and this Python. */
+/**
+ * The releases a family's table rows are: newest of each minor (or major) series from `from`, inside the
+ * contract and runnable on this interpreter (Python families) or on the Node running regress (npm ones).
+ */
 async function releasesFor(f: ClientFamily, from: string, python: string): Promise<string[]> {
-  const released = selectReleases(await listReleases(f.distribution), { from })
-    .filter((v) => satisfies(v, f.supported) && !interpreterReason(f, v, python));
-  const newestSeries = f.tables.everyReleaseOfNewestSeries ? released.filter((v) => minorOf(v) === minorOf(released.at(-1) ?? '')) : [];
-  return [...new Set([...latestPerMinor(released), ...newestSeries])].sort(compare);
+  const scheme = versionScheme(f.runtime);
+  const runsOn = f.runtime === 'npm' ? process.versions.node : python;
+  const released = selectReleases(await listReleasesOf(f.runtime, f.distribution), { from }, scheme)
+    .filter((v) => scheme.satisfies(v, f.supported) && (f.nodeIsRelease || !interpreterReason(f, v, runsOn)));
+  const newestSeries = f.tables.everyReleaseOfNewestSeries ? released.filter((v) => scheme.series(v) === scheme.series(released.at(-1) ?? '')) : [];
+  return [...new Set([...latestPerMinor(released, scheme, f.tables.series), ...newestSeries])].sort(scheme.compare);
 }
 
 export async function tablesCommand(options: TablesOptions): Promise<number> {
@@ -64,13 +69,14 @@ export async function tablesCommand(options: TablesOptions): Promise<number> {
     // Only families some selected scenario covers: a table nobody reads is a run nobody needs.
     .filter((f) => scenarios.some((s) => coveredFamilies(s).includes(f)));
   if (options.from !== undefined) {
-    if (!valid(options.from)) throw new BadInput(`'${options.from}' is not a PEP 440 version`);
     if (chosen.length !== 1) throw new BadInput('--from is the oldest release of one family: give exactly one --family with it');
+    if (!versionScheme(chosen[0]!.runtime).valid(options.from)) throw new BadInput(`'${options.from}' is not a ${chosen[0]!.runtime === 'npm' ? 'semver' : 'PEP 440'} version`);
   }
-  const cache = await openCache(options);
-  const perFamily = await Promise.all(chosen.map((f) => releasesFor(f, options.from ?? f.tables.from, cache.python.version)));
-  const specs = chosen.flatMap((f, i) => perFamily[i]!.map((v) => parseClientSpec(`${f.distribution}==${v}`)));
-  const jobs = planJobs(scenarios, specs.map((s) => venvTarget(cache, s)));
+  const python = chosen.some((f) => f.runtime === 'python') ? (await openCache(options)).python.version : '';
+  const perFamily = await Promise.all(chosen.map((f) => releasesFor(f, options.from ?? f.tables.from, python)));
+  const specs = chosen.flatMap((f, i) => perFamily[i]!.map((v) => releaseSpec(f, v)));
+  const { targets } = await clientTargets(specs, true, { runtime: 'venv', ...(options.python ? { python: options.python } : {}) });
+  const jobs = planJobs(scenarios, targets);
   process.stderr.write(`[tables] ${specs.length} releases of ${chosen.map((f) => f.id).join(', ')}: ${jobs.length} cases\n`);
   const outcome = await runSession(jobs, sessionOptions(options));
   if (outcome.interrupted) return EXIT.interrupted;
@@ -122,10 +128,15 @@ export function versionTable(scenario: Scenario, results: CaseResult[], clients:
   const cases = scenario.cases.map((c) => c.name);
   const any = results.find((r) => r.installed);
   const whole = members.filter((f) => f.tables.everyReleaseOfNewestSeries).map((f) => f.id);
+  // npm families name the Node release they ran on (a row of node:http is itself a Node release).
+  const ranOn = members.some((f) => f.runtime === 'npm')
+    ? members.every((f) => f.nodeIsRelease) ? '' : `Node ${any?.installed?.node ?? '?'}, `
+    : `Python ${any?.installed?.python ?? '?'} (${any?.installed?.openssl ?? '?'}), `;
+  const series = members.every((f) => f.tables.series === 'major') ? 'major' : 'minor';
   const stamp =
     `Generated by \`npx regress tables --write\` on ${new Date().toISOString().slice(0, 10)}, ` +
-    `Python ${any?.installed?.python ?? '?'} (${any?.installed?.openssl ?? '?'}), ${process.platform}-${process.arch}. ` +
-    `Each row is the newest release of its minor series${whole.length ? ` (and every release of the newest ${whole.join(' and ')} series)` : ''}; ✅ fixed, ❌ reproduced, ➖ not applicable, ⚠️ error.`;
+    `${ranOn}${process.platform}-${process.arch}. ` +
+    `Each row is the newest release of its ${series} series${whole.length ? ` (and every release of the newest ${whole.join(' and ')} series)` : ''}; ✅ fixed, ❌ reproduced, ➖ not applicable, ⚠️ error.`;
   const companions = [...new Set(members.flatMap((f) => f.companions))];
   const rows = clients.map((client) => {
     const installed = results.find((r) => r.client === client && r.installed)?.installed?.packages;
@@ -134,13 +145,9 @@ export function versionTable(scenario: Scenario, results: CaseResult[], clients:
       const r = results.find((x) => x.client === client && x.case === c);
       return r ? `${SYMBOL[r.verdict]} ${WORD[r.verdict]}` : '—';
     });
-    return `| ${client.replace('==', ' ')} | ${core || '—'} | ${cells.join(' | ')} |`;
+    return `| ${client.replace(/==|@/, ' ')} | ${core || '—'} | ${cells.join(' | ')} |`;
   });
   return [stamp, '', `| release | with | ${cases.join(' | ')} |`, `|---|---|${cases.map(() => '---').join('|')}|`, ...rows].join('\n');
-}
-
-function minorOf(version: string): string {
-  return version.split('.').slice(0, 2).join('.');
 }
 
 /**
@@ -163,7 +170,7 @@ export function catalogueTable(scenarios: Scenario[], results: CaseResult[], new
     const advisory = /github\.com\/([^/]+)\/([^/]+)\/security\/advisories\/(GHSA-[\w-]+)/.exec(url);
     return advisory ? `[${advisory[2]} ${advisory[3]}](${url})` : url;
   };
-  const header = `| scenario | status | upstream | cases | broken → fixed (measured) | ${newest.map((c) => c.replace('==', ' ')).join(' | ')} |`;
+  const header = `| scenario | status | upstream | cases | broken → fixed (measured) | ${newest.map((c) => c.replace(/==|@/, ' ')).join(' | ')} |`;
   const rows = scenarios.map((s) => {
     const cells = [
       `[\`${s.meta.id}\`](scenarios/${s.meta.id}/)`,

@@ -2,11 +2,12 @@
 // image's own client (--runtime container --image), or specs installed per Python version in a base
 // image (--runtime container --python).
 import { family, FamilyError } from '../families.ts';
+import { NpmCache, npmTarget } from '../runtime/npm-env.ts';
 import { phase } from '../runtime/phase-log.ts';
-import { EnvironmentCache, findPython, venvTarget } from '../runtime/python-env.ts';
+import { defaultCacheDir, EnvironmentCache, findPython, venvTarget } from '../runtime/python-env.ts';
 import type { ClientTarget } from '../runtime/target.ts';
 import { BadInput } from '../session.ts';
-import type { ClientSpec } from '../spec.ts';
+import { type ClientSpec, onNode, SpecError } from '../spec.ts';
 
 export interface RuntimeOptions {
   runtime: 'venv' | 'container';
@@ -14,6 +15,35 @@ export interface RuntimeOptions {
   image?: string[];
   imagePython?: string;
   imageFamily?: string;
+  /** Node releases every npm client runs on (`--node 20 --node 24`); none: each spec's own, else the harness's. */
+  node?: string[];
+}
+
+/**
+ * Every npm spec once per Node release (`--node 20 --node 24`): for node:http and the built-in fetch the
+ * release under test is that Node release itself. Python specs are as given; a spec that names its own
+ * Node release keeps it. --node with no npm client in the run is bad input (it would change nothing).
+ */
+export function onNodeReleases(specs: ClientSpec[], releases: string[] = []): ClientSpec[] {
+  if (releases.length === 0) return specs;
+  const npm = specs.filter((s) => family(s.family).runtime === 'npm');
+  if (npm.length === 0) throw new BadInput(`--node applies to npm clients; none of ${specs.map((s) => s.label).join(', ') || 'the clients'} is one`);
+  try {
+    return specs.flatMap((s) => (family(s.family).runtime === 'npm' && !s.node ? releases.map((r) => onNode(s, r)) : [s]));
+  } catch (error) {
+    if (error instanceof SpecError) throw new BadInput(`--node: ${error.message}`);
+    throw error;
+  }
+}
+
+let npmCache: NpmCache | undefined;
+
+/** The npm runtime's cache, in the same cache root as the Python environments; swept once per process. */
+export async function openNpmCache(): Promise<NpmCache> {
+  if (npmCache) return npmCache;
+  const cache = new NpmCache(defaultCacheDir());
+  await cache.sweep();
+  return (npmCache = cache);
 }
 
 export interface Targets {
@@ -46,12 +76,15 @@ function distinctLabels(specs: ClientSpec[]): ClientSpec[] {
 }
 
 export async function clientTargets(given: ClientSpec[], explicitClients: boolean, options: RuntimeOptions): Promise<Targets> {
-  const specs = distinctLabels(given);
+  const specs = distinctLabels(onNodeReleases(given, options.node));
+  const isNpm = (s: ClientSpec): boolean => family(s.family).runtime === 'npm';
   if (options.runtime !== 'container') {
     if (options.image?.length) throw new BadInput('--image needs --runtime container');
     if (options.imageFamily) throw new BadInput('--image-family needs --runtime container --image');
-    const cache = await openCache(options);
-    const targets = specs.map((s) => venvTarget(cache, s));
+    // Python's cache only when a Python client runs: an npm-only run needs no interpreter.
+    const cache = specs.some((s) => !isNpm(s)) ? await openCache(options) : null;
+    const npm = specs.some(isNpm) ? await openNpmCache() : null;
+    const targets = specs.map((s) => (isNpm(s) ? npmTarget(npm!, s) : venvTarget(cache!, s)));
     // The first client's worker starts now (a Python importing its client, ~0.25 s of CPU) while the
     // command goes on loading its scenarios: the first case needs it. One only: on a loaded 2-core machine,
     // three workers starting here slowed the scenario loading they race with, and the first case started
@@ -59,6 +92,8 @@ export async function clientTargets(given: ClientSpec[], explicitClients: boolea
     targets[0]?.warmUp?.();
     return { targets, dispose: async () => undefined };
   }
+  const npmSpecs = specs.filter(isNpm);
+  if (npmSpecs.length) throw new BadInput(`${npmSpecs[0]!.label}: npm clients run in the local runtime (--runtime venv), not in a container`);
   if (options.imageFamily) checkFamily(options.imageFamily);
   // Loaded only for the container runtime (its engine client and image recipes are not the venv run's).
   const { ContainerPool, imageTarget, pythonTarget } = await import('../container/container-runtime.ts');

@@ -158,6 +158,7 @@ export function junitXml(report: RunReport): string {
         `        <property name="verdict" value="${r.verdict}"/>`,
         ...(mark ? [`        <property name="known" value="${xml(mark.known ? mark.why : 'no: new')}"/>`] : []),
         `        <property name="python" value="${xml(r.installed?.python ?? '')}"/>`,
+        ...(r.installed?.node ? [`        <property name="node" value="${xml(r.installed.node)}"/>`] : []),
         ...installed.map(([k, v]) => `        <property name="installed.${xml(k)}" value="${xml(String(v))}"/>`),
         '      </properties>',
         '    </testcase>',

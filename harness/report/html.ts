@@ -177,7 +177,7 @@ function show(r, button) {
   document.getElementById('detail-reason').textContent = markText + r.evidence.reason + ' (' + (r.durationMs / 1000).toFixed(1) + ' s)' + measure;
   const inst = r.installed;
   document.getElementById('detail-installed').textContent = inst
-    ? 'Python ' + inst.python + ' · ' + Object.entries(inst.packages).filter(([, v]) => v).map(([k, v]) => k + ' ' + v).join(' · ')
+    ? (inst.node ? 'Node ' + inst.node : 'Python ' + inst.python) + ' · ' + Object.entries(inst.packages).filter(([, v]) => v).map(([k, v]) => k + ' ' + v).join(' · ')
     : 'not installed';
   const body = document.querySelector('#detail-steps tbody');
   body.replaceChildren();

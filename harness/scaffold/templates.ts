@@ -5,7 +5,7 @@
 // setup), clients/<family>.py (what the client does; the family folder holds its template), judge.ts.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ClientFamily, defaultFamily, family } from '../families.ts';
+import { type ClientFamily, defaultFamily, family, programExtension, specName } from '../families.ts';
 
 export interface ScaffoldOptions {
   id: string;
@@ -39,7 +39,7 @@ export function scaffoldFiles({ id, kit, folder, modulePackage, family: familyId
 
 
 /** Where a family's client program lives in a scenario folder. */
-export const programPath = (f: ClientFamily): string => `clients/${f.contract.program}.py`;
+export const programPath = (f: ClientFamily): string => `clients/${f.contract.program}${programExtension(f)}`;
 
 /** The three places a new scenario's author edits, with what each is for. */
 export function placesToEdit(familyId = defaultFamily().id): [file: string, what: string][] {
@@ -53,7 +53,7 @@ export function placesToEdit(familyId = defaultFamily().id): [file: string, what
 const scenarioTs = (id: string, kit: string): string => `// ${id}: TODO one paragraph on the failure this scenario recreates (the report, what the client does wrong,
 // what the server sees). As scaffolded by \`regress new\`, it asserts what every current client does:
 // sequential requests with one client share one keep-alive connection, as the server counts connections.
-// Edit the three places: this file (metadata, server setup), clients/*.py (what the client does) and
+// Edit the three places: this file (metadata, server setup), clients/* (what the client does) and
 // judge.ts (the assertion).
 import { defineScenario, serveHttp } from '${kit}';
 import { judgeReuse } from './judge.ts';
@@ -96,8 +96,9 @@ export default defineScenario({
  * program it runs), with the scenario id filled in.
  */
 const clientPy = (id: string, f: ClientFamily): string => {
-  const own = join(f.dir, 'new-client.py');
-  const template = existsSync(own) ? own : join(family(f.contract.program).dir, 'new-client.py');
+  const name = `new-client${programExtension(f)}`;
+  const own = join(f.dir, name);
+  const template = existsSync(own) ? own : join(family(f.contract.program).dir, name);
   return readFileSync(template, 'utf8').replaceAll('{{ID}}', id);
 };
 
@@ -139,7 +140,7 @@ const expectationsJson = (f: ClientFamily): string =>
   `${JSON.stringify(
     {
       checks: [
-        { case: 'reuse', client: f.distribution, verdict: 'fixed', why: `the latest ${f.distribution} reuses its keep-alive connection` },
+        { case: 'reuse', client: specName(f), verdict: 'fixed', why: `the latest ${specName(f)} reuses its keep-alive connection` },
       ],
     },
     null,
@@ -152,16 +153,16 @@ const readme = (id: string, folder: string, modulePackage: boolean, f: ClientFam
 
 TODO: the report this scenario reproduces (link), in two sentences: what the client did, what it should do.
 
-As scaffolded by \`regress new\`, the scenario asserts something every current ${f.distribution} does, so it runs green
+As scaffolded by \`regress new\`, the scenario asserts something every current ${specName(f)} does, so it runs green
 at once: three sequential requests with one client arrive on one keep-alive connection, as the server
 counts connections. Replace that with the reported failure.
 
 ## Run it
 
 \`\`\`sh
-npx regress run ${flag(folder)}--scenario ${id} --client ${f.distribution}      # the latest ${f.distribution}: fixed, exit 0
-npx regress run ${flag(folder)}--scenario ${id} --client ${f.distribution}==X
-npx regress verify ${flag(folder)}--scenario ${id} --broken ${f.distribution}==X --fixed ${f.distribution}==Y
+npx regress run ${flag(folder)}--scenario ${id} --client ${specName(f)}      # the latest ${specName(f)}: fixed, exit 0
+npx regress run ${flag(folder)}--scenario ${id} --client ${specName(f)}==X
+npx regress verify ${flag(folder)}--scenario ${id} --broken ${specName(f)}==X --fixed ${specName(f)}==Y
 \`\`\`
 
 (With a \`regress.config.json\` such as \`{"scenarios": ["scenarios"]}\` at the project root, \`--scenarios\` is

@@ -9,6 +9,7 @@
 //
 // The repetition is an ordinary job: a case whose client program is the soak driver and whose judge reads
 // the driver's samples, so the runner, the report, the known-failures file and Ctrl-C treat it as any case.
+import { family } from '../families.ts';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -64,7 +65,7 @@ function repeatScenario(scenario: Scenario): Scenario | null {
   if (cache.has(scenario)) return cache.get(scenario)!;
   const c = repeatedCase(scenario);
   // The driver runs for every family the scenario covers, and loads that family's own program.
-  const programs = Object.fromEntries(Object.keys(scenario.programs).map((p) => [p, SOAK_DRIVER]));
+  const programs = Object.fromEntries(Object.entries(scenario.programs).filter(([, file]) => file.endsWith('.py')).map(([p]) => [p, SOAK_DRIVER]));
   const made = c ? { ...scenario, programs, cases: [repeatCaseOf(scenario, c)] } : null;
   cache.set(scenario, made);
   return made;
@@ -77,6 +78,8 @@ function repeatScenario(scenario: Scenario): Scenario | null {
 export function withRepeats(jobs: Job[]): Job[] {
   const repeats = new Map<string, Job>();
   for (const job of jobs) {
+    // The repetition's driver is the Python soak driver: npm clients (one Node process per case) have none yet.
+    if (job.client.family && family(job.client.family).runtime !== 'python') continue;
     const scenario = repeatScenario(job.scenario);
     if (!scenario || repeatedCase(job.scenario)!.name !== job.case.name) continue;
     const key = `${job.scenario.meta.id}\u0000${job.client.key ?? job.client.label}`;
