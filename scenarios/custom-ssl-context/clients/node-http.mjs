@@ -11,25 +11,14 @@
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import tls from 'node:tls';
-import { run } from '@regress/contract';
+import { run, send } from '@regress/contract';
 
-/** One GET through `agent` (https.globalAgent when undefined), its body read to the end. */
-function get(url, headers, agent) {
-  return new Promise((resolve, reject) => {
-    const request = https.get(url, { headers, ...(agent ? { agent } : {}) }, (response) => {
-      response.on('error', reject);
-      response.on('end', () => resolve(response));
-      response.resume();
-    });
-    request.on('error', reject);
-    // A handshake on loopback takes milliseconds: 5 s only bounds a hang.
-    request.setTimeout(5_000, () => request.destroy(new Error('no response within 5 s')));
-  });
-}
+/** One GET through `agent` (https.globalAgent when undefined); a handshake on loopback takes milliseconds: 5 s only bounds a hang. */
+const get = (url, headers, agent) => send(https, url, { headers, ...(agent ? { agent } : {}), timeoutMs: 5_000 });
 
 await run(async (ctx) => {
   const data = ctx.input;
-  const ca = readFileSync(data.caFile);
+  const ca = ctx.ca();
   ctx.fact('openssl', process.versions.openssl);
   ctx.fact('tls_default_min_version', tls.DEFAULT_MIN_VERSION);
 

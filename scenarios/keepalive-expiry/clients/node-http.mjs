@@ -10,21 +10,10 @@
 //   destroys a socket freed beyond them: 4 requests at once, then exactly 2 connections stay open.
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { run } from '@regress/contract';
+import { run, send } from '@regress/contract';
 
-/** One GET, its body read to the end; resolves with the response. `agent` undefined: http.globalAgent. */
-function get(url, headers, agent) {
-  return new Promise((resolve, reject) => {
-    const request = http.get(url, { headers, ...(agent ? { agent } : {}) }, (response) => {
-      response.on('error', reject);
-      response.on('end', () => resolve(response));
-      response.resume();
-    });
-    request.on('error', reject);
-    // Bounds a request on a loopback server that answers at once (or after the case's delay).
-    request.setTimeout(10_000, () => request.destroy(new Error('no response within 10 s')));
-  });
-}
+/** One GET; `agent` undefined: http.globalAgent. 10 s of silence bounds it on a loopback server. */
+const get = (url, headers, agent) => send(http, url, { headers, ...(agent ? { agent } : {}), timeoutMs: 10_000 });
 
 function describeGlobalAgent() {
   const { keepAlive, timeout } = http.globalAgent.options ?? {};

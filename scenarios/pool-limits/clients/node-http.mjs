@@ -4,21 +4,7 @@
 // the case's pool timeout cannot be expressed: the program says so (fact pool_timeout_unsupported), which
 // the judge reads as the blocking form of the contract. The requests start all at once.
 import http from 'node:http';
-import { run } from '@regress/contract';
-
-/** One GET through the agent, its body read to the end; resolves with the response. */
-function get(url, options) {
-  return new Promise((resolve, reject) => {
-    const request = http.get(url, options, (response) => {
-      response.on('error', reject);
-      response.on('end', () => resolve(response));
-      response.resume();
-    });
-    request.on('error', reject);
-    // The read timeout: once the request has a socket, a silent server ends it (bounds every request).
-    request.setTimeout(options.timeoutMs, () => request.destroy(new Error(`no response within ${options.timeoutMs} ms`)));
-  });
-}
+import { run, send } from '@regress/contract';
 
 await run(async (ctx) => {
   const data = ctx.input;
@@ -36,7 +22,8 @@ await run(async (ctx) => {
     await Promise.all(
       Array.from({ length: data.tasks }, (_, i) => {
         const url = `${data.url}/slow/limits-${i + 1}?ms=${delayMs}`;
-        return ctx.attempt(`request-${i + 1}`, () => get(url, { agent, headers: ctx.withToken({}), timeoutMs: data.readTimeout * 1000 }));
+        // timeoutMs (socket inactivity) bounds a request once it has a socket: the read timeout.
+        return ctx.attempt(`request-${i + 1}`, () => send(http, url, { agent, headers: ctx.withToken({}), timeoutMs: data.readTimeout * 1000 }));
       }),
     );
   } finally {
