@@ -4,6 +4,8 @@
 import { NotApplicable, run } from '@regress/contract';
 
 await run(async (ctx) => {
+  // Only this scenario's case is not applicable: another name is a program error, never not-applicable.
+  if (ctx.input.case !== 'limits') throw new Error(`unknown case ${JSON.stringify(ctx.input.case)}`);
   const reason =
     "Node's global fetch has no connection limit to set: its built-in dispatcher opens as many connections as there are " +
     'requests, and limiting them needs undici.Agent({ connections }) as dispatcher (the undici family)';
