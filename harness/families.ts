@@ -122,14 +122,16 @@ export function familyOfDistribution(name: string): ClientFamily | undefined {
  * None or several is a bad spec, said in one line.
  */
 export function familyOfNames(names: string[], spec: string): ClientFamily {
-  const named = families().filter((f) => names.includes(f.distribution));
+  // PEP 508 specs name Python clients; npm specs are told apart and read by spec.ts itself.
+  const python = families().filter((f) => f.runtime === 'python');
+  const named = python.filter((f) => names.includes(f.distribution));
   const companionsOfNamed = new Set(named.flatMap((f) => f.companions));
   const clients = named.filter((f) => !companionsOfNamed.has(f.distribution));
   if (clients.length > 1) {
     throw new FamilyError(`client spec '${spec}' names ${clients.map((f) => f.distribution).join(' and ')}: a label tests one client; give each its own --client`);
   }
   const found = clients[0];
-  if (!found) throw new FamilyError(`client spec '${spec}' names no client under test (expected one of ${families().map((f) => f.distribution).join(', ')})`);
+  if (!found) throw new FamilyError(`client spec '${spec}' names no client under test (expected one of ${python.map((f) => f.distribution).join(', ')})`);
   return found;
 }
 

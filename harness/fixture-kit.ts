@@ -12,7 +12,10 @@ import type { Clock, ServerObservations } from '../fixtures/connection-tracker.t
 import { type CompressionObservations, type CompressionServer, type CompressionServerOptions, startCompressionServer } from '../fixtures/compression-server.ts';
 import { type ForwardProxy, type ForwardProxyOptions, type ProxyExchange, type ProxyObservations, startForwardProxy } from '../fixtures/forward-proxy.ts';
 import { type HttpFixture, type HttpFixtureOptions, startHttpFixture } from '../fixtures/http-server.ts';
+import { type Socks5Observations, type Socks5Proxy, type Socks5ProxyOptions, type Socks5Session, startSocks5Proxy } from '../fixtures/socks5-proxy.ts';
 import { type ReceivedRequest, type RedirectObservations, type RedirectServer, type RedirectServerOptions, startRedirectServer } from '../fixtures/redirect-pair.ts';
+import { type RevalidationObservations, type RevalidationServer, type RevalidationServerOptions, startRevalidationServer } from '../fixtures/revalidation-server.ts';
+import { startUnixSocketServer, type UnixSocketObservations, type UnixSocketServer, type UnixSocketServerOptions } from '../fixtures/unix-socket-server.ts';
 import type { CaseFixture } from './types.ts';
 
 /**
@@ -48,6 +51,11 @@ export function forwardProxy(options: ForwardProxyOptions = {}): FixtureBuilder<
   return (clock) => startForwardProxy(clock, options);
 }
 
+/** A logging SOCKS5 proxy (fixtures/socks5-proxy.ts): RFC 1928 CONNECT, no-auth or RFC 1929 username/password. */
+export function socks5Proxy(options: Socks5ProxyOptions = {}): FixtureBuilder<Socks5Proxy> {
+  return (clock) => startSocks5Proxy(clock, options);
+}
+
 /**
  * One server of a redirect pair (fixtures/redirect-pair.ts). `partner` names the other server in the same
  * serveFixtures call (it may start later: the name is looked up when a request arrives). Its own name is
@@ -66,9 +74,28 @@ export function compressionServer(options: CompressionServerOptions = {}): Fixtu
   return (clock) => startCompressionServer(clock, options);
 }
 
+/** The validator server (fixtures/revalidation-server.ts): ETag, `Cache-Control: no-cache`, 304 to a matching If-None-Match. */
+export function revalidationServer(options: RevalidationServerOptions = {}): FixtureBuilder<RevalidationServer> {
+  return (clock) => startRevalidationServer(clock, options);
+}
+
+/** A UNIX-socket server in a per-run folder and a TCP front that redirects to it (fixtures/unix-socket-server.ts). */
+export function unixSocketServer(options: UnixSocketServerOptions = {}): FixtureBuilder<UnixSocketServer> {
+  return (clock) => startUnixSocketServer(clock, options);
+}
+
 /** The proxy's view of a server's observations, or undefined when the server is not a forward proxy. */
 export function proxyView(server: ServerObservations | undefined): ProxyObservations | undefined {
   return (server as Partial<ProxyObservations> | undefined)?.kind === 'forward-proxy' ? (server as ProxyObservations) : undefined;
+}
+
+export function socks5View(server: ServerObservations | undefined): Socks5Observations | undefined {
+  return (server as Partial<Socks5Observations> | undefined)?.kind === 'socks5-proxy' ? (server as Socks5Observations) : undefined;
+}
+
+/** The SOCKS5 proxy's sessions that asked for a CONNECT (whatever the proxy answered). */
+export function socksConnectsOf(server: ServerObservations | undefined): Socks5Session[] {
+  return (socks5View(server)?.sessions ?? []).filter((s) => s.command === 'connect');
 }
 
 export function redirectView(server: ServerObservations | undefined): RedirectObservations | undefined {
@@ -77,6 +104,14 @@ export function redirectView(server: ServerObservations | undefined): RedirectOb
 
 export function compressionView(server: ServerObservations | undefined): CompressionObservations | undefined {
   return (server as Partial<CompressionObservations> | undefined)?.kind === 'compression' ? (server as CompressionObservations) : undefined;
+}
+
+export function revalidationView(server: ServerObservations | undefined): RevalidationObservations | undefined {
+  return (server as Partial<RevalidationObservations> | undefined)?.kind === 'revalidation' ? (server as RevalidationObservations) : undefined;
+}
+
+export function unixSocketView(server: ServerObservations | undefined): UnixSocketObservations | undefined {
+  return (server as Partial<UnixSocketObservations> | undefined)?.kind === 'unix-socket' ? (server as UnixSocketObservations) : undefined;
 }
 
 /** Requests a redirect server received whose path starts with prefix. */

@@ -27,4 +27,5 @@ export type { H2Fixture, H2FixtureOptions, H2Observations, StreamRecord } from '
 export * from './fixture-kit.ts';
 export type { CompressionObservations, CompressionServer, CompressionServerOptions, SentResponse } from '../fixtures/compression-server.ts';
 export type { ForwardProxy, ForwardProxyOptions, ProxyAuth, ProxyConnection, ProxyExchange, ProxyObservations, TunnelRecord } from '../fixtures/forward-proxy.ts';
+export type { Socks5Auth, Socks5Observations, Socks5Outcome, Socks5Proxy, Socks5ProxyOptions, Socks5Session } from '../fixtures/socks5-proxy.ts';
 export type { ReceivedBody, ReceivedRequest, RedirectObservations, RedirectServer, RedirectServerOptions } from '../fixtures/redirect-pair.ts';

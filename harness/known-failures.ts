@@ -7,13 +7,15 @@
 //   { "known": [ { "scenario": "stream-double-cancel", "case": "double-cancel", "client": "httpx>=0.28.1",
 //                  "why": "encode/httpx#3782, open upstream", "measure": 1 } ] }
 // `case` and `client` are optional (any case / any client). `client` is a package name with an optional
-// PEP 440 specifier (`httpx>=0.25`, `httpx==0.28.1`, `httpx2`), matched against the version really
+// PEP 440 specifier (`httpx>=0.25`, `httpx==0.28.1`, `httpx2`), or for an npm client a semver range after
+// `@` (`axios@^1.16.0`, `node@>=20` for node:http and fetch, whose release is Node's), matched against the version really
 // installed in the result's environment (a local version `0.28.1+build` matches `==0.28.1`), never against
 // the spec as typed: an unpinned `httpx` that resolves to a new release is matched by what it installed, so
 // a file written as `httpx>=0.28.1` keeps passing when upstream ships a release that changes no verdict.
 // `measure` is the accepted value of the judge's ReproductionMeasure: a reproduction measured beyond it
 // (value > measure + the judge's tolerance) is new.
 import { satisfies, validRange } from '@renovatebot/pep440';
+import { versionScheme } from './version-schemes.ts';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { REPEAT_SUFFIX, repeatedCase } from './soak/gate-repeat.ts';
@@ -34,10 +36,15 @@ export interface KnownFailure {
 const REQUIREMENT = /^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(.*?)\s*$/s;
 
 /** PEP 503 name and specifier of a known entry's `client`, or null when it is not one. */
-function parseClient(text: string): { name: string; specifier: string } | null {
+function parseClient(text: string): { name: string; specifier: string; npm?: boolean } | null {
   const m = REQUIREMENT.exec(text);
   if (!m) return null;
   const specifier = m[2]!;
+  // An npm client's entry may use npm's own form: `axios@^1.16.0`, `node@>=20` (semver ranges).
+  if (specifier.startsWith('@')) {
+    const range = specifier.slice(1).trim();
+    return versionScheme('npm').validRange(range) ? { name: normalise(m[1]!), specifier: range, npm: true } : null;
+  }
   if (specifier !== '' && !validRange(specifier)) return null;
   return { name: normalise(m[1]!), specifier };
 }
@@ -139,7 +146,9 @@ export function entryMatches(entry: KnownFailure, result: CaseResult): boolean {
   // satisfies() follows PEP 440: `==0.28.1` accepts the local version 0.28.1+build. Pre-releases count:
   // the entry is matched against a release that ran, not choosing one to install (packaging's
   // `contains(v, prereleases=True)`), so `httpx>=0.28.1` covers a run of 1.0.0b1.
-  return typeof installed === 'string' && (client.specifier === '' || satisfies(installed, client.specifier, { prereleases: true }));
+  if (typeof installed !== 'string') return false;
+  if (client.npm) return versionScheme('npm').satisfies(installed, client.specifier);
+  return client.specifier === '' || satisfies(installed, client.specifier, { prereleases: true });
 }
 
 /** Whether a reproduction's measure is within what the entry accepts (or there is nothing to compare). */

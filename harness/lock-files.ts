@@ -176,9 +176,10 @@ export async function clientsFromLock(source: LockSource, tools: Tools): Promise
       throw new LockFileError(`cannot read ${source.name} with uv: ${said.slice(0, 600) || `uv exit ${dryRun.exitCode}`}`);
     }
     const pins = pinsFrom(String(dryRun.all).split('\n').filter((l) => /^\s*\+\s/.test(l)));
-    const clients = families().filter((f) => pins[f.distribution]);
+    const python = families().filter((f) => f.runtime === 'python');
+    const clients = python.filter((f) => pins[f.distribution]);
     if (clients.length === 0) {
-      throw new LockFileError(`${source.name} pins no known client (${families().map((f) => f.distribution).join(', ')}) for Python at ${tools.python}`);
+      throw new LockFileError(`${source.name} pins no known client (${python.map((f) => f.distribution).join(', ')}) for Python at ${tools.python}`);
     }
 
     const constraints = join(work, 'constraints.txt');

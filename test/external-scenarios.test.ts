@@ -77,7 +77,7 @@ describe('regress new', () => {
       expect(other.exitCode).toBe(2);
       expect(other.stderr).toMatch(/no selected scenario covers the httpx family/);
     }
-    expectOneLine(await regress(project, 'new', 'x-case', '--family', 'nope'), /unknown client family 'nope' \(known: aiohttp, httpx, httpx2, requests, urllib3/);
+    expectOneLine(await regress(project, 'new', 'x-case', '--family', 'nope'), /unknown client family 'nope' \(known: aiohttp, axios, fetch, got, httpx, httpx2, node-http, requests, undici, urllib3/);
   }, 300_000);
 
   test.for([

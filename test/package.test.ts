@@ -38,6 +38,8 @@ describe('the packed package', () => {
     expect(packed).toContain('dist/harness/cli/main.js');
     expect(packed).toContain('dist/families/httpx/regress_compat.py');
     expect(packed).toContain('dist/families/requests/family.json');
+    // The Node contract and the npm families' contracts (client programs of npm families import them).
+    expect(packed).toEqual(expect.arrayContaining(['dist/harness/node/register.mjs', 'dist/harness/node/regress-core.mjs', 'dist/families/undici/contract.mjs', 'dist/families/undici/family.json']));
     for (const file of ['scenario.js', 'judge.js', 'clients/httpx.py', 'expectations.json', 'README.md']) {
       expect(packed).toContain(`dist/scenarios/pool-limits/${file}`);
     }
@@ -156,5 +158,30 @@ describe('the packed package', () => {
     expect(exitCode, stderr).toBe(0);
     const diff = JSON.parse(stdout) as { changes: { scenario: string; case: string; kind: string }[] };
     expect(diff.changes).toContainEqual(expect.objectContaining({ scenario: 'slow-server-pool-timeout', case: 'cancel', kind: 'fixed-by-bump' }));
+  }, 10 * 60_000);
+
+  test("a Node project's upgrade gate: diff of two package-lock.json files, axios 1.16.0 → 1.21.1 and back", async () => {
+    // Two real locks, written by npm itself for the project's dependency on axios.
+    const locks: Record<string, string> = {};
+    for (const v of ['1.16.0', '1.21.1']) {
+      const dir = join(work, `axios-${v}`);
+      await execa('mkdir', ['-p', dir]);
+      await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, dependencies: { axios: v } }));
+      await execa('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund'], { cwd: dir, env });
+      locks[v] = join(dir, 'package-lock.json');
+    }
+    const diff = (base: string, head: string) =>
+      execa('npx', ['regress', 'diff', '--base', base, '--head', head, '--scenario', 'axios-proxy-tls', '--concurrency', '8', '--json', '--no-report'], { cwd: app, env, reject: false });
+    const changes = (stdout: string) => (JSON.parse(stdout) as { changes: { scenario: string; case: string; kind: string }[] }).changes;
+
+    const bump = await diff(locks['1.16.0']!, locks['1.21.1']!);
+    expect(bump.exitCode, bump.stderr).toBe(0);
+    for (const c of ['tunnel', 'agent-ca']) {
+      expect(changes(bump.stdout)).toContainEqual(expect.objectContaining({ scenario: 'axios-proxy-tls', case: c, kind: 'fixed-by-bump' }));
+    }
+    // The reverse brings the cleartext proxy leak back: a gate on that change fails.
+    const back = await diff(locks['1.21.1']!, locks['1.16.0']!);
+    expect(back.exitCode, back.stderr).toBe(1);
+    expect(changes(back.stdout)).toContainEqual(expect.objectContaining({ scenario: 'axios-proxy-tls', case: 'tunnel', kind: 'brought-back' }));
   }, 10 * 60_000);
 });

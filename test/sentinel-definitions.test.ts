@@ -47,7 +47,8 @@ describe("the scenarios' sentinels", () => {
     // An open-upstream failure is live in the newest httpx: it can only be put back where it is fixed.
     for (const scenario of all.filter((s) => (s.meta.status ?? 'historic') === 'historic')) {
       const lines = declared.filter((d) => d.scenario === scenario).flatMap((d) => d.sentinel.variants.map((v) => v.line));
-      expect(new Set(lines), scenario.meta.id).toEqual(new Set(coveredFamilies(scenario).map((f) => f.id)));
+      // node-http and fetch: the release is the Node binary, which no sentinel line patches (lines.ts).
+      expect(new Set(lines), scenario.meta.id).toEqual(new Set(coveredFamilies(scenario).filter((f) => !f.nodeIsRelease).map((f) => f.id)));
     }
     for (const { scenario, sentinel } of declared) {
       for (const v of sentinel.variants) expect(resolveExpected(v.expect ?? sentinel.expect, scenario, all, sentinel.id).length).toBeGreaterThan(0);

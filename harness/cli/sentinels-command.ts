@@ -1,6 +1,6 @@
 // `regress sentinels`: prove each scenario still catches its failure in today's code. Every sentinel (a
-// small patch in scenarios/<id>/sentinels.ts that puts a documented failure back into the newest httpx,
-// httpcore, httpx2 or httpcore2 wheel) must come out `reproduced`, and the unpatched rebuild `fixed`.
+// small patch in scenarios/<id>/sentinels.ts that puts a documented failure back into the newest wheel or npm
+// tarball of a family's packages) must come out `reproduced`, and the unpatched rebuild `fixed`.
 // Exit: 0 all held; 1 a sentinel not caught or an unpatched rebuild not fixed; 2 stale sentinels, errors,
 // bad input; 130 interrupted.
 import { family } from '../families.ts';
@@ -9,11 +9,12 @@ import { selectScenarios } from '../scenarios.ts';
 import { scenariosFor } from './scenario-folders.ts';
 import { BadInput } from '../session.ts';
 import { loadSentinels } from '../sentinels/load.ts';
-import { CLIENT_LINES, type ClientLine } from '../sentinels/lines.ts';
+import { CLIENT_LINES, type ClientLine, lineDefinition } from '../sentinels/lines.ts';
 import { runSentinels, sentinelExitCode, SentinelsInterrupted, type SentinelCheck, type SentinelRunOutcome } from '../sentinels/run-sentinels.ts';
+import { SentinelTarballs } from '../sentinels/tarball-builder.ts';
 import { SentinelWheels } from '../sentinels/wheel-builder.ts';
 import { normaliseName } from '../spec.ts';
-import { valid } from '@renovatebot/pep440';
+import { versionScheme } from '../version-schemes.ts';
 import { type CommonOptions, EXIT, openCache, sessionOptions } from './common.ts';
 import { paint } from './output.ts';
 import type { Scenario } from '../types.ts';
@@ -44,6 +45,7 @@ export async function sentinelsCommand(options: SentinelsOptions): Promise<numbe
   }
   const cache = await openCache(options);
   const wheels = new SentinelWheels(cache.python.path, cache.root);
+  const tarballs = new SentinelTarballs(cache.root);
   let outcome: SentinelRunOutcome;
   try {
     outcome = await runSentinels({
@@ -53,6 +55,7 @@ export async function sentinelsCommand(options: SentinelsOptions): Promise<numbe
       releases,
       cache,
       wheels,
+      tarballs,
       onProgress: (line) => process.stderr.write(`[sentinels] ${line}\n`),
       session: sessionOptions(options),
     });
@@ -78,20 +81,31 @@ function parseLines(values: string[] | undefined): ClientLine[] | undefined {
   if (!values?.length) return undefined;
   const known = Object.keys(CLIENT_LINES);
   const unknown = values.find((v) => !known.includes(v));
-  if (unknown) throw new BadInput(`unknown client line '${unknown}' (known: ${known.join(', ')})`);
+  if (unknown) {
+    // A family whose release is the Node release is no line (lines.ts says why).
+    try {
+      lineDefinition(unknown);
+    } catch (error) {
+      throw new BadInput((error as Error).message);
+    }
+  }
   return values as ClientLine[];
 }
 
-/** `--release httpx==0.27.2`: patch that release instead of the newest. */
+/** `--release httpx==0.27.2` (an npm package also as `undici@8.14.1`): patch that release instead of the newest. */
 function parseReleases(values: string[] | undefined): Record<string, string> {
-  const known = Object.values(CLIENT_LINES).flatMap((l) => l.packages);
+  // Each package is named and versioned as its family's runtime does: PEP 440, or npm's semver.
+  const runtimeOf = new Map(Object.keys(CLIENT_LINES).flatMap((l) => CLIENT_LINES[l]!.packages.map((p) => [p, family(l).runtime] as const)));
+  const known = [...runtimeOf.keys()];
   const releases: Record<string, string> = {};
   for (const value of values ?? []) {
-    const match = /^([A-Za-z0-9._-]+)==([^=\s]+)$/.exec(value.trim());
-    if (!match || !valid(match[2]!)) throw new BadInput(`--release '${value}': expected NAME==VERSION, e.g. httpx==0.28.1`);
-    const name = normaliseName(match[1]!);
-    if (!known.includes(name)) throw new BadInput(`--release '${value}': sentinels patch only ${known.join(', ')}`);
-    releases[name] = match[2]!;
+    const match = /^(@?[A-Za-z0-9._/-]+?)(==|@)([^=@\s]+)$/.exec(value.trim());
+    if (!match) throw new BadInput(`--release '${value}': expected NAME==VERSION, e.g. httpx==0.28.1`);
+    const name = runtimeOf.has(match[1]!) ? match[1]! : normaliseName(match[1]!);
+    const runtime = runtimeOf.get(name);
+    if (!runtime) throw new BadInput(`--release '${value}': sentinels patch only ${known.join(', ')}`);
+    if (!versionScheme(runtime).valid(match[3]!)) throw new BadInput(`--release '${value}': expected NAME==VERSION with an exact version, e.g. httpx==0.28.1`);
+    releases[name] = match[3]!;
   }
   return releases;
 }

@@ -2,7 +2,7 @@
 // sockets, pooled connections or objects grow with the iterations (harness/soak/).
 // Exit: 0 flat (fixed) or not-applicable; 1 leak, or any iteration the case's own judge found reproduced
 // (nothing may hide a reproduction); 2 error or bad input; 130 interrupted with no leak found.
-import { defaultFamily, family } from '../families.ts';
+import { defaultFamily, family, programExtension } from '../families.ts';
 import { programFor } from '../scenario-families.ts';
 import { Command, Option } from 'commander';
 import { targetFor } from '../runner.ts';
@@ -111,8 +111,12 @@ export async function soakCommand(options: SoakOptions): Promise<number> {
     spec = parseClientSpec(options.client ?? defaultFamily().distribution);
   }
   // A family the scenario does not cover would soak nothing and pass.
+  // The soak driver is Python's (harness/python/soak_driver.py): an npm client has no driver yet.
+  if (family(spec.family).runtime !== 'python') {
+    throw new BadInput(`soak drives Python clients; ${spec.label} is an npm client (the ${spec.family} family): nothing to soak yet`);
+  }
   if (!programFor(scenario!, family(spec.family))) {
-    throw new BadInput(`scenario ${scenario!.meta.id} does not cover the ${spec.family} family (no clients/${family(spec.family).contract.program}.py): nothing to soak`);
+    throw new BadInput(`scenario ${scenario!.meta.id} does not cover the ${spec.family} family (no clients/${family(spec.family).contract.program}${programExtension(family(spec.family))}): nothing to soak`);
   }
   const target = targetFor(scenario!, venvTarget(cache, spec));
   process.stderr.write(`[soak] preparing ${target.label}…\n`);

@@ -19,9 +19,16 @@
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import zlib from 'node:zlib';
+
+// node:http through require, not an ESM import: an ESM import reads every export of the builtin, and on Node
+// 22 and later its lazy `WebSocket` getter loads Node's bundled undici, which installs its Agent as the global
+// dispatcher every undici in the process shares (Symbol.for('undici.globalDispatcher.1')). The release under
+// test would then send a request without a dispatcher through Node's undici, not its own (measured: undici
+// 5.28.3's request({ maxRedirections }) failed on Node 24 with undici 7's "maxRedirections is not supported").
+const http = createRequire(import.meta.url)('node:http');
 
 export const RESULT_MARKER = 'REGRESS-RESULT ';
 

@@ -3,15 +3,15 @@
 // A sentinel is data; `explain()` says in words what it does, for `regress sentinels --list` and reports.
 import { CLIENT_LINES, type ClientLine, lineDefinition } from './lines.ts';
 
-/** An exact-text replacement inside one file of a wheel; `find` must occur exactly once, else the sentinel is stale. */
+/** An exact-text replacement inside one file of a wheel or npm tarball; `find` must occur exactly once, else the sentinel is stale. */
 export interface Edit {
-  /** Path inside the wheel, e.g. `httpx/_client.py`. */
+  /** Path inside the wheel (`httpx/_client.py`), or inside the npm package, from its package.json's folder (`lib/dispatcher/client-h1.js`). */
   file: string;
   find: string;
   replace: string;
 }
 
-/** How a sentinel is put into one client line: the package whose newest wheel is patched, and the edits. */
+/** How a sentinel is put into one client line: the package whose newest wheel (or npm tarball) is patched, and the edits. */
 export interface SentinelVariant {
   line: ClientLine;
   /** Distribution name of the patched package; one of the line's packages. */

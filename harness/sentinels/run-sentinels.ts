@@ -2,19 +2,19 @@
 // rebuild per client line), run the cases they name through the ordinary session (runner, reports), and
 // compare each verdict with what it must be: `reproduced` for a sentinel, `fixed` for the unpatched rebuild.
 import pLimit from 'p-limit';
-import { pathToFileURL } from 'node:url';
 import { type Job, targetFor } from '../runner.ts';
+import { NpmCache } from '../runtime/npm-env.ts';
 import type { EnvironmentCache } from '../runtime/python-env.ts';
-import { venvTarget } from '../runtime/python-env.ts';
 import type { ClientTarget } from '../runtime/target.ts';
 import { runSession, type SessionOptions } from '../session.ts';
-import { parseClientSpec } from '../spec.ts';
 import type { CaseResult, Scenario, Verdict } from '../types.ts';
 import { localLabel, UNPATCHED, type SentinelVariant } from './definition.ts';
 import { CLIENT_LINES, type ClientLine, lineDefinition } from './lines.ts';
 import { family } from '../families.ts';
 import { programFor, statusFor } from '../scenario-families.ts';
 import { type ExpectedCase, loadSentinels, resolveExpected } from './load.ts';
+import { type BuiltPackage, sentinelBuilders, type SentinelBuilders } from './builders.ts';
+import { SentinelTarballs } from './tarball-builder.ts';
 import { describeStale, type SentinelWheels } from './wheel-builder.ts';
 
 /** Ctrl-C or SIGTERM before any case started. */
@@ -29,7 +29,12 @@ export interface SentinelRunOptions {
   /** Releases to patch instead of the newest, by distribution name. */
   releases?: Record<string, string>;
   cache: EnvironmentCache;
+  /** Builds the sentinels of Python families. */
   wheels: SentinelWheels;
+  /** Builds the sentinels of npm families (default: in the environment cache's folder). */
+  tarballs?: SentinelTarballs;
+  /** Installs npm specs (default: in the environment cache's folder). */
+  npm?: NpmCache;
   session: SessionOptions;
   onProgress?: (line: string) => void;
 }
@@ -97,7 +102,10 @@ interface PlannedBuild {
 
 export async function runSentinels(options: SentinelRunOptions): Promise<SentinelRunOutcome> {
   const progress = options.onProgress ?? (() => undefined);
-  await options.wheels.sweep();
+  // A line's family record says how its packages are built: wheels, or npm tarballs.
+  let npm = options.npm;
+  const builders = sentinelBuilders(options.wheels, options.cache, options.tarballs ?? new SentinelTarballs(options.cache.root), () => (npm ??= new NpmCache(options.cache.root)));
+  for (const builder of builders.all()) await builder.sweep();
   const declared = (await loadSentinels(options.selected)).filter(({ sentinel }) =>
     sentinel.variants.some((v) => !options.lines || options.lines.includes(v.line)),
   );
@@ -109,24 +117,28 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
   // Every line a selected scenario covers runs its unpatched rebuild, even where no scenario declares a
   // sentinel for it.
   const lines = options.lines ?? (Object.keys(CLIENT_LINES) as ClientLine[]).filter((l) => options.selected.some((s) => programFor(s, family(l))));
-  const unguarded = options.selected.filter((s) => !declared.some((d) => d.scenario === s)).map((s) => s.meta.id);
+  // A scenario only families without a line cover (node:http, the built-in fetch: the Node release is the
+  // client) cannot declare a sentinel, so it is not named as unguarded.
+  const guardable = (s: Scenario): boolean => Object.keys(CLIENT_LINES).some((l) => programFor(s, family(l)));
+  const unguarded = options.selected.filter((s) => guardable(s) && !declared.some((d) => d.scenario === s)).map((s) => s.meta.id);
   if (unguarded.length) progress(`no sentinels declared by: ${unguarded.join(', ')}`);
 
   // The newest release of every package of the lines in play (or the one asked for).
   const packages = [...new Set(lines.flatMap((l) => lineDefinition(l).packages))];
-  const versions = await Promise.all(packages.map(async (name) => options.releases?.[name] ?? (await options.wheels.newest(name))));
+  const registryOf = (name: string) => builders.forLine(lines.find((l) => lineDefinition(l).packages.includes(name))!);
+  const versions = await Promise.all(packages.map(async (name) => options.releases?.[name] ?? (await registryOf(name).newest(name))));
   const releases: Record<string, string> = Object.fromEntries(packages.map((name, i) => [name, versions[i]!]));
   progress(`releases: ${packages.map((p) => `${p} ${releases[p]}`).join(', ')}`);
-  // Builds are announced one by one; wheels that come from the cache only as a count, once.
+  // Builds are announced one by one; those that come from the cache only as a count, once.
   let cached = 0;
   const announce = (what: { created: boolean; version: string }, name: string): void => {
     if (what.created) progress(`built ${name} ${what.version}`);
     else cached++;
   };
 
-  // Ctrl-C (or SIGTERM) while wheels download and build stops pip and the rebuild script; their private
-  // build folders are removed as they fail, and the command says it was interrupted. (Once cases run, the
-  // session handles interruption as in any run.)
+  // Ctrl-C (or SIGTERM) while wheels and tarballs download and build stops pip, npm and the rebuild
+  // script; their private build folders are removed as they fail, and the command says it was interrupted.
+  // (Once cases run, the session handles interruption as in any run.)
   const stop = new AbortController();
   // `on`, not `once`: npx forwards the terminal's SIGINT, so one Ctrl-C can arrive twice.
   const onSignal = (): void => stop.abort();
@@ -139,12 +151,11 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
   const stale: StaleSentinel[] = [];
   const planned: PlannedBuild[] = [];
 
-  const spec = (line: ClientLine, wheels: Record<string, string>): ClientTarget => {
-    // The patched package as a local wheel, the line's others pinned to the release the sentinel targets.
-    const requirements = lineDefinition(line).packages.map((p) =>
-      wheels[p] ? `${p} @ ${pathToFileURL(wheels[p]!).href}` : `${p}==${releases[p]}`,
-    );
-    return venvTarget(options.cache, parseClientSpec(requirements.join(' ')));
+  const spec = (line: ClientLine, files: Record<string, string>): ClientTarget => {
+    // The patched package as a local wheel or tarball, the line's others pinned to the release the sentinel targets.
+    const builder = builders.forLine(line);
+    const requirements = lineDefinition(line).packages.map((p) => (files[p] ? builder.installs(p, files[p]!) : builder.pins(p, releases[p]!)));
+    return builder.target(requirements.join(' '));
   };
 
   // The real newest releases of a line, as the reference its rebuilds are compared with.
@@ -162,7 +173,7 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
   const builds = Promise.all([
     ...variants.map(({ scenario, sentinel, variant, expected }) =>
       limit(async () => {
-        const built = await buildVariant(options.wheels, variant, sentinel.id, releases[variant.package]!, progress, announce, signal);
+        const built = await buildVariant(builders, variant, sentinel.id, releases[variant.package]!, progress, announce, signal);
         if (built.kind === 'stale') {
           stale.push({
             declaredIn: scenario.meta.id,
@@ -180,7 +191,7 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
           sentinel: sentinel.id,
           line: variant.line,
           build: `${variant.package} ${built.version}`,
-          target: spec(variant.line, { [variant.package]: built.wheel }),
+          target: spec(variant.line, { [variant.package]: built.file }),
           expected,
           versions: { ...pick(releases, lineDefinition(variant.line).packages), [variant.package]: built.version },
         });
@@ -189,13 +200,13 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
     // The unpatched rebuild of every package of the line: proves the pipeline itself changes no verdict.
     ...lines.map((line) =>
       limit(async () => {
-        const wheels: Record<string, string> = {};
+        const files: Record<string, string> = {};
         const versions: Record<string, string> = {};
         for (const name of lineDefinition(line).packages) {
-          const built = await options.wheels.rebuild(name, releases[name]!, localLabel(UNPATCHED), [], signal);
+          const built = await builders.forLine(line).rebuild(name, releases[name]!, localLabel(UNPATCHED), [], signal);
           if (built.kind === 'stale') throw new Error(`an unpatched rebuild of ${name} reported stale edits`);
           announce(built, name);
-          wheels[name] = built.wheel;
+          files[name] = built.file;
           versions[name] = built.version;
         }
         const cases = unpatchedCases(options.selected.filter((s) => programFor(s, family(line))), variants.filter((v) => v.variant.line === line).flatMap((v) => v.expected));
@@ -205,7 +216,7 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
           sentinel: UNPATCHED,
           line,
           build: `${lineDefinition(line).packages.map((p) => `${p} ${releases[p]}+${localLabel(UNPATCHED)}`).join(' + ')}`,
-          target: spec(line, wheels),
+          target: spec(line, files),
           expected: cases,
           versions,
         });
@@ -230,7 +241,7 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  if (cached) progress(`${cached} wheel(s) from the cache`);
+  if (cached) progress(`${cached} sentinel build(s) from the cache`);
 
   // A scenario's required extras (httpx[http2]) are added as in any run; results keep the build's label.
   const jobs: Job[] = planned.flatMap((p) =>
@@ -318,15 +329,15 @@ export async function runSentinels(options: SentinelRunOptions): Promise<Sentine
 }
 
 async function buildVariant(
-  wheels: SentinelWheels,
+  builders: SentinelBuilders,
   variant: SentinelVariant,
   id: string,
   version: string,
   progress: (line: string) => void,
   announce: (what: { created: boolean; version: string }, name: string) => void,
   signal: AbortSignal,
-): Promise<{ kind: 'built'; wheel: string; version: string } | { kind: 'stale'; message: string }> {
-  const built = await wheels.rebuild(variant.package, version, localLabel(id), variant.edits, signal);
+): Promise<BuiltPackage | { kind: 'stale'; message: string }> {
+  const built = await builders.forLine(variant.line).rebuild(variant.package, version, localLabel(id), variant.edits, signal);
   if (built.kind === 'stale') {
     const message = `${variant.package} ${version} ${describeStale(built.problems)}`;
     progress(`stale: sentinel ${id} (${variant.line} line): ${message}`);

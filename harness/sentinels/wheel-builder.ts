@@ -5,15 +5,15 @@
 //   sentinels/releases/<name>-<version>/<original wheel>      as the package index served it
 //   sentinels/wheels/<original sha256>-<edits hash>/<rebuilt wheel>
 // Both are built in a private `.building-*` directory and published with one rename(2), as environments
-// are (runtime/python-env.ts): a loser of the race discards its copy and uses the winner's.
+// are (runtime/python-env.ts): a loser of the race discards its copy and uses the winner's (build-cache.ts).
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { listReleases } from '../package-index.ts';
 import { defaultCacheDir, InstallError } from '../runtime/python-env.ts';
+import { fileIn, OncePerKey, publish, sweepBuilding } from './build-cache.ts';
 import type { Edit } from './definition.ts';
 
 const REBUILD_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'python', 'rebuild_wheel.py');
@@ -56,7 +56,7 @@ export function describeStale(problems: StaleEdit[]): string {
 export class SentinelWheels {
   readonly root: string;
   readonly #python: string;
-  readonly #pending = new Map<string, Promise<unknown>>();
+  readonly #once = new OncePerKey();
 
   /** `python` runs pip (downloads) and the rebuild script: the interpreter environments are built from. */
   constructor(python: string, cacheRoot = defaultCacheDir()) {
@@ -69,22 +69,12 @@ export class SentinelWheels {
    * to a run that is building right now.
    */
   sweep(olderThanMs = 60 * 60_000): Promise<void> {
-    return this.#once('sweep', async () => {
-      for (const area of ['releases', 'wheels']) {
-        const dir = join(this.root, area);
-        const names = existsSync(dir) ? await readdir(dir) : [];
-        for (const name of names.filter((n) => n.startsWith('.building-'))) {
-          const path = join(dir, name);
-          const age = Date.now() - (await stat(path).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
-          if (age > olderThanMs) await rm(path, { recursive: true, force: true });
-        }
-      }
-    });
+    return this.#once.run('sweep', () => sweepBuilding([join(this.root, 'releases'), join(this.root, 'wheels')], olderThanMs));
   }
 
   /** The newest final, non-yanked release of a package on the configured index. */
   newest(name: string): Promise<string> {
-    return this.#once(`newest:${name}`, async () => {
+    return this.#once.run(`newest:${name}`, async () => {
       const releases = (await listReleases(name)).filter((r) => !r.yanked && !r.prerelease);
       const last = releases.at(-1);
       if (!last) throw new InstallError(`the package index lists no final release of ${name}`, true);
@@ -94,7 +84,7 @@ export class SentinelWheels {
 
   /** The release's own wheel, downloaded once with pip (which honours the machine's index configuration). */
   original(name: string, version: string, signal?: AbortSignal): Promise<string> {
-    return this.#once(`release:${name}==${version}`, async () => {
+    return this.#once.run(`release:${name}==${version}`, async () => {
       const dir = join(this.root, 'releases', `${name}-${version}`);
       const found = await wheelIn(dir);
       if (found) return found;
@@ -131,7 +121,7 @@ export class SentinelWheels {
     const script = await readFile(REBUILD_SCRIPT);
     const editsHash = createHash('sha256').update(JSON.stringify({ local, edits })).update(script).digest('hex');
     const key = `${originalHash.slice(0, 16)}-${editsHash.slice(0, 16)}`;
-    return this.#once(`build:${key}`, async () => {
+    return this.#once.run(`build:${key}`, async () => {
       const dir = join(this.root, 'wheels', key);
       const cached = await wheelIn(dir);
       if (cached) return { kind: 'built' as const, wheel: cached, version: `${version}+${local}`, created: false };
@@ -157,30 +147,8 @@ export class SentinelWheels {
       }
     });
   }
-
-  /** Concurrent callers asking for the same thing share one promise; a failure is not remembered. */
-  #once<T>(key: string, make: () => Promise<T>): Promise<T> {
-    let pending = this.#pending.get(key) as Promise<T> | undefined;
-    if (!pending) {
-      pending = make();
-      this.#pending.set(key, pending);
-      pending.catch(() => this.#pending.delete(key));
-    }
-    return pending;
-  }
 }
 
-async function wheelIn(dir: string): Promise<string | null> {
-  if (!existsSync(dir)) return null;
-  const wheel = (await readdir(dir)).find((f) => f.endsWith('.whl') && !f.startsWith('.'));
-  return wheel ? join(dir, wheel) : null;
-}
-
-/** Publish a finished directory with one rename; when another run got there first, theirs is used. */
-async function publish(tmp: string, dir: string): Promise<void> {
-  try {
-    await rename(tmp, dir);
-  } catch (error) {
-    if (!['ENOTEMPTY', 'EEXIST'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
-  }
+function wheelIn(dir: string): Promise<string | null> {
+  return fileIn(dir, '.whl');
 }

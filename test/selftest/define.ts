@@ -7,7 +7,10 @@
 // runs them. REGRESS_SELFTEST_SCENARIOS=id,id limits the run to some scenarios; set but empty, or naming an
 // id no scenario has, it is an error (a typo must not shrink the self-test to a few tests that pass).
 import { beforeAll, describe, expect, test } from 'vitest';
-import { EnvironmentCache, findPython, venvTarget } from '../../harness/runtime/python-env.ts';
+import { family } from '../../harness/families.ts';
+import { NpmCache, npmTarget } from '../../harness/runtime/npm-env.ts';
+import { defaultCacheDir, EnvironmentCache, findPython, venvTarget } from '../../harness/runtime/python-env.ts';
+import { versionScheme } from '../../harness/version-schemes.ts';
 import { type Job, runJobs, targetFor } from '../../harness/runner.ts';
 import { loadExpectations, loadScenarios } from '../../harness/scenarios.ts';
 import { parseClientSpec } from '../../harness/spec.ts';
@@ -39,8 +42,10 @@ export function selectedScenarios(all: Scenario[], only: string | undefined): Sc
  */
 export function releaseMismatches(spec: string, installed: InstalledClient | null): Record<string, [string, string | null]> {
   const mismatches: Record<string, [string, string | null]> = {};
+  const npm = family(parseClientSpec(spec).family).runtime === 'npm';
   for (const r of parseClientSpec(spec).requirements) {
-    const pinned = /^===?\s*([^,*\s]+)$/.exec(r.specifier)?.[1];
+    // PEP 508 pins are `==1.2.3`; npm pins are the bare exact version (`1.2.3`).
+    const pinned = npm ? (versionScheme('npm').valid(r.specifier) ? r.specifier : undefined) : /^===?\s*([^,*\s]+)$/.exec(r.specifier)?.[1];
     if (!pinned) continue;
     const ran = installed?.packages[r.name] ?? null;
     if (ran !== pinned) mismatches[r.name] = [pinned, ran];
@@ -59,7 +64,11 @@ export async function defineSelfTest(bucket: number): Promise<void> {
   beforeAll(async () => {
     if (scenarios.length === 0) return;
     const cache = new EnvironmentCache(await findPython());
-    const target = (spec: string) => venvTarget(cache, parseClientSpec(spec));
+    const npm = new NpmCache(defaultCacheDir());
+    const target = (text: string) => {
+      const spec = parseClientSpec(text);
+      return family(spec.family).runtime === 'npm' ? npmTarget(npm, spec) : venvTarget(cache, spec);
+    };
     // An expectation naming no case of its scenario is reported by its own test below, not here.
     const jobs: Job[] = checks.flatMap((c) => {
       const definition = c.scenario.cases.find((x) => x.name === c.case);
@@ -95,7 +104,7 @@ export async function defineSelfTest(bucket: number): Promise<void> {
       expect(result!.verdict, result!.evidence.reason).toBe(check.verdict);
       // The release the expectation names is the one that ran (not just some httpx).
       expect(releaseMismatches(check.client, result!.installed), 'installed release differs from the spec').toEqual({});
-      expect(result!.installed?.packages[parseClientSpec(check.client).module]).toBeTruthy();
+      expect(result!.installed?.packages[family(parseClientSpec(check.client).family).distribution]).toBeTruthy();
       // A verdict always carries evidence from both sides.
       expect(Object.keys(result!.evidence.server).length).toBeGreaterThan(0);
       expect(result!.evidence.client.steps.length).toBeGreaterThan(0);
