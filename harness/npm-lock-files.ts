@@ -30,6 +30,8 @@ interface LockGraph {
   rootVersion(name: string): string | undefined;
   /** The locked closure of a package at the root: name → version, the package first. */
   closure(name: string): Record<string, string>;
+  /** package-lock.json only: the lock's entries of that closure by install path, to install as locked. */
+  tree?(name: string): Record<string, Record<string, unknown>>;
 }
 
 export function clientsFromNpmLock(source: LockSource): ClientSpec[] {
@@ -49,7 +51,9 @@ export function clientsFromNpmLock(source: LockSource): ClientSpec[] {
     const version = closure[f.distribution]!;
     const requirements: Requirement[] = Object.entries(closure).map(([name, v]) => ({ name, extras: [], specifier: v, text: `${name}@${v}`, label: `${name}@${v}` }));
     const lock: LockInfo = { file: source.name, format, sha256, pins: closure, closure };
+    const tree = graph.tree?.(f.distribution);
     return {
+      ...(tree ? { npmLockTree: tree } : {}),
       label: `${f.distribution}@${version} (${source.name} ${sha256.slice(0, 8)})`,
       requirements,
       family: f.id,
@@ -100,25 +104,43 @@ function packageLockGraph(text: string, name: string): LockGraph {
     rootVersion: (dep) => packages[`node_modules/${dep}`]?.version,
     closure: (dep) => {
       const found: Record<string, string> = {};
-      const queue = [`node_modules/${dep}`];
-      const seen = new Set<string>();
-      while (queue.length) {
-        const path = queue.shift()!;
-        if (seen.has(path)) continue;
-        seen.add(path);
-        const entry = packages[path];
-        if (!entry?.version) continue;
+      for (const path of reachable(dep)) {
         const pkg = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
-        // One version per name in an install from overrides: the first met (nearest the client) wins.
-        found[pkg] ??= entry.version;
-        for (const d of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies })) {
-          const at = resolveFrom(path, d);
-          if (at) queue.push(at);
-        }
+        // The version nearest the client names the pin in results; the tree keeps every locked copy.
+        found[pkg] ??= packages[path]!.version!;
       }
       return found;
     },
+    tree: (dep) => {
+      const entries: Record<string, Record<string, unknown>> = {};
+      for (const path of reachable(dep)) {
+        // Which dependency type pulled it in is the project's business: here the client is the only dependency.
+        const { dev: _dev, devOptional: _devOptional, peer: _peer, extraneous: _extraneous, ...entry } = packages[path] as Record<string, unknown>;
+        entries[path] = entry;
+      }
+      return entries;
+    },
   };
+
+  /** The install paths of a root dependency's closure, breadth first, as Node would resolve each require. */
+  function reachable(dep: string): string[] {
+    const order: string[] = [];
+    const queue = [`node_modules/${dep}`];
+    const seen = new Set<string>();
+    while (queue.length) {
+      const path = queue.shift()!;
+      if (seen.has(path)) continue;
+      seen.add(path);
+      const entry = packages[path];
+      if (!entry?.version || entry.link) continue;
+      order.push(path);
+      for (const d of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies })) {
+        const at = resolveFrom(path, d);
+        if (at) queue.push(at);
+      }
+    }
+    return order;
+  }
 }
 
 /** pnpm's lockfile v6 (`packages['/name@1.2.3']`) and v9 (`snapshots['name@1.2.3']`). */
@@ -158,7 +180,12 @@ function pnpmLockGraph(text: string, name: string): LockGraph {
       const queue: [string, string][] = [[dep, typeof start === 'string' ? start : (start?.version ?? '')]];
       while (queue.length) {
         const [pkg, full] = queue.shift()!;
-        if (found[pkg] || !valid(bare(full))) continue;
+        if (!valid(bare(full))) continue;
+        // Overrides install one version of a name: a closure holding two would install something else.
+        if (found[pkg] && found[pkg] !== bare(full)) {
+          throw new LockFileError(`${name} locks ${pkg} at ${found[pkg]} and ${bare(full)} in ${dep}'s closure; regress installs a pnpm closure with one version of each package: give the project's package-lock.json, or name the client (${dep}@${rootDeps[dep] && typeof rootDeps[dep] !== 'string' ? bare(rootDeps[dep].version) : ''})`);
+        }
+        if (found[pkg]) continue;
         found[pkg] = bare(full);
         const node = nodes[keyOf(pkg, full)] ?? nodes[keyOf(pkg, bare(full))];
         for (const [d, v] of Object.entries({ ...node?.dependencies, ...node?.optionalDependencies })) queue.push([d, v]);

@@ -2,6 +2,7 @@
 // with PEP 592 yank marks), ordered by PEP 440 with @renovatebot/pep440. No index host is written here:
 // the URL comes from PIP_INDEX_URL, pip's configuration, or pip's own default.
 import { compare, explain, satisfies, valid } from '@renovatebot/pep440';
+import { tmpdir } from 'node:os';
 import { loadExeca } from './lazy-execa.ts';
 import { normaliseName } from './spec.ts';
 import { type Runtime, type VersionScheme, versionScheme } from './version-schemes.ts';
@@ -48,7 +49,9 @@ let npmRegistry: Promise<string> | undefined;
 /** The registry npm itself is configured with (`npm config get registry`): no registry host is written here. */
 function registryUrl(): Promise<string> {
   npmRegistry ??= (async () => {
-    const result = await (await loadExeca())('npm', ['config', 'get', 'registry', '--no-update-notifier'], { reject: false, timeout: 60_000 });
+    // Asked outside any project, as the installs are (they run in the cache with --prefix): a project's own
+    // .npmrc must not point the release lookups at one registry and the installs at another.
+    const result = await (await loadExeca())('npm', ['config', 'get', 'registry', '--no-update-notifier'], { reject: false, timeout: 60_000, cwd: tmpdir() });
     const url = String(result.stdout).trim();
     if (result.exitCode !== 0 || !/^https?:\/\//.test(url)) throw new IndexError(`cannot tell which npm registry to use (npm config get registry: ${url || `exit ${result.exitCode}`})`);
     return url.replace(/\/+$/, '');

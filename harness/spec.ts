@@ -44,6 +44,11 @@ export interface ClientSpec {
    * (node:http, the built-in fetch) it is that release.
    */
   node?: string;
+  /**
+   * A package-lock.json's entries for the client's closure, by install path (`node_modules/a/node_modules/b`):
+   * installed as the lock has them (npm ci), so a package locked at two versions in two places stays so.
+   */
+  npmLockTree?: Record<string, Record<string, unknown>>;
 }
 
 /** The npm package whose releases are Node releases (its preinstall fetches the platform's binary). */

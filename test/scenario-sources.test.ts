@@ -27,3 +27,22 @@ describe('scenario citations', () => {
     }
   });
 });
+
+describe('Node client programs', () => {
+  // The resolve hook (harness/node/register.mjs) decides where a program's `import` comes from: the client
+  // environment. A CommonJS require() bypasses it and, from a program inside regress's checkout, would load
+  // regress's own node_modules (an undici of its own) instead of the release under test.
+  test('import the client, never require() it', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const programs: string[] = [];
+    for (const id of await readdir(join(root, 'scenarios'))) {
+      const dir = join(root, 'scenarios', id, 'clients');
+      for (const file of await readdir(dir).catch(() => [] as string[])) if (file.endsWith('.mjs')) programs.push(join(dir, file));
+    }
+    expect(programs.length).toBeGreaterThan(5);
+    for (const file of programs) {
+      const code = (await readFile(file, 'utf8')).replace(/\/\/.*$/gm, '');
+      expect(code, file).not.toMatch(/\bcreateRequire\b|\brequire\s*\(/);
+    }
+  });
+});

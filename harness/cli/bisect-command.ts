@@ -33,6 +33,13 @@ export async function bisectCommand(options: BisectOptions): Promise<number> {
   if (!caseName) throw new BadInput(`scenario ${options.scenario} has several cases: pass --case (${caseNames.join(', ')})`);
   if (!caseNames.includes(caseName)) throw new BadInput(`unknown case '${caseName}' (known: ${caseNames.join(', ')})`);
   const pkg = normaliseName(options.package);
+  // Node releases (node-http, fetch) are installed as the npm package of the runtime, not bisected by package.
+  if (families().some((f) => f.nodeIsRelease && (f.distribution === pkg || f.id === pkg))) {
+    throw new BadInput(`bisect does not search Node releases yet: run the scenario on a few (--client ${pkg === 'node' ? 'node-http' : pkg}@20 --client ${pkg === 'node' ? 'node-http' : pkg}@22 ...) instead`);
+  }
+  if (options.node?.length && !families().some((f) => f.runtime === 'npm' && (f.distribution === pkg || f.companions.includes(pkg)))) {
+    throw new BadInput(`--node applies to npm packages; ${pkg} is a Python package`);
+  }
   // An npm package (a family's or a companion's) is bisected over npm's releases, by semver.
   const runtime = families().some((f) => f.runtime === 'npm' && (f.distribution === pkg || f.companions.includes(pkg))) ? 'npm' : 'python';
   const scheme = versionScheme(runtime);

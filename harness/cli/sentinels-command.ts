@@ -28,6 +28,8 @@ export interface SentinelsOptions extends CommonOptions {
 }
 
 export async function sentinelsCommand(options: SentinelsOptions): Promise<number> {
+  // Sentinel builds run on the Node that runs regress: a --node taken and not applied would check nothing.
+  if (options.node?.length) throw new BadInput('sentinels run npm builds on the Node that runs regress; --node is not supported here yet');
   const started = performance.now();
   const all = await scenariosFor(options);
   const selected = selectScenarios(all, options.scenario ?? []);

@@ -28,8 +28,13 @@ export function onNodeReleases(specs: ClientSpec[], releases: string[] = []): Cl
   if (releases.length === 0) return specs;
   const npm = specs.filter((s) => family(s.family).runtime === 'npm');
   if (npm.length === 0) throw new BadInput(`--node applies to npm clients; none of ${specs.map((s) => s.label).join(', ') || 'the clients'} is one`);
+  // A spec that names its own Node release would silently not take --node: one or the other.
+  const own = npm.find((s) => s.node);
+  if (own) throw new BadInput(`'${own.label}' names its Node release; --node applies to specs that do not: drop one of them`);
   try {
-    return specs.flatMap((s) => (family(s.family).runtime === 'npm' && !s.node ? releases.map((r) => onNode(s, r)) : [s]));
+    const expanded = specs.flatMap((s) => (family(s.family).runtime === 'npm' ? [...new Set(releases)].map((r) => onNode(s, r)) : [s]));
+    // `--node 20 --node 20`, or two spellings giving one label, run once.
+    return expanded.filter((s, i) => expanded.findIndex((o) => o.label === s.label) === i);
   } catch (error) {
     if (error instanceof SpecError) throw new BadInput(`--node: ${error.message}`);
     throw error;

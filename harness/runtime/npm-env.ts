@@ -1,6 +1,6 @@
 // The npm runtime: one node_modules folder per npm client spec, and one folder per Node release, both made
-// once in the harness cache and keyed by content (the exact requirements, the hashes of local tarballs; a
-// spec that names no exact release is re-resolved once a day). A prepared client is the pair: its packages'
+// once in the harness cache and keyed by content (the exact releases installed, the hashes of local
+// tarballs): a range, or no version, is resolved against the registry first. A prepared client is the pair: its packages'
 // folder and the Node release it runs on.
 //
 // Installs run npm with the machine's own settings (registry, certificates: the installer needs them); the
@@ -63,22 +63,35 @@ export class NpmCache {
   }
 
   /** The Node release a spec runs on: the one it names (`node@22`, `fetch@22`), else the harness's own. */
-  node(release: string | undefined, onProgress?: (message: string) => void): Promise<NodeRelease> {
+  async node(release: string | undefined, onProgress?: (message: string) => void): Promise<NodeRelease> {
     if (!release) return this.#harnessNode;
-    const exact = versionScheme('npm').valid(release);
-    // `node@22` means the newest 22.x: re-resolved once a day, like any unpinned spec.
-    const key = `node-${release.replace(/[^A-Za-z0-9.]+/g, '_')}${exact ? '' : `-${today()}`}`;
+    const scheme = versionScheme('npm');
+    // `22`, `v22`, `22.x` and `^22` are one release: the newest 22.x on the registry, resolved first, so the
+    // folder is keyed by the exact version (one install however the release is spelt, whatever the day).
+    let exact = scheme.valid(release) ? semverClean(release) : null;
+    if (!exact) {
+      if (!scheme.validRange(release)) throw new InstallError(`--node ${release}: not a Node release or range (e.g. 20 or 22.23.3)`, true);
+      exact = await newestFor(NODE_PACKAGE, release, '0.0.0', `Node ${release}`);
+    }
+    const version = exact;
+    const key = `node-${version}`;
     return this.#once(key, async () => {
       const dir = join(this.root, 'node', key);
       const binary = join(dir, 'node_modules', NODE_PACKAGE, 'bin', 'node');
-      const manifest = readJson(join(dir, 'regress-node.json'));
-      if (!manifest || !existsSync(binary)) {
-        onProgress?.(`installing Node ${release} with npm`);
-        await this.#publish(dir, key, async (tmp) => {
-          // The package's preinstall fetches the platform's binary package; npm 11 runs it only when allowed.
+      const usable = (): boolean => readJson(join(dir, 'regress-node.json')) !== null && existsSync(binary);
+      if (!usable()) {
+        onProgress?.(`installing Node ${version} with npm`);
+        await this.#publish(dir, key, usable, async (tmp) => {
+          // The package's preinstall fetches the platform's binary package: it must run even where the user's
+          // npm configuration says ignore-scripts (npm 11 also needs allowScripts for it).
           await writeJson(join(tmp, 'package.json'), { name: 'regress-node-release', private: true, allowScripts: { [NODE_PACKAGE]: true } });
-          await npmInstall(tmp, [`${NODE_PACKAGE}@${release}`], `Node ${release}`, false);
-          await writeJson(join(tmp, 'regress-node.json'), { release, createdAt: new Date().toISOString() });
+          await npmInstall(tmp, ['--ignore-scripts=false', `${NODE_PACKAGE}@${version}`], `Node ${version}`, false);
+          // Checked before publishing: a folder without a working binary of that release is never published.
+          const built = await nodeVersions(join(tmp, 'node_modules', NODE_PACKAGE, 'bin', 'node')).catch((error: Error) => {
+            throw new InstallError(`installing Node ${version} with npm gave no working node binary (${error.message.split('\n').at(-1)})`, false);
+          });
+          if (built.node !== version) throw new InstallError(`installing Node ${version} with npm gave Node ${built.node}`, false);
+          await writeJson(join(tmp, 'regress-node.json'), { release: version, createdAt: new Date().toISOString() });
         });
       }
       const versions = await nodeVersions(binary).catch((error: Error) => {
@@ -108,35 +121,43 @@ export class NpmCache {
       if (!r.url && !versionScheme('npm').valid(r.specifier)) resolved.set(r.name, await newestFor(r.name, r.specifier || '*', node.version));
     }
     const range = (r: (typeof installs)[number]): string => (r.url ? r.text.slice(r.name.length + 1) : resolved.get(r.name) ?? r.specifier);
-    const identity = { layout: NPM_LAYOUT, requirements: installs.map((r) => `${r.name}@${range(r)}`), files };
+    // A package-lock closure is installed as locked (its tree, by path): the tree is part of the identity.
+    const tree = spec.npmLockTree ? createHash('sha256').update(JSON.stringify(spec.npmLockTree)).digest('hex') : undefined;
+    const identity = { layout: NPM_LAYOUT, requirements: installs.map((r) => `${r.name}@${range(r)}`), files, ...(tree ? { tree } : {}) };
     const hash = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 12);
     const key = `${installs.map((r) => (r.url ? r.label : `${r.name}@${range(r)}`)).join('_').replace(/[^A-Za-z0-9.@-]+/g, '_').slice(0, 60)}-${hash}`;
     return this.#once(key, async () => {
       const dir = join(this.root, 'npm-envs', key);
-      const manifest = readJson(join(dir, 'regress-env.json')) as { packages?: Record<string, string> } | null;
-      if (manifest?.packages && existsSync(join(dir, 'node_modules', f.distribution, 'package.json'))) {
-        return { dir, packages: manifest.packages, created: false };
-      }
+      const published = (): Record<string, string> | null => {
+        const manifest = readJson(join(dir, 'regress-env.json')) as { packages?: Record<string, string> } | null;
+        return manifest?.packages && existsSync(join(dir, 'node_modules', f.distribution, 'package.json')) ? manifest.packages : null;
+      };
+      const cached = published();
+      if (cached) return { dir, packages: cached, created: false };
       onProgress?.(`installing ${spec.label} with npm`);
       const started = performance.now();
       let packages: Record<string, string> = {};
-      await this.#publish(dir, key, async (tmp) => {
+      await this.#publish(dir, key, () => published() !== null, async (tmp) => {
         const client = installs.find((r) => r.name === f.distribution);
         if (!client) throw new InstallError(`client spec '${spec.label}' installs no ${f.distribution}`, true);
         // A local build is `name@file:/abs/name-1.2.3.tgz`: npm's own file: form after the name.
         // Companions are pinned through overrides (axios with a given follow-redirects), as a project pins a
         // transitive dependency: npm then installs that release wherever the client's tree needs it.
         const overrides = Object.fromEntries(installs.filter((r) => r !== client).map((r) => [r.name, range(r)]));
-        await writeJson(join(tmp, 'package.json'), {
-          name: 'regress-client-env',
-          private: true,
-          dependencies: { [client.name]: range(client) },
-          ...(Object.keys(overrides).length ? { overrides } : {}),
-        });
-        await npmInstall(tmp, [], spec.label, true);
+        const asLocked = spec.npmLockTree ? await installLockedTree(tmp, spec, client.name, range(client)) : false;
+        if (!asLocked) {
+          await writeJson(join(tmp, 'package.json'), {
+            name: 'regress-client-env',
+            private: true,
+            dependencies: { [client.name]: range(client) },
+            ...(Object.keys(overrides).length ? { overrides } : {}),
+          });
+          await npmInstall(tmp, [], spec.label, true);
+        }
         packages = installedPackages(tmp, [...new Set([...f.reported, ...installs.map((r) => r.name)])]);
         if (!packages[f.distribution]) throw new InstallError(`installing '${spec.label}' did not install ${f.distribution}`, true);
-        for (const r of installs) {
+        // (A locked tree is what npm ci installed, path by path; a name may hold two versions there.)
+        for (const r of spec.npmLockTree ? [] : installs) {
           if (r !== client && !r.url && packages[r.name] && r.specifier && !versionScheme('npm').satisfies(packages[r.name]!, r.specifier)) {
             throw new InstallError(`installing '${spec.label}' gave ${r.name} ${packages[r.name]}, not ${r.specifier}`, false);
           }
@@ -144,7 +165,8 @@ export class NpmCache {
         await writeJson(join(tmp, 'regress-env.json'), { spec: spec.label, packages, createdAt: new Date().toISOString() });
       });
       phase('npm environment built', `${spec.label} (${Math.round(performance.now() - started)} ms)`);
-      return { dir, packages, created: true };
+      // Another run may have published the same folder first: what is recorded is what is there.
+      return { dir, packages: published() ?? packages, created: true };
     });
   }
 
@@ -158,15 +180,25 @@ export class NpmCache {
     return pending;
   }
 
-  /** Build into a private folder and publish it with one rename; a loser of the race uses the winner's. */
-  async #publish(dir: string, key: string, fill: (tmp: string) => Promise<void>): Promise<void> {
+  /**
+   * Build into a private folder and publish it with one rename. A loser of the race uses the winner's folder
+   * (never removes it: the winner's clients may be running from it); only a folder that is not usable (no
+   * manifest: damaged, or from a killed run) is moved aside first, and removed once it is out of the way.
+   */
+  async #publish(dir: string, key: string, usable: () => boolean, fill: (tmp: string) => Promise<void>): Promise<void> {
     await buildLimit(async () => {
+      if (usable()) return; // published by another run while this one waited for a build slot
       if (isStopping()) throw new Stopped();
-      await mkdir(resolve(dir, '..'), { recursive: true });
-      const tmp = await mkdtemp(join(resolve(dir, '..'), `.building-${key.slice(0, 40)}-${ownerTag()}-`));
+      const parent = resolve(dir, '..');
+      await mkdir(parent, { recursive: true });
+      const tmp = await mkdtemp(join(parent, `.building-${key.slice(0, 40)}-${ownerTag()}-`));
       try {
         await fill(tmp);
-        if (existsSync(dir)) await rm(dir, { recursive: true, force: true });
+        if (existsSync(dir) && !usable()) {
+          const aside = await mkdtemp(join(parent, `.building-damaged-${ownerTag()}-`));
+          await rename(dir, join(aside, 'old')).catch(() => undefined);
+          await rm(aside, { recursive: true, force: true });
+        }
         await rename(tmp, dir).catch(async (error: NodeJS.ErrnoException) => {
           if (!['ENOTEMPTY', 'EEXIST'].includes(error.code ?? '')) throw error;
           await rm(tmp, { recursive: true, force: true });
@@ -179,8 +211,9 @@ export class NpmCache {
   }
 }
 
-function today(): string {
-  return new Date().toISOString().slice(0, 10);
+/** `v22.23.3` → `22.23.3`. */
+function semverClean(version: string): string {
+  return version.replace(/^[=v]+/, '');
 }
 
 function readJson(file: string): Record<string, unknown> | null {
@@ -222,9 +255,9 @@ async function nodeVersions(binary: string): Promise<Record<string, string>> {
  * client packages are not run (`--ignore-scripts`: nothing of a client release runs outside a case); the
  * Node release's preinstall is the one that must run.
  */
-async function npmInstall(dir: string, packages: string[], label: string, ignoreScripts: boolean): Promise<void> {
+async function npmInstall(dir: string, packages: string[], label: string, ignoreScripts: boolean, command: 'install' | 'ci' = 'install'): Promise<void> {
   if (isStopping()) throw new Stopped();
-  const args = ['install', '--no-audit', '--no-fund', '--loglevel=error', '--no-update-notifier', ...(ignoreScripts ? ['--ignore-scripts'] : []), ...packages];
+  const args = [command, '--no-audit', '--no-fund', '--loglevel=error', '--no-update-notifier', ...(ignoreScripts ? ['--ignore-scripts'] : []), ...packages];
   const result = await runInProcessGroup('npm', ['--prefix', dir, ...args], { env: { npm_config_yes: 'true' }, extendEnv: true, timeLimitMs: 600_000, cwd: dir });
   if (isStopping()) throw new Stopped();
   if (result.exitCode === 0) return;
@@ -242,17 +275,49 @@ async function npmInstall(dir: string, packages: string[], label: string, ignore
  * The newest release of a package in a range whose engines.node accepts a Node release (releases that say
  * nothing accept any); when none does, the newest in the range, so the engines check names the mismatch.
  */
-async function newestFor(name: string, range: string, nodeVersion: string): Promise<string> {
+async function newestFor(name: string, range: string, nodeVersion: string, label = `${name}@${range}`): Promise<string> {
   const scheme = versionScheme('npm');
   const all = await npmReleases(name).catch((error: Error) => {
-    throw new InstallError(`cannot install '${name}@${range}': ${error.message}`, false);
+    throw new InstallError(`cannot install '${label}': ${error.message}`, false);
   });
   const inRange = all
     .filter((r) => scheme.valid(r.version) && !scheme.prerelease(r.version) && scheme.satisfies(r.version, range))
     .sort((a, b) => scheme.compare(a.version, b.version));
-  if (!inRange.length) throw new InstallError(`cannot install '${name}@${range}': no matching release on npm`, true);
+  if (!inRange.length) throw new InstallError(`cannot install '${label}': no matching release on npm`, true);
   const runs = inRange.filter((r) => !r.engines?.node || !scheme.validRange(r.engines.node) || scheme.satisfies(nodeVersion, r.engines.node));
   return (runs.at(-1) ?? inRange.at(-1))!.version;
+}
+
+/**
+ * The project's own lock, cut down to the client's closure: `npm ci` installs every locked copy where the
+ * lock puts it (a package locked at two versions in two places stays so). npm refuses a lock its project's
+ * `overrides` shaped (they are in the project's package.json, not the lock): then, when the closure holds
+ * one version of each package, the same pins go through overrides (false: install that way); with several
+ * versions of one package no flat pinning installs the lock, and that is said.
+ */
+async function installLockedTree(tmp: string, spec: ClientSpec, client: string, version: string): Promise<boolean> {
+  const tree = spec.npmLockTree!;
+  const root = { name: 'regress-client-env', version: '0.0.0', dependencies: { [client]: version } };
+  await writeJson(join(tmp, 'package.json'), { ...root, private: true });
+  await writeJson(join(tmp, 'package-lock.json'), { name: root.name, version: root.version, lockfileVersion: 3, requires: true, packages: { '': root, ...tree } });
+  try {
+    await npmInstall(tmp, [], spec.label, true, 'ci');
+    return true;
+  } catch (error) {
+    if (!(error instanceof InstallError) || !/in sync|does not satisfy/.test(error.message)) throw error;
+    const versions = new Map<string, Set<string>>();
+    for (const [path, entry] of Object.entries(tree)) {
+      const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
+      versions.set(name, (versions.get(name) ?? new Set()).add(String(entry.version)));
+    }
+    const twice = [...versions].find(([, v]) => v.size > 1);
+    if (twice) {
+      throw new InstallError(`cannot install '${spec.label}' as locked: the lock holds ${twice[0]} at ${[...twice[1]].join(' and ')} and was shaped by the project's overrides, which a lock does not carry`, false);
+    }
+    await rm(join(tmp, 'package-lock.json'), { force: true });
+    await rm(join(tmp, 'node_modules'), { recursive: true, force: true });
+    return false;
+  }
 }
 
 /** Why the installed client declares it does not run on this Node release (its package.json engines.node), or null. */

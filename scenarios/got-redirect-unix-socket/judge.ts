@@ -23,8 +23,8 @@ function socketSide(server: UnixSocketObservations): string {
 /**
  * `reproduced`: the socket received the redirected GET /admin (the client reached a local-only socket
  * because a TCP server told it to). `fixed`: the front answered the redirect, the socket received nothing
- * and the client did not return the socket's answer (it refused the redirect: got raises
- * `Cannot redirect to UNIX socket`). A front that never answered the redirect is neither.
+ * and the client refused the redirect (got raises `Cannot redirect to UNIX socket`; any other failure is
+ * an error verdict). A front that never answered the redirect is neither.
  */
 export function judgeRedirect(input: JudgeInput): Judgement {
   const server = unixSocketView(input.server.internal);
@@ -44,6 +44,11 @@ export function judgeRedirect(input: JudgeInput): Judgement {
   if (server.socketRequests.length > 0) return unrecognised(`${sideFront}; the socket was reached on another path; ${said}`);
   if (step?.ok && String(step.body ?? '').includes(INTERNAL_SECRET)) return unrecognised(`${sideFront}; the client returned the socket's answer, yet the socket logged nothing; ${said}`);
   if (step?.ok) return unrecognised(`${sideFront}; the client returned something else without following the redirect; ${said}`);
+  // Fixed only when got refused the redirect itself: a timeout or a failure to parse the Location would
+  // also leave the socket untouched, and prove nothing about the guard.
+  if (!/redirect to UNIX socket/i.test(String(step?.error?.message ?? ''))) {
+    return unrecognised(`${sideFront}; the socket was not reached, but the client failed for another reason than refusing the redirect; ${said}`);
+  }
   return fixed(`${sideFront}; ${said}`);
 }
 

@@ -8,12 +8,17 @@ import { POLICIES } from './policies.ts';
  *  - close-after-first (FIN) and reset-after-first (RST): it must arrive on A (the client reused its connection: the race happened), the server
  *    reads it and closes A. A POST received a second time is a replay, a duplicate side effect: `reproduced`
  *    in every family. A GET must do what the family documents (policies.ts): retried once on a new
- *    connection and answered, or the error raised; the other one is `reproduced`.
+ *    connection and answered, or the error raised; the other one is `reproduced`. A client that keeps no
+ *    connection alive (A closed before the second request arrived, which went out once on a new connection and
+ *    was answered) cannot meet the close: `fixed`, saying so.
  *  - idle-close: the server closed A 300 ms after its answer and the client waited 1 s, so every client could
  *    know A was gone: the second request must arrive once, on a new connection, and be answered. Arriving on
  *    A, failing without arriving anywhere, or a POST arriving twice is `reproduced`.
  */
-export function judgeRace({ client, server, input, installed }: JudgeInput): Judgement {
+/** How long before the client's `second` mark the idle close's FIN must have left the server (fixture clock). */
+const FIN_BEFORE_MARK_MS = 50;
+
+export function judgeRace({ client, server, input, installed, marks }: JudgeInput): Judgement {
   const family = String(input.clientFamily ?? installed.module);
   const app = server.app;
   const saw = serverSaw(app);
@@ -42,9 +47,27 @@ export function judgeRace({ client, server, input, installed }: JudgeInput): Jud
     return unrecognised(`the POST's body did not arrive whole (${input.postBytes} bytes sent): ${story}; ${saw}`);
   }
 
+  const idleClosed = (app?.faults ?? []).some((f) => f.kind === 'idle-close' && f.connection === a);
+  // A client that does not keep connections alive (node:http's default agent on Node 18 asks `Connection:
+  // close`, so the server closes A after its answer, before any idle timer) has A closed before the second
+  // request: sent once on a new connection and answered, there is no race to lose. The server's record says
+  // so (A closed, and no idle close applied to it, before the request arrived), not the client.
+  const connectionA = app?.connections.find((c) => c.id === a);
+  const aClosedAt = connectionA?.closedAt;
+  if (arrivals.length === 1 && arrivals[0]!.connection !== a && aClosedAt !== undefined && aClosedAt <= arrivals[0]!.at && !idleClosed && second?.ok && second.status === 200) {
+    return fixed(`the client did not keep connection ${a} alive (closed by ${connectionA?.closedBy ?? '?'} ${((arrivals[0]!.at - aClosedAt) / 1000).toFixed(3)} s before the second request arrived), so no request could meet the close: ${story}; ${saw}`);
+  }
   if (idle) {
-    const idleClosed = (app?.faults ?? []).some((f) => f.kind === 'idle-close' && f.connection === a);
     if (!idleClosed) return unrecognised(`the server never closed connection ${a} for idle; ${story}; ${saw}`);
+    // The premise is a FIN the client had time to read. Node programs set the mark `second` on the fixture
+    // clock just before sending (then let their event loop turn once): a reuse of A whose FIN left the server
+    // after that (a fixture starved on a loaded machine closes late) is the plain race, not this case.
+    const finAt = connectionA?.serverFinAt ?? connectionA?.closedAt;
+    const markAt = marks.second;
+    const late = markAt !== undefined && (finAt === undefined || finAt + FIN_BEFORE_MARK_MS > markAt);
+    if (late && (arrivals.length === 0 || arrivals[0]!.connection === a)) {
+      return unrecognised(`the server's idle close of connection ${a} went out at ${finAt?.toFixed(0) ?? '?'} ms, not ${FIN_BEFORE_MARK_MS} ms before the client's mark before its second request (${markAt.toFixed(0)} ms): the fixture closed late, the case's premise not met; ${story}; ${saw}`);
+    }
     if (arrivals.length === 0) {
       return reproduced(`the client failed without sending on a new connection: it reused connection ${a}, which the server had closed for idle: ${story}; ${saw}`);
     }

@@ -1,6 +1,6 @@
 // What each client family documents about a request that fails because the server closed the kept-alive
 // connection it went out on, after the server had read it. Upstream's own words, with the links; the judge
-// holds each family to exactly this and nothing more. Keyed by the import name of the client under test.
+// holds each family to exactly this and nothing more. Keyed by the family id of the client under test.
 
 /** `retry`: an idempotent request (GET) is sent again on a new connection; `raise`: the error reaches the caller. */
 export type OnDroppedReuse = 'retry' | 'raise';
@@ -20,6 +20,13 @@ const HTTPX: FamilyPolicy = {
     '(httpx.ConnectError, httpx.ConnectTimeout), never a request already sent',
   links: ['https://www.python-httpx.org/advanced/transports/', 'https://github.com/encode/httpx/pull/784'],
 };
+
+/** undici's default dispatcher (its `request`, and Node's fetch, which is undici inside Node). */
+const UNDICI_NO_RETRY =
+  "undici's default dispatcher (Agent → Pool → Client) retries nothing; retrying is opt-in: RetryAgent / " +
+  'interceptors.retry (RetryHandler: by default methods GET, HEAD, OPTIONS, PUT, DELETE, TRACE on ECONNRESET, ' +
+  'UND_ERR_SOCKET and the like, up to 5 times). A retry of idempotent requests in the default path was proposed ' +
+  'for nodejs/undici#3492 (open) and closed unmerged (#5403)';
 
 export const POLICIES: Record<string, FamilyPolicy> = {
   httpx: HTTPX,
@@ -52,6 +59,30 @@ export const POLICIES: Record<string, FamilyPolicy> = {
       'https://github.com/aio-libs/aiohttp/issues/7297',
       'https://github.com/aio-libs/aiohttp/issues/10790',
       'https://www.rfc-editor.org/rfc/rfc9112.html#name-retrying-requests',
+    ],
+  },
+  'node-http': {
+    get: 'raise',
+    says:
+      'node:http retries nothing: request.reusedSocket "When sending request through a keep-alive enabled agent, the ' +
+      "underlying socket might be reused. But if server closes connection at unfortunate time, client may run into a " +
+      "'ECONNRESET' error\" (the docs' example retries in the caller's code). The default http.globalAgent keeps " +
+      'connections alive from Node 19 (keepAlive: true); Node 18 closes each after its response (keepAlive: false, ' +
+      'Connection: close). The ECONNRESET on a connection the server closed is nodejs/node#47130 (open)',
+    links: ['https://nodejs.org/api/http.html#requestreusedsocket', 'https://github.com/nodejs/node/issues/47130'],
+  },
+  fetch: {
+    get: 'raise',
+    says: `Node's fetch is undici's fetch on undici's default global dispatcher: ${UNDICI_NO_RETRY}; fetch rejects with TypeError('fetch failed') and the socket error as its cause`,
+    links: ['https://github.com/nodejs/undici/issues/3492', 'https://github.com/nodejs/undici/blob/main/docs/docs/api/RetryAgent.md'],
+  },
+  undici: {
+    get: 'raise',
+    says: UNDICI_NO_RETRY,
+    links: [
+      'https://github.com/nodejs/undici/blob/main/docs/docs/api/RetryAgent.md',
+      'https://github.com/nodejs/undici/blob/main/docs/docs/api/RetryHandler.md',
+      'https://github.com/nodejs/undici/issues/3492',
     ],
   },
 };

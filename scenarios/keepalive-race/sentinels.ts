@@ -35,6 +35,18 @@ const aiohttpRetry = (id: string, replace: string): Edit => ({
   replace: `                    ${replace}  # sentinel ${id}\n`,
 });
 
+/** undici's request(): sent again once when its connection fails under it, whatever its method (the default dispatcher retries nothing). */
+const UNDICI_REPLAY: Edit = {
+  file: 'lib/api/api-request.js',
+  find: '      request.call(this, opts, (err, data) => {\n        return err ? reject(err) : resolve(data)\n',
+  replace:
+    '      request.call(this, opts, (err, data) => {\n' +
+    "        if (err && (err.code === 'UND_ERR_SOCKET' || err.code === 'ECONNRESET')) { // sentinel undici-replay-on-disconnect\n" +
+    '          return request.call(this, opts, (again, retried) => (again ? reject(again) : resolve(retried)))\n' +
+    '        }\n' +
+    '        return err ? reject(err) : resolve(data)\n',
+};
+
 export default defineSentinels([
   {
     id: 'aiohttp-no-retry',
@@ -65,6 +77,12 @@ export default defineSentinels([
       { line: 'httpx', package: 'httpx', edits: [replayAnything('httpx')] },
       { line: 'httpx2', package: 'httpx2', edits: [replayAnything('httpx2')] },
     ],
+  },
+  {
+    id: 'undici-replay-on-disconnect',
+    summary: "undici's request() sends a request again when its connection fails under it: the GET is retried (undocumented) and the POST replayed",
+    expect: ['get-close-after-first', 'post-close-after-first', 'get-reset-after-first', 'post-reset-after-first'],
+    variants: [{ line: 'undici', package: 'undici', edits: [UNDICI_REPLAY] }],
   },
   {
     id: 'retry-post-by-default',
