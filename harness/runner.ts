@@ -41,6 +41,11 @@ export interface RunOptions {
   staggerMs?: number;
   /** Clients prepared (or being prepared) by the caller (see startPreparing); a case waits for its own. */
   prepared?: Map<string, PreparedClient | Error | Promise<PreparedClient | Error>>;
+  /**
+   * At most this many clients with cases running at once (see clientGate): the warm workers that may stay
+   * resident (client-worker.ts maxWorkers). Default: no bound.
+   */
+  clientCap?: number;
 }
 
 /**
@@ -95,6 +100,26 @@ export function planJobs(scenarios: Scenario[], clients: ClientTarget[], caseNam
   }
   // Longest first, so the unavoidable waits overlap everything else.
   return jobs.sort((a, b) => b.case.unavoidableWaitMs - a.case.unavoidableWaitMs);
+}
+
+/**
+ * The jobs in waves of at most `cap` clients (clients in order of their first job), each wave in the plan's
+ * own order (longest wait first): with more environments than warm workers may stay resident
+ * (client-worker.ts maxWorkers), a run interleaving every client's cases would end and restart workers all
+ * along; in waves, a worker is started for its wave and ended once the next one needs the room. Unchanged
+ * when every client fits.
+ */
+export function workerWaves(jobs: Job[], cap: number): Job[] {
+  const order = new Map<string, number>();
+  for (const job of jobs) {
+    const key = job.client.key ?? job.client.label;
+    if (holdsWorker(job) && !order.has(key)) order.set(key, order.size);
+  }
+  if (order.size <= cap) return jobs;
+  // A client without a resident worker (npm: a Node process per case) goes with the first wave.
+  const wave = (job: Job): number => Math.floor((order.get(job.client.key ?? job.client.label) ?? 0) / cap);
+  // Array.prototype.sort is stable: inside a wave, the plan's order stays.
+  return [...jobs].sort((a, b) => wave(a) - wave(b));
 }
 
 /**
@@ -153,6 +178,61 @@ export function memoryHeavySlots(jobs: Job[], memoryBytes = totalmem()): number 
   return Math.max(1, Math.floor(memoryBytes / 4 / (largest * 1024 * 1024)));
 }
 
+/**
+ * Whether a job's client keeps a warm worker resident while its cases run: a Python family's local
+ * environment (client-worker.ts). An npm client starts a Node process per case; an image's client (family
+ * known only once probed) has its worker in its container.
+ */
+export function holdsWorker(job: Job): boolean {
+  return job.client.family !== undefined && family(job.client.family).runtime === 'python';
+}
+
+/**
+ * At most `cap` clients with cases started and not all finished: a case whose client is not among them waits
+ * until one of them has run its last case. With the jobs in waves (workerWaves), the clients come in plan
+ * order, so the cases waiting hold back only cases of clients still further on. Each client's warm worker
+ * then serves its cases while it is in, and the worker cap ends it after (instead of ending and restarting
+ * workers all along when more clients than the cap run interleaved).
+ */
+export function clientGate(jobs: Job[], cap: number): { enter(key: string): Promise<boolean>; leave(key: string): void } {
+  const left = new Map<string, number>();
+  for (const job of jobs) {
+    if (!holdsWorker(job)) continue;
+    const key = job.client.key ?? job.client.label;
+    left.set(key, (left.get(key) ?? 0) + 1);
+  }
+  const active = new Set<string>();
+  const waiting: { key: string; admit: (waited: boolean) => void }[] = [];
+  const fits = (key: string): boolean => active.has(key) || active.size < cap;
+  return {
+    enter(key) {
+      // Resolves true when the case had to wait. Clients without a resident worker are not counted.
+      if (!left.has(key)) return Promise.resolve(false);
+      if (fits(key)) {
+        active.add(key);
+        return Promise.resolve(false);
+      }
+      return new Promise((admit) => waiting.push({ key, admit }));
+    },
+    leave(key) {
+      if (!left.has(key)) return;
+      const n = left.get(key)! - 1;
+      left.set(key, n);
+      if (n > 0) return;
+      active.delete(key);
+      // First come, first in: the plan's (wave) order.
+      for (let i = 0; i < waiting.length; ) {
+        const w = waiting[i]!;
+        if (fits(w.key)) {
+          active.add(w.key);
+          waiting.splice(i, 1);
+          w.admit(true);
+        } else i++;
+      }
+    },
+  };
+}
+
 export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseResult[]> {
   const prepared = options.prepared ?? startPreparing(uniqueClients(jobs), options);
   let certs: Promise<CertificateSet> | undefined;
@@ -160,6 +240,9 @@ export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseRes
   const certificates = (): Promise<CertificateSet> => (certs ??= import('../certs/certificate-set.ts').then((m) => m.createCertificateSet()));
   const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
   const heavy = pLimit(memoryHeavySlots(jobs));
+  const clientCount = uniqueClients(jobs.filter(holdsWorker)).length;
+  const gate = options.clientCap !== undefined && clientCount > options.clientCap ? clientGate(jobs, options.clientCap) : null;
+  if (gate) phase('client gate', `${clientCount} clients, at most ${options.clientCap} at once`);
   const results: CaseResult[] = [];
   // The fixtures' server library loads while the first clients start (fixtures load it on first use).
   import('../fixtures/http-server.ts').then((m) => m.loadServerLibrary()).catch(() => undefined);
@@ -167,20 +250,13 @@ export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseRes
     await Promise.all(
       jobs.map((job, index) =>
         limit(async () => {
-          // The first wave starts staggered, longest wait first (planJobs' order): clients that all start
-          // Python at once on two cores delay the long cases' clocks by a second; a few tens of
-          // milliseconds apart, the longest waits get going first and the short cases fit around them.
-          const client = await prepared.get(job.client.key ?? job.client.label)!;
-          const gap = options.staggerMs ?? (client instanceof Error || client.warm ? WARM_STAGGER_MS : STAGGER_MS);
-          const head = index < (options.concurrency ?? DEFAULT_CONCURRENCY) ? index * gap : 0;
-          if (head > 0) await new Promise((resolve) => setTimeout(resolve, head));
-          if (options.signal?.aborted) return;
-          if (index === 0) phase('first case starts', `${jobs.length} case(s), ${options.concurrency ?? DEFAULT_CONCURRENCY} at once`);
-          const run = (): Promise<CaseResult | null> => runCase(job, client as PreparedClient, certificates, options.signal);
-          const result = client instanceof Error ? installFailure(job, client) : job.case.peakMemoryMiB ? await heavy(run) : await run();
-          if (!result) return;
-          results.push(result);
-          options.onEvent?.({ type: 'case-done', result, done: results.length, total: jobs.length });
+          const key = job.client.key ?? job.client.label;
+          const waited = (await gate?.enter(key)) ?? false;
+          try {
+            await runOne(job, index, key, waited);
+          } finally {
+            gate?.leave(key);
+          }
         }),
       ),
     );
@@ -189,6 +265,24 @@ export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseRes
     await certs?.then((c) => c.dispose(), () => undefined);
   }
   return results;
+
+  async function runOne(job: Job, index: number, key: string, waited: boolean): Promise<void> {
+    // The first wave starts staggered, longest wait first (planJobs' order): clients that all start
+    // Python at once on two cores delay the long cases' clocks by a second; a few tens of
+    // milliseconds apart, the longest waits get going first and the short cases fit around them.
+    const client = await prepared.get(key)!;
+    const gap = options.staggerMs ?? (client instanceof Error || client.warm ? WARM_STAGGER_MS : STAGGER_MS);
+    // A case that waited for its client's turn (clientGate) starts when a slot frees, not in the first wave.
+    const head = !waited && index < (options.concurrency ?? DEFAULT_CONCURRENCY) ? index * gap : 0;
+    if (head > 0) await new Promise((resolve) => setTimeout(resolve, head));
+    if (options.signal?.aborted) return;
+    if (index === 0) phase('first case starts', `${jobs.length} case(s), ${options.concurrency ?? DEFAULT_CONCURRENCY} at once`);
+    const run = (): Promise<CaseResult | null> => runCase(job, client as PreparedClient, certificates, options.signal);
+    const result = client instanceof Error ? installFailure(job, client) : job.case.peakMemoryMiB ? await heavy(run) : await run();
+    if (!result) return;
+    results.push(result);
+    options.onEvent?.({ type: 'case-done', result, done: results.length, total: jobs.length });
+  }
 }
 
 /** One case against one prepared client; null when the run was stopped before the client started. */

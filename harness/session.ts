@@ -7,10 +7,12 @@ import { onInterrupt } from './runtime/interrupt.ts';
 import { phase } from './runtime/phase-log.ts';
 import { resetStopping, stopEverything } from './runtime/process-group.ts';
 import { InstallError } from './runtime/python-env.ts';
-import { type Job, type RunEvent, runJobs, startPreparing, uniqueClients } from './runner.ts';
+import { maxWorkers } from './runtime/client-worker.ts';
+import { type Job, type RunEvent, runJobs, startPreparing, uniqueClients, workerWaves } from './runner.ts';
 import { newRunId, ReportWriter } from './report/writer.ts';
 import type { PreparedClient } from './runtime/target.ts';
 import type { KnownMarks } from './known-failures.ts';
+import type { ShardInfo } from './shard.ts';
 import type { CaseResult } from './types.ts';
 
 export class BadInput extends Error {
@@ -47,6 +49,8 @@ export interface SessionOptions {
    * no check ran for a client). Not called after Ctrl-C.
    */
   conclude?: (results: CaseResult[]) => CaseResult[];
+  /** `--shard K/N`: the report says which shard of which plan it holds (regress merge joins them). */
+  shard?: ShardInfo;
 }
 
 export interface SessionOutcome {
@@ -74,12 +78,15 @@ async function finishReport(writer: ReportWriter | null, finished: CaseResult[],
   }
 }
 
-export async function runSession(jobs: Job[], options: SessionOptions): Promise<SessionOutcome> {
-  const id = newRunId();
+export async function runSession(planned: Job[], options: SessionOptions): Promise<SessionOutcome> {
+  // More environments than warm workers may stay resident: in waves that fit, at most that many clients
+  // running at once (runner.ts workerWaves, clientGate).
+  const jobs = workerWaves(planned, maxWorkers());
+  // A shard's folder says which shard it is, so the artifacts of a CI matrix tell themselves apart.
+  const id = `${newRunId()}${options.shard ? `-shard-${options.shard.index}-of-${options.shard.count}` : ''}`;
   if (options.reportRoot) await checkWritable(options.reportRoot);
-  const writer = options.reportRoot
-    ? new ReportWriter(options.reportRoot, { id, startedAt: new Date().toISOString(), planned: jobs.length, command: options.command }, options.known)
-    : null;
+  const info = { id, startedAt: new Date().toISOString(), planned: jobs.length, command: options.command, ...(options.shard ? { shard: options.shard } : {}) };
+  const writer = options.reportRoot ? new ReportWriter(options.reportRoot, info, options.known) : null;
   const stop = new AbortController();
   resetStopping();
   const finished: CaseResult[] = [];
@@ -113,6 +120,7 @@ export async function runSession(jobs: Job[], options: SessionOptions): Promise<
     const run = runJobs(jobs, {
       prepared: gated,
       concurrency: options.concurrency,
+      clientCap: maxWorkers(),
       signal: stop.signal,
       onEvent: (event) => {
         if (event.type === 'case-done') {

@@ -15,6 +15,10 @@
 //   start-up   `npx regress list` vs the bin started by Node directly
 //   env        a new environment with nothing cached (fresh uv cache too), one with uv's cache warm, a cached one
 //   overhead   one empty client run: through the warm worker, as its own Python process, and bare Python
+//   table      (REGRESS_BENCH_TABLE=0 skips; scripts/bench-table.ts, which also runs alone) the full
+//              `regress tables` of every scenario and family: time and peak memory; the same plan as
+//              `--shard K/3`, each shard's time and peak, and `regress merge`'s tables against the unsharded
+//              run's; an idle warm worker's RSS (what the worker cap is budgeted from)
 // Every session records CPU seconds per case and the peak memory of the process tree (scripts/process-tree.ts).
 // Prints a table and writes reports/bench.json (atomically).
 import { spawn } from 'node:child_process';
@@ -37,6 +41,7 @@ import { withRepeats } from '../harness/soak/gate-repeat.ts';
 import { parseClientSpec } from '../harness/spec.ts';
 import type { CaseResult } from '../harness/types.ts';
 import { type MemoryPeak, sampleMemory, treeCpuSeconds } from './process-tree.ts';
+import { benchTable, tableRows } from './bench-table.ts';
 
 const CONCURRENCY = Number(process.env.REGRESS_BENCH_CONCURRENCY ?? 0) || DEFAULT_CONCURRENCY;
 const RELEASE_COUNT = 8;
@@ -319,6 +324,9 @@ try {
   log(`container: skipped (${container.skipped})`);
 }
 
+// The catalogue at scale: last, it takes the longest (about 5 min for the full table and as much for its shards).
+const table = process.env.REGRESS_BENCH_TABLE === '0' ? { skipped: 'REGRESS_BENCH_TABLE=0' } : await benchTable();
+
 const peerFigures = 'skipped' in peer ? null : peer;
 const figures = {
   machine: { cpus: cpus().length, node: process.version, python: python.version, platform: `${process.platform}-${process.arch}`, concurrency: CONCURRENCY },
@@ -352,6 +360,7 @@ const figures = {
     bareImportMedianMs: Math.round(median(bareRuns)),
   },
   container,
+  table,
   verdictErrors: [...gate.results, ...familiesGate.results, ...gateNoRepeat.results, ...gateProcess.results, ...matrix.results].filter((r) => r.verdict === 'error').length,
   verdictsAgree: sameVerdicts(gate.results, gateProcess.results),
   measuredAt: new Date().toISOString(),
@@ -398,6 +407,7 @@ const rows: [string, string][] = [
         [`container start (${container.image}, host network)`, `${container.startMs} ms`],
         ['container exec of python3 -c pass (median of 20)', `${container.execMedianMs} ms`],
       ] as [string, string][])),
+  ...('skipped' in table ? ([['full table', `skipped: ${table.skipped}`]] as [string, string][]) : tableRows(table)),
   ['error verdicts during the bench', String(figures.verdictErrors)],
 ];
 const width = Math.max(...rows.map(([k]) => k.length));

@@ -1,6 +1,6 @@
 // `regress bisect`: first fixed release of a package for one scenario case, from the package index.
 import pLimit from 'p-limit';
-import { families, family, familyOfDistribution, interpreterReason, programExtension } from '../families.ts';
+import { families, family, familyOfDistribution, interpreterReason, programExtension, specName } from '../families.ts';
 import { programFor } from '../scenario-families.ts';
 import { type BisectReport, bisectReleases, type Probe } from '../bisect.ts';
 import { listReleasesOf, selectReleases, seriesEnds } from '../package-index.ts';
@@ -34,8 +34,9 @@ export async function bisectCommand(options: BisectOptions): Promise<number> {
   if (!caseNames.includes(caseName)) throw new BadInput(`unknown case '${caseName}' (known: ${caseNames.join(', ')})`);
   const pkg = normaliseName(options.package);
   // Node releases (node-http, fetch) are installed as the npm package of the runtime, not bisected by package.
-  if (families().some((f) => f.nodeIsRelease && (f.distribution === pkg || f.id === pkg))) {
-    throw new BadInput(`bisect does not search Node releases yet: run the scenario on a few (--client ${pkg === 'node' ? 'node-http' : pkg}@20 --client ${pkg === 'node' ? 'node-http' : pkg}@22 ...) instead`);
+  const nodeRelease = families().find((f) => f.nodeIsRelease && (f.distribution === pkg || f.id === pkg));
+  if (nodeRelease) {
+    throw new BadInput(`bisect does not search Node releases yet: run the scenario on a few (--client ${specName(nodeRelease)}@20 --client ${specName(nodeRelease)}@22 ...) instead`);
   }
   if (options.node?.length && !families().some((f) => f.runtime === 'npm' && (f.distribution === pkg || f.companions.includes(pkg)))) {
     throw new BadInput(`--node applies to npm packages; ${pkg} is a Python package`);

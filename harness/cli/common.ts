@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_CONCURRENCY } from '../runner.ts';
 import { BadInput, type SessionOptions } from '../session.ts';
+import { parseShard, type ShardSpec } from '../shard.ts';
 import type { CaseResult, Scenario } from '../types.ts';
 import { progressPrinter } from './output.ts';
 
@@ -30,6 +31,20 @@ export function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer.');
   return n;
+}
+
+/** `--shard K/N` for the commands whose planned jobs split into shards (run, tables); `regress merge` joins them. */
+export function shardOption(): Option {
+  return new Option('--shard <K/N>', 'run only shard K of N of the planned jobs (the same split on every machine); `regress merge` joins the shards\' reports').argParser((value: string): ShardSpec => {
+    const parsed = parseShard(value);
+    if ('problem' in parsed) throw new InvalidArgumentError(`${parsed.problem}.`);
+    return parsed;
+  });
+}
+
+/** A shard exists to be merged: its report is its output. */
+export function checkShardReport(options: { shard?: ShardSpec; report: boolean }): void {
+  if (options.shard && !options.report) throw new BadInput("--shard writes the report that `regress merge` joins: it cannot go with --no-report");
 }
 
 export interface CommonOptions {

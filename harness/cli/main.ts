@@ -22,6 +22,7 @@ import type { CaseResult, ScenarioStatus } from '../types.ts';
 import { lockedSpecs, singleClient } from './client-inputs.ts';
 import {
   checkCases,
+  checkShardReport,
   collect,
   type CommonOptions,
   EXIT,
@@ -31,7 +32,10 @@ import {
   withCommon,
   withRuntime,
   scenarioFoldersOption,
+  shardOption,
 } from './common.ts';
+import { jobUnits, shardJobs } from '../shard-plan.ts';
+import type { ShardSpec } from '../shard.ts';
 import { summaryLine, verdictTable } from './output.ts';
 import { newCommand } from './new-command.ts';
 import { registerCheck } from './check-command.ts';
@@ -46,6 +50,7 @@ const lazy = {
   bisect: () => import('./bisect-command.ts').then((m) => m.bisectCommand),
   diff: () => import('./diff-command.ts').then((m) => m.diffCommand),
   tables: () => import('./tables-command.ts').then((m) => m.tablesCommand),
+  merge: () => import('./merge-command.ts').then((m) => m.mergeCommand),
   sentinels: () => import('./sentinels-command.ts').then((m) => m.sentinelsCommand),
   images: () => import('../container/images.ts'),
 };
@@ -106,9 +111,11 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
       .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
       .addOption(new Option('--case <name>', 'case name (repeatable; default: all)').argParser(collect))
       .option('--no-repeat', `skip the leak repetition (by default, venv runtime, each scenario's first case whose repetition fits in 3 s also runs as CASE${REPEAT_SUFFIX}: ${repeatSummary()}; \`regress list\` names them)`)
-      .option('--known <file>', 'JSON file of accepted failures ({"known": [{"scenario", "case"?, "client"? (a PEP 440 specifier: httpx>=0.28.1), "why", "measure"?}]}): they stay reproduced, marked known, in every report but do not fail the exit code'),
-  )).action(async (options: CommonOptions & RuntimeOptions & { client?: string[]; requirements?: string[]; scenario?: string[]; case?: string[]; known?: string; repeat: boolean }) => {
+      .option('--known <file>', 'JSON file of accepted failures ({"known": [{"scenario", "case"?, "client"? (a PEP 440 specifier: httpx>=0.28.1), "why", "measure"?}]}): they stay reproduced, marked known, in every report but do not fail the exit code')
+      .addOption(shardOption()),
+  )).action(async (options: CommonOptions & RuntimeOptions & { client?: string[]; requirements?: string[]; scenario?: string[]; case?: string[]; known?: string; repeat: boolean; shard?: ShardSpec }) => {
     const started = performance.now();
+    checkShardReport(options);
     const explicit = Boolean(options.client || options.requirements);
     const specs = (options.client ?? (explicit ? [] : [defaultFamily().distribution])).map(parseClientSpec);
     specs.push(...(await lockedSpecs(options.requirements ?? [], options)));
@@ -131,7 +138,11 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
       }
     }
     // The leak repetition reads the client's own /proc and a samples file on this machine: venv runtime only, as soak.
-    const outcome = await runSession(options.repeat && options.runtime === 'venv' ? withRepeats(planned) : planned, { ...sessionOptions(options, dispose), ...marks }).catch((error: unknown) => {
+    const whole = options.repeat && options.runtime === 'venv' ? withRepeats(planned) : planned;
+    // --shard: the whole plan is split the same way on every runner; this one runs its own part.
+    const shard = options.shard ? shardJobs('run', whole, jobUnits(whole), options.shard, { runtime: options.runtime, python: options.python ?? [] }) : null;
+    if (shard) process.stderr.write(`[run] shard ${shard.info.index}/${shard.info.count} of plan ${shard.info.plan}: ${shard.info.jobs} of ${shard.info.planJobs} cases\n`);
+    const outcome = await runSession(shard?.jobs ?? whole, { ...sessionOptions(options, dispose), ...marks, ...(shard ? { shard: shard.info } : {}) }).catch((error: unknown) => {
       // Bad input noticed after reproductions (clients are prepared while others' cases run): for `run`,
       // exit 1 means "something reproduced", and nothing may hide that. Accepted failures (--known) do
       // not count, as everywhere in `run`. Other commands give exit 1 other meanings and keep exit 2.
@@ -275,10 +286,27 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
       .addOption(new Option('-s, --scenario <id>', 'scenario id (repeatable; default: all)').argParser(collect))
       .addOption(new Option('--family <id>', `client family (repeatable; default: every family; known: ${familyIds().join(', ')})`).argParser(collect))
       .option('--from <version>', "oldest release (with one --family; default: the family record's tables.from)")
-      .option('--write', 'replace the generated table in each scenario README'),
+      .option('--write', 'replace the generated table in each scenario README')
+      .option('--catalogue', "only the README's scenario catalogue: the newest release of each family (with --write, no scenario's table is touched)")
+      .addOption(shardOption()),
   ).action(async (options) => {
     process.exitCode = await (await lazy.tables())(options);
   });
+
+  program
+    .command('merge')
+    .description('join the reports of `run --shard K/N` or `tables --shard K/N` (every shard of one plan) into one report; tables shards make the tables an unsharded `tables` makes (--write writes them)')
+    .argument('<reports...>', "shard reports: report folders, their results.json, or folders holding them (a CI job's downloaded artifacts)")
+    .option('--out <dir>', 'write the merged report into this folder (default: reports/<run-id>-merged/ under --reports)')
+    .option('--reports <dir>', 'where reports/<run-id>/ is written', 'reports')
+    .option('--no-report', 'write no report files')
+    .option('--write', 'tables shards: replace the generated table in each scenario README, as `tables --write`')
+    .option('--known <file>', 'run shards: accepted failures, as `run --known` (they stay reproduced, marked known, but do not fail the exit code)')
+    .option('--json', 'print JSON on stdout')
+    .addOption(scenarioFoldersOption())
+    .action(async (reports: string[], options) => {
+      process.exitCode = await (await lazy.merge())(reports, options);
+    });
 
   withCommon(
     program
@@ -310,7 +338,7 @@ export function buildProgram(extraCommands: ((program: Command) => void)[] = [])
 // soak, serve and smoke bring fixtures, certificates and OpenAPI diffing with them (about a second of
 // module loading on this machine): they are registered only when the command line may name them, so `run`
 // and the other light commands start their work without paying for them (start-up is part of the gate).
-const LIGHT_COMMANDS = new Set(['list', 'run', 'verify', 'images', 'bisect', 'diff', 'tables', 'sentinels', 'new', 'check']);
+const LIGHT_COMMANDS = new Set(['list', 'run', 'verify', 'images', 'bisect', 'diff', 'tables', 'merge', 'sentinels', 'new', 'check']);
 
 async function registrationsFor(argv: string[]): Promise<((program: Command) => void)[]> {
   const command = argv.find((a) => !a.startsWith('-'));

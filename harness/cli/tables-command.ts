@@ -20,8 +20,10 @@ import { SYMBOL } from '../report/formats.ts';
 import { BadInput, runSession } from '../session.ts';
 import { releaseSpec } from '../spec.ts';
 import type { CaseResult, Scenario, Verdict } from '../types.ts';
-import { type CommonOptions, EXIT, openCache, sessionOptions } from './common.ts';
-import { clientTargets } from './targets.ts';
+import { cellUnits, shardJobs } from '../shard-plan.ts';
+import type { ShardSpec, TablesPlan } from '../shard.ts';
+import { checkShardReport, type CommonOptions, EXIT, openCache, sessionOptions } from './common.ts';
+import { clientTargets, openNpmCache } from './targets.ts';
 
 export const TABLE_START = '<!-- regress:versions:start -->';
 export const TABLE_END = '<!-- regress:versions:end -->';
@@ -48,15 +50,18 @@ interface TablesOptions extends CommonOptions {
   family?: string[];
   from?: string;
   write?: boolean;
+  shard?: ShardSpec;
+  /** The README catalogue alone: the newest release of each family, no scenario table touched. */
+  catalogue?: boolean;
 }
 
 /**
  * The releases a family's table rows are: newest of each minor (or major) series from `from`, inside the
  * contract and runnable on this interpreter (Python families) or on the Node running regress (npm ones).
  */
-async function releasesFor(f: ClientFamily, from: string, python: string): Promise<string[]> {
+async function releasesFor(f: ClientFamily, from: string, python: string, node: string): Promise<string[]> {
   const scheme = versionScheme(f.runtime);
-  const runsOn = f.runtime === 'npm' ? process.versions.node : python;
+  const runsOn = f.runtime === 'npm' ? node : python;
   const released = selectReleases(await listReleasesOf(f.runtime, f.distribution), { from }, scheme)
     .filter((v) => scheme.satisfies(v, f.supported) && (f.nodeIsRelease || !interpreterReason(f, v, runsOn)));
   const newestSeries = f.tables.everyReleaseOfNewestSeries ? released.filter((v) => scheme.series(v) === scheme.series(released.at(-1) ?? '')) : [];
@@ -64,6 +69,9 @@ async function releasesFor(f: ClientFamily, from: string, python: string): Promi
 }
 
 export async function tablesCommand(options: TablesOptions): Promise<number> {
+  checkShardReport(options);
+  // A shard's tables would hold its own rows only: the README is written once, from every shard's results.
+  if (options.shard && options.write) throw new BadInput('--write goes to `regress merge`, which writes the tables from every shard; a shard only runs its part');
   const scenarios = selectScenarios(await scenariosFor(options), options.scenario ?? []);
   const chosen = (options.family ?? families().map((f) => f.id)).map(family)
     // Only families some selected scenario covers: a table nobody reads is a run nobody needs.
@@ -73,13 +81,52 @@ export async function tablesCommand(options: TablesOptions): Promise<number> {
     if (!versionScheme(chosen[0]!.runtime).valid(options.from)) throw new BadInput(`'${options.from}' is not a ${chosen[0]!.runtime === 'npm' ? 'semver' : 'PEP 440'} version`);
   }
   const python = chosen.some((f) => f.runtime === 'python') ? (await openCache(options)).python.version : '';
-  const perFamily = await Promise.all(chosen.map((f) => releasesFor(f, options.from ?? f.tables.from, python)));
-  const specs = chosen.flatMap((f, i) => perFamily[i]!.map((v) => releaseSpec(f, v)));
+  // The npm packages' rows run on one Node release: --node's (installed first, so rows are filtered by what
+  // runs on it), else the Node running regress. node-http and fetch rows are Node releases themselves.
+  if ((options.node?.length ?? 0) > 1) throw new BadInput('tables takes one --node: run it once per Node release');
+  const onNode = options.node?.length ? (await (await openNpmCache()).node(options.node[0])).version : undefined;
+  const node = onNode ?? process.versions.node;
+  if (options.catalogue && options.from !== undefined) throw new BadInput('--catalogue runs the newest release of each family; --from does not apply');
+  const perFamily = (await Promise.all(chosen.map((f) => releasesFor(f, options.from ?? f.tables.from, python, node)))).map((all) => (options.catalogue ? all.slice(-1) : all));
+  const specs = chosen.flatMap((f, i) => perFamily[i]!.map((v) => releaseSpec(f, v, onNode && f.runtime === 'npm' && !f.nodeIsRelease ? `node@${onNode}` : '')));
   const { targets } = await clientTargets(specs, true, { runtime: 'venv', ...(options.python ? { python: options.python } : {}) });
   const jobs = planJobs(scenarios, targets);
-  process.stderr.write(`[tables] ${specs.length} releases of ${chosen.map((f) => f.id).join(', ')}: ${jobs.length} cases\n`);
+  const plan: TablesPlan = {
+    scenarios: scenarios.map((s) => s.meta.id),
+    families: chosen.map((f) => f.id),
+    clients: specs.map((s) => ({ label: s.label, family: s.family })),
+    // The interpreter of the Python families and the Node of the npm ones (the tables are stamped with them).
+    python,
+    node: chosen.some((f) => f.runtime === 'npm') ? node : '',
+    wholeCatalogue: !options.scenario?.length && (!options.family?.length || families().every((f) => options.family!.includes(f.id))),
+    ...(options.catalogue ? { catalogueOnly: true } : {}),
+  };
+  const log = (line: string): boolean => process.stderr.write(`[tables] ${line}\n`);
+  log(`${specs.length} releases of ${chosen.map((f) => f.id).join(', ')}: ${jobs.length} cases`);
+  if (options.shard) {
+    // Cells (a scenario on one release) are split, so each row of a table is measured in one shard.
+    const shard = shardJobs('tables', jobs, cellUnits(jobs), options.shard, plan);
+    log(`shard ${shard.info.index}/${shard.info.count} of plan ${shard.info.plan}: ${shard.info.jobs} of ${shard.info.planJobs} cases`);
+    const outcome = await runSession(shard.jobs, { ...sessionOptions(options), shard: { ...shard.info, tables: plan } });
+    if (outcome.reportDir) log(`shard report: ${outcome.reportDir} (join every shard's with regress merge)`);
+    if (outcome.interrupted) return EXIT.interrupted;
+    // No report, no shard: merge would find this shard missing.
+    if (!outcome.reportDir) return EXIT.error;
+    return outcome.results.some((r) => r.verdict === 'error') ? EXIT.error : EXIT.ok;
+  }
   const outcome = await runSession(jobs, sessionOptions(options));
   if (outcome.interrupted) return EXIT.interrupted;
+  return renderTables(scenarios, plan, outcome.results, options);
+}
+
+/**
+ * The tables of a plan from its results, printed, or with --write written into the scenario READMEs (and,
+ * for every scenario and family, the README's catalogue): after one run, or after `regress merge` joined
+ * a run's shards. Exit 2 when a case ended in error.
+ */
+export async function renderTables(scenarios: Scenario[], plan: TablesPlan, results: CaseResult[], options: { write?: boolean; json?: boolean }): Promise<number> {
+  const chosen = plan.families.map(family);
+  const specs = plan.clients;
   // Per scenario, one table per client program it covers (httpx and httpx2 share clients/httpx.py).
   const tables: Record<string, Record<string, string>> = {};
   const partial: string[] = [];
@@ -95,29 +142,29 @@ export async function tablesCommand(options: TablesOptions): Promise<number> {
         continue;
       }
       const labels = specs.filter((x) => members.some((f) => f.id === x.family)).map((x) => x.label);
-      tables[s.meta.id]![program] = versionTable(s, outcome.results.filter((r) => r.scenario === s.meta.id), labels, members);
+      tables[s.meta.id]![program] = versionTable(s, results.filter((r) => r.scenario === s.meta.id), labels, members);
     }
   }
   const log = (line: string): boolean => process.stderr.write(`[tables] ${line}\n`);
   for (const line of partial) log(`not written: ${line}`);
-  const printed = options.write ? await writeOwnTables(scenarios, tables, log, CATALOGUE_WRITABLE) : scenarios;
+  // A catalogue-only run has one row per family: it must never replace a scenario's whole table.
+  const printed = options.write && !plan.catalogueOnly ? await writeOwnTables(scenarios, tables, log, CATALOGUE_WRITABLE) : plan.catalogueOnly ? [] : scenarios;
   if (!options.json) {
     for (const s of printed) for (const [program, table] of Object.entries(tables[s.meta.id]!)) process.stdout.write(`\n### ${s.meta.id} (${program})\n\n${table}\n`);
   }
   // The project README's catalogue: per scenario, the newest release of each family at a glance.
   const newest = chosen.flatMap((f) => specs.filter((s) => s.family === f.id).slice(-1).map((s) => s.label));
-  const catalogue = catalogueTable(scenarios, outcome.results, newest);
-  const everyFamily = !options.family?.length || families().every((f) => options.family!.includes(f.id));
-  if (options.write && !options.scenario?.length && everyFamily && CATALOGUE_WRITABLE) {
+  const catalogue = catalogueTable(scenarios, results, newest);
+  if (options.write && plan.wholeCatalogue && CATALOGUE_WRITABLE) {
     // regress's README lists regress's catalogue only, whatever project folders this run also had.
-    const own = catalogueTable(scenarios.filter((s) => !s.origin), outcome.results, newest);
+    const own = catalogueTable(scenarios.filter((s) => !s.origin), results, newest);
     await writeBetween(ROOT_README, CATALOGUE_START, CATALOGUE_END, own, '## Scenarios');
     process.stderr.write('[tables] wrote README.md (scenario catalogue)\n');
   } else if (!options.json) {
     process.stdout.write(`\n### catalogue\n\n${catalogue}\n`);
   }
   if (options.json) process.stdout.write(`${JSON.stringify({ tables, catalogue }, null, 2)}\n`);
-  return outcome.results.some((r) => r.verdict === 'error') ? EXIT.error : EXIT.ok;
+  return results.some((r) => r.verdict === 'error') ? EXIT.error : EXIT.ok;
 }
 
 /**
@@ -126,7 +173,11 @@ export async function tablesCommand(options: TablesOptions): Promise<number> {
  */
 export function versionTable(scenario: Scenario, results: CaseResult[], clients: string[], members: ClientFamily[]): string {
   const cases = scenario.cases.map((c) => c.name);
-  const any = results.find((r) => r.installed);
+  // The first row's environment, not whichever result finished first: the stamp must not depend on the
+  // order cases finished in (a merged run's shards finish in another), and an npm family's releases may run
+  // on several Nodes (the full table of 2026-12-06 stamped undici's tables Node 19.8.1 in one run and Node
+  // 18.20.8 in its shards' merge).
+  const any = clients.map((c) => results.find((r) => r.client === c && r.installed)).find(Boolean) ?? results.find((r) => r.installed);
   const whole = members.filter((f) => f.tables.everyReleaseOfNewestSeries).map((f) => f.id);
   // npm families name the Node release they ran on (a row of node:http is itself a Node release).
   const ranOn = members.some((f) => f.runtime === 'npm')
@@ -160,7 +211,10 @@ export function catalogueTable(scenarios: Scenario[], results: CaseResult[], new
     if (!mine.length) return '—';
     for (const v of ['reproduced', 'error'] as Verdict[]) {
       const hit = mine.filter((r) => r.verdict === v);
-      if (hit.length) return `${SYMBOL[v]} ${WORD[v]}${hit.length < mine.length ? ` (${hit.map((r) => r.case).join(', ')})` : ''}`;
+      // In the scenario's case order, not the order cases finished in: a merged run's shards finish in
+      // another order than one run, and the catalogue must come out the same.
+      const named = scenario.cases.map((c) => c.name).filter((name) => hit.some((r) => r.case === name));
+      if (hit.length) return `${SYMBOL[v]} ${WORD[v]}${hit.length < mine.length ? ` (${named.join(', ')})` : ''}`;
     }
     return mine.every((r) => r.verdict === 'not-applicable') ? `${SYMBOL['not-applicable']} n/a` : `${SYMBOL.fixed} fixed`;
   };

@@ -1,6 +1,7 @@
 // The machine-readable and pull-request forms of a run: results.json (the --json schema plus run
 // metadata), junit.xml (one testcase per scenario × case × client) and summary.md.
 import { type KnownMarks, markOf } from '../known-failures.ts';
+import type { ShardInfo } from '../shard.ts';
 import type { CaseResult, Verdict } from '../types.ts';
 
 export interface RunInfo {
@@ -12,6 +13,10 @@ export interface RunInfo {
   planned: number;
   command: string;
   host: { platform: string; node: string };
+  /** A shard's report (`--shard K/N`): which shard, of how many, of which plan. */
+  shard?: ShardInfo;
+  /** A report `regress merge` joined: the plan, and the shards' own run ids in shard order. */
+  merged?: { kind: ShardInfo['kind']; plan: string; count: number; shards: string[] };
 }
 
 export interface RunReport {

@@ -10,6 +10,7 @@
 // REGRESS_WORKER=0 turns it off: every case then spawns its own Python (client-process.ts), as before;
 // that path also serves any environment whose worker cannot start or has died.
 import { spawn } from 'node:child_process';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
@@ -75,6 +76,10 @@ export interface WorkerPlace {
 
 export class ClientWorker {
   readonly probe: WorkerProbe;
+  /** The worker process's pid when it runs here (venv), to measure it; absent inside a container. */
+  pid?: number;
+  /** Called when the last running case ends (the LRU cap may then end this worker or another). */
+  onIdle?: () => void;
   readonly #channel: WorkerChannel;
   readonly #place: WorkerPlace;
   readonly #pending = new Map<number, Pending>();
@@ -90,6 +95,11 @@ export class ClientWorker {
 
   get alive(): boolean {
     return this.#alive;
+  }
+
+  /** No case running: it can be ended without touching one. */
+  get idle(): boolean {
+    return this.#pending.size === 0;
   }
 
   /** Start a local worker for an environment's interpreter; resolves once it has imported the client. */
@@ -124,7 +134,10 @@ export class ClientWorker {
         for (const s of streams) s.unref?.();
       },
     };
-    return ClientWorker.open(channel, `${python} (${familyId})`, { localPids: true, owner: (pid) => processOwner(pid) }, () => child.kill('SIGKILL'));
+    return ClientWorker.open(channel, `${python} (${familyId})`, { localPids: true, owner: (pid) => processOwner(pid) }, () => child.kill('SIGKILL')).then((worker) => {
+      if (child.pid !== undefined) worker.pid = child.pid;
+      return worker;
+    });
   }
 
   /** Talk to a started worker over a channel; resolves on its ready line. */
@@ -186,8 +199,13 @@ export class ClientWorker {
     else {
       this.#pending.delete(event.id);
       pending.exited(event);
-      if (this.#pending.size === 0) this.#channel.unref?.();
+      if (this.#pending.size === 0) this.#becameIdle();
     }
+  }
+
+  #becameIdle(): void {
+    this.#channel.unref?.();
+    this.onIdle?.();
   }
 
   #send(message: Record<string, unknown>): void {
@@ -241,7 +259,7 @@ export class ClientWorker {
             guard = setTimeout(() => {
               this.#pending.delete(id);
               // As in #receive: an idle worker must not keep the harness alive once the run is over.
-              if (this.#pending.size === 0) this.#channel.unref?.();
+              if (this.#pending.size === 0) this.#becameIdle();
               finish();
               reject(new Error(`the client worker did not end the case ${Math.round(KILL_GUARD_MS / 1000)} s after its time limit`));
             }, KILL_GUARD_MS);
@@ -287,6 +305,9 @@ export class ClientWorker {
 
   close(): void {
     if (!this.#alive) return;
+    // Not alive from now on: a caller that got this worker a moment ago and checks `alive` before its
+    // run() (python-env.ts) starts its case as a Python of its own instead of on a worker that is ending.
+    this.#alive = false;
     this.#channel.close();
   }
 }
@@ -296,24 +317,73 @@ function signalName(signal: number): string {
   return names[signal] ?? `signal ${signal}`;
 }
 
-/** One worker per (interpreter, client family), shared by every prepared client of that environment. */
-const workers = new Map<string, Promise<ClientWorker>>();
+/**
+ * A live worker's resident memory, measured (2026-12-06, Python 3.11.7, idle after importing its client):
+ * httpx 0.28.1 30.7 MB RSS / 28.6 MB PSS, httpx 0.13.3 32.4 / 22.7, httpx2 2.17.0 31.6 / 24.9, requests 2.32.3
+ * 30.9 / 22.6, urllib3 2.5.0 25.2 / 16.7, aiohttp 3.14.5 36.2 / 25.5 (`npm run bench` measures it again:
+ * "worker RSS"). The cap counts twice that: a client's caches grow with use, and a worker that has forked
+ * cases keeps pages of its own that would otherwise be shared.
+ */
+export const WORKER_BUDGET_BYTES = 64 * 1024 * 1024;
+
+/**
+ * How many workers may stay resident at once: REGRESS_MAX_WORKERS, else as many as fit in a quarter of the
+ * machine's memory at WORKER_BUDGET_BYTES each (96 on 24 GB, 28 on a 7 GB CI runner), at least 4. A full
+ * `regress tables` has a worker per release (77 on 2026-12-06): without a cap they all stayed resident to
+ * the end of the run.
+ */
+export function maxWorkers(memoryBytes = totalmem(), setting = process.env.REGRESS_MAX_WORKERS): number {
+  const given = Number(setting);
+  if (setting !== undefined && setting !== '' && Number.isInteger(given) && given >= 1) return given;
+  return Math.max(4, Math.floor(memoryBytes / 4 / WORKER_BUDGET_BYTES));
+}
+
+/**
+ * One worker per (interpreter, client family), shared by every prepared client of that environment, in
+ * least-recently-used order (a Map keeps insertion order; a use moves the key to the end).
+ */
+interface WorkerEntry {
+  started: Promise<ClientWorker>;
+  /** Once started. */
+  worker?: ClientWorker;
+  /** It did not start: nothing resident (the entry stays so the start is not retried). */
+  failed?: boolean;
+}
+const workers = new Map<string, WorkerEntry>();
+
+/** Started or starting, not dead: what takes memory. */
+function resident(entry: WorkerEntry): boolean {
+  return !entry.failed && (!entry.worker || entry.worker.alive);
+}
 let cleanupRegistered = false;
 
 export function workerFor(python: string, familyId: string): Promise<ClientWorker> {
   const key = `${python}\0${familyId}`;
   const existing = workers.get(key);
   if (existing) {
+    workers.delete(key);
+    workers.set(key, existing);
     // A dead worker (killed by an interrupt, crashed) is replaced on the next call. One that failed to
     // start is not retried: every case of the environment would wait up to READY_TIMEOUT_MS for it again,
     // so they run as Python processes of their own (the caller's fallback) until closeWorkers().
-    return existing.then((w) => (w.alive ? w : replace()));
+    return existing.started.then((w) => (w.alive ? w : replace()));
   }
   return replace();
   function replace(): Promise<ClientWorker> {
     const started = ClientWorker.start(python, familyId);
-    workers.set(key, started);
-    started.catch(() => undefined);
+    const entry: WorkerEntry = { started };
+    workers.delete(key);
+    workers.set(key, entry);
+    started.then(
+      (worker) => {
+        entry.worker = worker;
+        worker.onIdle = trimWorkers;
+        trimWorkers();
+      },
+      () => {
+        entry.failed = true;
+      },
+    );
     if (!cleanupRegistered) {
       cleanupRegistered = true;
       registerCleanup(async () => {
@@ -325,9 +395,39 @@ export function workerFor(python: string, familyId: string): Promise<ClientWorke
   }
 }
 
+/**
+ * Keep at most maxWorkers() resident: end the least recently used idle workers beyond it. A worker with a
+ * case running is never ended (its stdin closing would kill the case); the cap waits until it is idle
+ * (onIdle), so while every worker is busy a few more may live for a moment. A worker ended here is started
+ * again if a later case needs it (the runner orders a run's jobs in waves of clients that fit, see
+ * workerWaves in runner.ts, so that is rare).
+ */
+function trimWorkers(): void {
+  const cap = maxWorkers();
+  let excess = residentWorkers() - cap;
+  if (excess <= 0) return;
+  for (const [key, entry] of workers) {
+    if (excess <= 0) break;
+    const worker = entry.worker;
+    // Still starting (its caller waits for it), running a case, or already gone: not now.
+    if (!worker || !resident(entry) || !worker.idle) continue;
+    workers.delete(key);
+    worker.close();
+    excess -= 1;
+    phase('worker ended (cap)', `${key.replace('\0', ' ')}: ${residentWorkers()} resident, cap ${cap}`);
+  }
+}
+
+/** How many workers are resident now (started or starting, not dead). */
+export function residentWorkers(): number {
+  let n = 0;
+  for (const entry of workers.values()) if (resident(entry)) n += 1;
+  return n;
+}
+
 /** End every worker (their stdin closes; running cases are the caller's to kill). */
 export async function closeWorkers(): Promise<void> {
-  const all = [...workers.values()];
+  const all = [...workers.values()].map((e) => e.started);
   workers.clear();
   for (const w of await Promise.allSettled(all)) if (w.status === 'fulfilled') w.value.close();
 }
