@@ -17,7 +17,9 @@ export const EXPECTED_REFUSAL: Record<string, { what: string; pattern: RegExp; k
   untrusted: { what: 'self-signed / unknown issuer', pattern: /self[- ]signed certificate|unable to get local issuer/i },
   'wrong-host': {
     what: 'hostname or IP address mismatch',
-    pattern: /hostname mismatch|ip address mismatch|doesn't match|not valid for/i,
+    // OpenSSL's codes, Python's match_hostname, and Node's checkServerIdentity ("Hostname/IP does not match
+    // certificate's altnames").
+    pattern: /hostname mismatch|ip address mismatch|doesn't match|does not match|not valid for/i,
     kindAfterHandshake: 'hostname',
   },
   expired: { what: 'certificate has expired', pattern: /certificate has expired|certificate expired/i },

@@ -20,7 +20,10 @@ export function judgeVerifyFalse({ client, server }: JudgeInput): Judgement {
   const forms = [
     { step: 'cert-argument', server: server.argument, label: 'verify=False, cert=(crt, key)' },
     { step: 'context-form', server: server.context, label: 'verify=<SSLContext CERT_NONE + load_cert_chain>' },
-  ].filter((f) => findStep(client, f.step));
+  ]
+    .filter((f) => findStep(client, f.step))
+    // A family whose settings have other names (Node's rejectUnauthorized / secureContext) names each form.
+    .map((f) => ({ ...f, label: String(client.facts[`${f.step}_form`] ?? f.label) }));
   if (forms.length === 0) return unrecognised('the client ran neither form');
 
   const judged = forms.map((f) => {

@@ -99,6 +99,6 @@ export function judgeBlockingLimits({ client, server, input }: JudgeInput): Judg
   return fixed(
     `${client.facts.configured_with ?? `pool_maxsize=${max}`}: at most ${peak} connection(s) at once; all ${tasks} served, ` +
       `the ${tasks - max} past the limit waited for a connection and reached the server ${waited.map((w) => w.toFixed(2)).join(', ')} s after the first ` +
-      `(server delay ${delay} s; requests has no pool timeout); ${saw}`,
+      `(server delay ${delay} s; the client has no pool timeout); ${saw}`,
   );
 }
