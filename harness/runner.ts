@@ -183,6 +183,16 @@ export function memoryHeavySlots(jobs: Job[], memoryBytes = totalmem()): number 
  * environment (client-worker.ts). An npm client starts a Node process per case; an image's client (family
  * known only once probed) has its worker in its container.
  */
+/**
+ * Cases whose client starts a process of its own (an npm client: a Node start with its imports, ~0.12 s of
+ * CPU and 87 MB each) that may run at once: four per core. Forks of a warm Python worker cost a few
+ * milliseconds and are bounded by the concurrency alone; 48 Node starts at once on two cores starved the
+ * fixtures' timers for a second (the self-test's idle-close cases then ended in error).
+ */
+export function processSlots(cores = availableParallelism()): number {
+  return Math.max(4, cores * 4);
+}
+
 export function holdsWorker(job: Job): boolean {
   return job.client.family !== undefined && family(job.client.family).runtime === 'python';
 }
@@ -240,6 +250,7 @@ export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseRes
   const certificates = (): Promise<CertificateSet> => (certs ??= import('../certs/certificate-set.ts').then((m) => m.createCertificateSet()));
   const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
   const heavy = pLimit(memoryHeavySlots(jobs));
+  const ownProcess = pLimit(processSlots());
   const clientCount = uniqueClients(jobs.filter(holdsWorker)).length;
   const gate = options.clientCap !== undefined && clientCount > options.clientCap ? clientGate(jobs, options.clientCap) : null;
   if (gate) phase('client gate', `${clientCount} clients, at most ${options.clientCap} at once`);
@@ -278,7 +289,8 @@ export async function runJobs(jobs: Job[], options: RunOptions): Promise<CaseRes
     if (options.signal?.aborted) return;
     if (index === 0) phase('first case starts', `${jobs.length} case(s), ${options.concurrency ?? DEFAULT_CONCURRENCY} at once`);
     const run = (): Promise<CaseResult | null> => runCase(job, client as PreparedClient, certificates, options.signal);
-    const result = client instanceof Error ? installFailure(job, client) : job.case.peakMemoryMiB ? await heavy(run) : await run();
+    const measured = (): Promise<CaseResult | null> => (job.case.peakMemoryMiB ? heavy(run) : run());
+    const result = client instanceof Error ? installFailure(job, client) : holdsWorker(job) ? await measured() : await ownProcess(measured);
     if (!result) return;
     results.push(result);
     options.onEvent?.({ type: 'case-done', result, done: results.length, total: jobs.length });
