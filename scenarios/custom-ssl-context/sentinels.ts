@@ -73,6 +73,11 @@ const AIOHTTP_OWN_CONTEXT: Edit = {
     '            return _SSL_CONTEXT_VERIFIED  # sentinel context-ignored: the default context over the one given\n',
 };
 
+// Node lines. axios's Node adapter exists twice: lib/ (what `import axios from 'axios'` loads) and dist/node/axios.cjs (require()).
+const AXIOS_ADAPTERS = ['lib/adapters/http.js', 'dist/node/axios.cjs'];
+/** axios's httpsAgent replaced by a bare https.Agent that keeps only the user's rejectUnauthorized. */
+const AXIOS_TLS_DROPPED = "const httpsAgent = own('httpsAgent') && new https.Agent({ rejectUnauthorized: own('httpsAgent').options.rejectUnauthorized }); // sentinel";
+
 export default defineSentinels([
   {
     id: 'context-ignored',
@@ -196,6 +201,16 @@ export default defineSentinels([
       ...onUrllib3([
         { file: URLLIB3_CONNECTION, find: CONTEXT_MODE, replace: CONTEXT_MODE + '    context.minimum_version = ssl.TLSVersion.TLSv1_2  # sentinel minimum-version-lowered\n' },
       ]),
+    ],
+  },
+  // Node lines: the private CA given is not used, so Node's bundled roots decide (the run's CA is not among them).
+  {
+    id: 'node-ca-dropped',
+    summary: "axios keeps only rejectUnauthorized of the httpsAgent given; got drops https.certificateAuthority: the run's CA is not trusted",
+    expect: ['trusted-ca', 'mtls'],
+    variants: [
+      { line: 'axios', package: 'axios', edits: AXIOS_ADAPTERS.map((file) => ({ file, find: "const httpsAgent = own('httpsAgent');", replace: AXIOS_TLS_DROPPED })) },
+      { line: 'got', package: 'got', edits: [{ file: 'dist/source/core/options.js', find: '            ca: https.certificateAuthority,\n', replace: '            ca: undefined, // sentinel node-ca-dropped\n' }] },
     ],
   },
 ]);

@@ -54,6 +54,10 @@ const aiohttpKeepalive = (value: string, note: string): Edit => ({
   replace: `        self._keepalive_timeout = ${value}  # sentinel ${note}\n`,
 });
 
+// Node lines. axios's Node adapter exists twice: lib/ (what `import axios from 'axios'` loads) and dist/node/axios.cjs (require()).
+const AXIOS_ADAPTERS = ['lib/adapters/http.js', 'dist/node/axios.cjs'];
+const GOT_HTTP_AGENT_DROPPED: Edit = { file: 'dist/source/core/options.js', find: '            agent = internals.agent.http;\n', replace: '            agent = undefined; // sentinel node-agent-dropped\n' };
+
 export default defineSentinels([
   {
     id: 'keepalive-hardcoded',
@@ -101,5 +105,15 @@ export default defineSentinels([
         },
       ],
     })),
+  },
+  // Node lines: the client drops the http.Agent it was given (timeout, maxFreeSockets): http.globalAgent's keep-alive rules serve.
+  {
+    id: 'node-agent-dropped',
+    summary: "axios / got ignore the http.Agent given: http.globalAgent's idle expiry (5 s) and maxFreeSockets (256) apply",
+    expect: ['idle-gap', 'short-expiry', 'keepalive-boundary'],
+    variants: [
+      { line: 'axios', package: 'axios', edits: AXIOS_ADAPTERS.map((file) => ({ file, find: "const httpAgent = own('httpAgent');", replace: 'const httpAgent = undefined; // sentinel node-agent-dropped' })) },
+      { line: 'got', package: 'got', edits: [GOT_HTTP_AGENT_DROPPED] },
+    ],
   },
 ]);

@@ -14,6 +14,11 @@ const returnsEarly = (client: string): Edit => ({
   replace: `${VERIFY_FALSE}        return ctx  # sentinel verify-false-drops-cert: cert= is never loaded (httpx 0.28.0)\n`,
 });
 
+// Node lines. axios's Node adapter exists twice: lib/ (what `import axios from 'axios'` loads) and dist/node/axios.cjs (require()).
+const AXIOS_ADAPTERS = ['lib/adapters/http.js', 'dist/node/axios.cjs'];
+/** axios's httpsAgent replaced by a bare https.Agent that keeps only the user's rejectUnauthorized. */
+const AXIOS_TLS_DROPPED = "const httpsAgent = own('httpsAgent') && new https.Agent({ rejectUnauthorized: own('httpsAgent').options.rejectUnauthorized }); // sentinel";
+
 export default defineSentinels([
   {
     id: 'verify-false-drops-cert',
@@ -22,6 +27,16 @@ export default defineSentinels([
     variants: [
       { line: 'httpx', package: 'httpx', edits: [returnsEarly('httpx')] },
       { line: 'httpx2', package: 'httpx2', edits: [returnsEarly('httpx2')] },
+    ],
+  },
+  // Node lines: with verification off the client certificate is not sent.
+  {
+    id: 'node-client-cert-dropped',
+    summary: 'axios keeps only rejectUnauthorized of the httpsAgent given (cert, key, secureContext lost); got drops https.certificate',
+    expect: ['verify-false'],
+    variants: [
+      { line: 'axios', package: 'axios', edits: AXIOS_ADAPTERS.map((file) => ({ file, find: "const httpsAgent = own('httpsAgent');", replace: AXIOS_TLS_DROPPED })) },
+      { line: 'got', package: 'got', edits: [{ file: 'dist/source/core/options.js', find: '            cert: https.certificate,\n', replace: '            cert: undefined, // sentinel node-client-cert-dropped\n' }] },
     ],
   },
 ]);

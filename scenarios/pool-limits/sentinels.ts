@@ -35,6 +35,10 @@ const AIOHTTP_LIMIT_IGNORED: Edit = {
   replace: '        self._limit = 0  # sentinel no-max-connections: limit= ignored\n',
 };
 
+// Node lines. axios's Node adapter exists twice: lib/ (what `import axios from 'axios'` loads) and dist/node/axios.cjs (require()).
+const AXIOS_ADAPTERS = ['lib/adapters/http.js', 'dist/node/axios.cjs'];
+const GOT_HTTP_AGENT_DROPPED: Edit = { file: 'dist/source/core/options.js', find: '            agent = internals.agent.http;\n', replace: '            agent = undefined; // sentinel node-agent-dropped\n' };
+
 export default defineSentinels([
   {
     id: 'no-max-connections',
@@ -68,6 +72,16 @@ export default defineSentinels([
           },
         ],
       },
+    ],
+  },
+  // Node lines: the client drops the http.Agent it was given, so Node's global agent (no maxSockets) serves.
+  {
+    id: 'node-agent-dropped',
+    summary: 'axios / got ignore the http.Agent given (maxSockets): every request opens its own connection on http.globalAgent',
+    expect: ['limits'],
+    variants: [
+      { line: 'axios', package: 'axios', edits: AXIOS_ADAPTERS.map((file) => ({ file, find: "const httpAgent = own('httpAgent');", replace: 'const httpAgent = undefined; // sentinel node-agent-dropped' })) },
+      { line: 'got', package: 'got', edits: [GOT_HTTP_AGENT_DROPPED] },
     ],
   },
 ]);
