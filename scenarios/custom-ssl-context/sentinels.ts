@@ -213,4 +213,13 @@ export default defineSentinels([
       { line: 'got', package: 'got', edits: [{ file: 'dist/source/core/options.js', find: '            ca: https.certificateAuthority,\n', replace: '            ca: undefined, // sentinel node-ca-dropped\n' }] },
     ],
   },
+  {
+    id: 'node-client-cert-dropped',
+    summary: 'axios keeps only the ca of the httpsAgent given (cert, key lost); got drops https.certificate: no client certificate is presented',
+    expect: ['mtls'],
+    variants: [
+      { line: 'axios', package: 'axios', edits: AXIOS_ADAPTERS.map((file) => ({ file, find: "const httpsAgent = own('httpsAgent');", replace: "const httpsAgent = own('httpsAgent') && new https.Agent({ ca: own('httpsAgent').options.ca }); // sentinel" })) },
+      { line: 'got', package: 'got', edits: [{ file: 'dist/source/core/options.js', find: '            cert: https.certificate,\n', replace: '            cert: undefined, // sentinel node-client-cert-dropped\n' }] },
+    ],
+  },
 ]);
