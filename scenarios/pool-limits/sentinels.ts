@@ -35,6 +35,13 @@ const AIOHTTP_LIMIT_IGNORED: Edit = {
   replace: '        self._limit = 0  # sentinel no-max-connections: limit= ignored\n',
 };
 
+/** undici's Pool (an Agent's per origin) ignores `connections`: every queued request gets a connection of its own. */
+const UNDICI_CONNECTIONS_IGNORED: Edit = {
+  file: 'lib/dispatcher/pool.js',
+  find: '    this[kConnections] = connections || null\n',
+  replace: '    this[kConnections] = null // sentinel no-max-connections: connections ignored\n',
+};
+
 export default defineSentinels([
   {
     id: 'no-max-connections',
@@ -47,6 +54,7 @@ export default defineSentinels([
       { line: 'requests', package: 'urllib3', edits: [URLLIB3_BLOCK_IGNORED], expect: ['limits'] },
       { line: 'urllib3', package: 'urllib3', edits: [URLLIB3_BLOCK_IGNORED], expect: ['limits'] },
       { line: 'aiohttp', package: 'aiohttp', edits: [AIOHTTP_LIMIT_IGNORED], expect: ['limits'] },
+      { line: 'undici', package: 'undici', edits: [UNDICI_CONNECTIONS_IGNORED], expect: ['limits'] },
     ],
   },
   {
