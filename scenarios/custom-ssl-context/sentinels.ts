@@ -77,6 +77,13 @@ const AIOHTTP_OWN_CONTEXT: Edit = {
 const AXIOS_ADAPTERS = ['lib/adapters/http.js', 'dist/node/axios.cjs'];
 /** axios's httpsAgent replaced by a bare https.Agent that keeps only the user's rejectUnauthorized. */
 const AXIOS_TLS_DROPPED = "const httpsAgent = own('httpsAgent') && new https.Agent({ rejectUnauthorized: own('httpsAgent').options.rejectUnauthorized }); // sentinel";
+/** undici: the connector (lib/core/connect.js) builds its tls.connect options from Agent({ connect }); `extra` changes them. */
+const undiciConnect = (extra: string, expect?: string[]) => ({
+  line: 'undici' as const,
+  package: 'undici',
+  edits: [{ file: 'lib/core/connect.js', find: '  const options = { path: socketPath, ...opts }\n', replace: `  const options = { path: socketPath, ...opts }\n  ${extra} // sentinel\n` }],
+  ...(expect ? { expect } : {}),
+});
 
 export default defineSentinels([
   {
@@ -87,6 +94,7 @@ export default defineSentinels([
       ...variants((client) => onContext(client, DEFAULT_CONTEXT[client]!)),
       { line: 'requests', package: 'requests', edits: [REQUESTS_OWN_CONTEXT] },
       { line: 'aiohttp', package: 'aiohttp', edits: [AIOHTTP_OWN_CONTEXT] },
+      undiciConnect('delete options.ca', ['trusted-ca', 'mtls']), // minVersion survives: minimum-tls13 still refused
       {
         line: 'urllib3',
         package: 'urllib3',
@@ -107,6 +115,7 @@ export default defineSentinels([
     variants: [
       ...variants((client) => onContext(client, '        ctx = verify\n        ctx.check_hostname = False  # sentinel hostname-check-off\n')),
       ...onUrllib3([URLLIB3_HOSTNAME_OFF]),
+      undiciConnect('options.checkServerIdentity = () => undefined'),
     ],
   },
   {
@@ -124,6 +133,7 @@ export default defineSentinels([
           replace: '    context.check_hostname = False\n    context.verify_mode = ssl.CERT_NONE  # sentinel cert-checks-off\n    assert_hostname = False\n',
         },
       ]),
+      undiciConnect('options.rejectUnauthorized = false'),
     ],
   },
   {
@@ -148,6 +158,7 @@ export default defineSentinels([
           replace: '        keyfile=None,  # sentinel client-cert-dropped\n        certfile=None,\n',
         },
       ]),
+      undiciConnect('delete options.cert; delete options.key'),
     ],
   },
   {
@@ -167,6 +178,8 @@ export default defineSentinels([
           replace: '        context.minimum_version = TLSVersion.MINIMUM_SUPPORTED  # sentinel weak-default-protocol\n        context.set_ciphers("DEFAULT@SECLEVEL=0")\n',
         },
       ]),
+      // undici: every connection (the default Agent's and the CA agent's) accepts TLS 1.0 at security level 0.
+      undiciConnect("Object.assign(options, { minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' })"),
     ],
   },
   {
@@ -201,6 +214,7 @@ export default defineSentinels([
       ...onUrllib3([
         { file: URLLIB3_CONNECTION, find: CONTEXT_MODE, replace: CONTEXT_MODE + '    context.minimum_version = ssl.TLSVersion.TLSv1_2  # sentinel minimum-version-lowered\n' },
       ]),
+      undiciConnect("if (options.minVersion) options.minVersion = 'TLSv1.2'"),
     ],
   },
   // Node lines: the private CA given is not used, so Node's bundled roots decide (the run's CA is not among them).

@@ -57,6 +57,20 @@ const aiohttpKeepalive = (value: string, note: string): Edit => ({
 // Node lines. axios's Node adapter exists twice: lib/ (what `import axios from 'axios'` loads) and dist/node/axios.cjs (require()).
 const AXIOS_ADAPTERS = ['lib/adapters/http.js', 'dist/node/axios.cjs'];
 const GOT_HTTP_AGENT_DROPPED: Edit = { file: 'dist/source/core/options.js', find: '            agent = internals.agent.http;\n', replace: '            agent = undefined; // sentinel node-agent-dropped\n' };
+// undici (lib/dispatcher/client.js): the idle expiry is keepAliveTimeout, or the server's Keep-Alive hint bounded by
+// keepAliveMaxTimeout. Hard-coded 4 s for both (the configured values ignored); keepAliveMaxTimeout ignored alone
+// (600 s), so the server's 60 s hint wins over a configured 1 s.
+const UNDICI_KEEPALIVE = '    this[kKeepAliveDefaultTimeout] = keepAliveTimeout == null ? 4e3 : keepAliveTimeout\n' +
+  '    this[kKeepAliveMaxTimeout] = keepAliveMaxTimeout == null ? 600e3 : keepAliveMaxTimeout\n';
+const undiciKeepalive = (timeout: string, max: string, note: string) => ({
+  line: 'undici' as const,
+  package: 'undici',
+  edits: [{
+    file: 'lib/dispatcher/client.js',
+    find: UNDICI_KEEPALIVE,
+    replace: `    this[kKeepAliveDefaultTimeout] = ${timeout} // sentinel ${note}\n    this[kKeepAliveMaxTimeout] = ${max}\n`,
+  }],
+});
 
 export default defineSentinels([
   {
@@ -67,6 +81,7 @@ export default defineSentinels([
       { line: 'httpx', package: 'httpx', edits: [hardcoded('httpx', 'httpcore')] },
       { line: 'httpx2', package: 'httpx2', edits: [hardcoded('httpx2', 'httpcore2')] },
       { line: 'aiohttp', package: 'aiohttp', edits: [aiohttpKeepalive('5.0', 'keepalive-hardcoded: keepalive_timeout= ignored, 5 s')] },
+      { ...undiciKeepalive('4e3', '4e3', 'keepalive-hardcoded: keepAliveTimeout and keepAliveMaxTimeout ignored, 4 s'), expect: ['idle-gap', 'short-expiry'] },
     ],
   },
   {
@@ -77,6 +92,7 @@ export default defineSentinels([
       { line: 'httpx', package: 'httpcore', edits: [expiryNeverApplied('httpcore')] },
       { line: 'httpx2', package: 'httpcore2', edits: [expiryNeverApplied('httpcore2')] },
       { line: 'aiohttp', package: 'aiohttp', edits: [aiohttpKeepalive('None', 'expiry-never-applied: idle connections kept for ever')] },
+      undiciKeepalive("keepAliveTimeout == null ? 4e3 : keepAliveTimeout", '600e3', "expiry-never-applied: keepAliveMaxTimeout ignored, the server's hint wins"),
     ],
   },
   {

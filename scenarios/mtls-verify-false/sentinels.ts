@@ -27,6 +27,16 @@ export default defineSentinels([
     variants: [
       { line: 'httpx', package: 'httpx', edits: [returnsEarly('httpx')] },
       { line: 'httpx2', package: 'httpx2', edits: [returnsEarly('httpx2')] },
+      // undici's connector drops cert/key and secureContext when rejectUnauthorized is false.
+      {
+        line: 'undici',
+        package: 'undici',
+        edits: [{
+          file: 'lib/core/connect.js',
+          find: '  const options = { path: socketPath, ...opts }\n',
+          replace: '  const options = { path: socketPath, ...opts }\n  if (options.rejectUnauthorized === false) { delete options.cert; delete options.key; delete options.secureContext } // sentinel\n',
+        }],
+      },
     ],
   },
   // Node lines: with verification off the client certificate is not sent.

@@ -38,6 +38,12 @@ const AIOHTTP_LIMIT_IGNORED: Edit = {
 // Node lines. axios's Node adapter exists twice: lib/ (what `import axios from 'axios'` loads) and dist/node/axios.cjs (require()).
 const AXIOS_ADAPTERS = ['lib/adapters/http.js', 'dist/node/axios.cjs'];
 const GOT_HTTP_AGENT_DROPPED: Edit = { file: 'dist/source/core/options.js', find: '            agent = internals.agent.http;\n', replace: '            agent = undefined; // sentinel node-agent-dropped\n' };
+/** undici's Pool (an Agent's per origin) ignores `connections`: every queued request gets a connection of its own. */
+const UNDICI_CONNECTIONS_IGNORED: Edit = {
+  file: 'lib/dispatcher/pool.js',
+  find: '    this[kConnections] = connections || null\n',
+  replace: '    this[kConnections] = null // sentinel no-max-connections: connections ignored\n',
+};
 
 export default defineSentinels([
   {
@@ -51,6 +57,7 @@ export default defineSentinels([
       { line: 'requests', package: 'urllib3', edits: [URLLIB3_BLOCK_IGNORED], expect: ['limits'] },
       { line: 'urllib3', package: 'urllib3', edits: [URLLIB3_BLOCK_IGNORED], expect: ['limits'] },
       { line: 'aiohttp', package: 'aiohttp', edits: [AIOHTTP_LIMIT_IGNORED], expect: ['limits'] },
+      { line: 'undici', package: 'undici', edits: [UNDICI_CONNECTIONS_IGNORED], expect: ['limits'] },
     ],
   },
   {
